@@ -1,0 +1,1 @@
+"""The core library: every rule of doctorbook; no Textual, Typer or Rich here."""

@@ -1,0 +1,80 @@
+"""The append-only audit log: written in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.rbac import Actor, Permission, require
+
+# Keys that must never reach audit data, whatever a caller passes.
+_SECRET_KEYS = {"password", "token", "access_token", "refresh_token", "password_hash"}
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_role: str | None
+    action: str
+    entity_kind: str | None
+    entity_id: str | None
+    data: dict[str, Any]
+
+
+def record(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    action: str,
+    entity_kind: str | None = None,
+    entity_id: str | int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    from doctorbook.core.models import AuditEntry
+
+    clean = {k: v for k, v in (data or {}).items() if k not in _SECRET_KEYS}
+    uow.session.add(
+        AuditEntry(
+            at=uow.now(),
+            actor_id=actor.user_id,
+            actor_role=str(actor.role) if actor.role else None,
+            action=action,
+            entity_kind=entity_kind,
+            entity_id=None if entity_id is None else str(entity_id),
+            data=clean,
+        )
+    )
+
+
+def list_entries(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    entity_kind: str | None = None,
+    entity_id: str | None = None,
+    action: str | None = None,
+    limit: int = 200,
+) -> list[AuditView]:
+    from sqlalchemy import select
+
+    from doctorbook.core.models import AuditEntry
+
+    require(actor, Permission.AUDIT_VIEW)
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if entity_kind:
+        stmt = stmt.where(AuditEntry.entity_kind == entity_kind)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return [
+        AuditView(
+            id=e.id, at=e.at, actor_id=e.actor_id, actor_role=e.actor_role, action=e.action,
+            entity_kind=e.entity_kind, entity_id=e.entity_id, data=dict(e.data),
+        )
+        for e in uow.session.scalars(stmt)
+    ]

@@ -1,0 +1,72 @@
+"""The only source of "now": the system clock, or a fixed instant from DOCTORBOOK_NOW."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from doctorbook.core.errors import ConfigurationError
+
+
+class Clock(Protocol):
+    """Anything that tells the current instant as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FixedClock:
+    """A clock that stands still until told to move: demos, end-to-end tests."""
+
+    instant: datetime
+    _offset: timedelta = field(default=timedelta(0))
+
+    def now(self) -> datetime:
+        return self.instant + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO-8601 instant; a naive value is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigurationError(
+            f"DOCTORBOOK_NOW is not an ISO-8601 instant: {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+_warned = False
+
+
+def clock_from_env(environ: dict[str, str] | None = None, *, warn: bool = True) -> Clock:
+    """The clock every command uses: DOCTORBOOK_NOW if set (warned once), else the system's."""
+    global _warned
+    env = os.environ if environ is None else environ
+    raw = env.get("DOCTORBOOK_NOW", "").strip()
+    if not raw:
+        return SystemClock()
+    instant = parse_instant(raw)
+    if warn and not _warned:
+        _warned = True
+        # stderr, not a logger: the warning is for the person at the terminal.
+        print(
+            f"doctorbook: DOCTORBOOK_NOW is set; the time is taken as {instant.isoformat()}",
+            file=sys.stderr,
+        )
+    return FixedClock(instant)

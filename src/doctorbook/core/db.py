@@ -1,0 +1,165 @@
+"""Engine, unit of work and opening the configured database (embedded or external)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from doctorbook.core.clock import Clock, SystemClock
+from doctorbook.core.errors import DatabaseUnavailable, SchemaOutOfDate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from doctorbook.core.settings import Settings
+
+#: The Alembic revision this code expects; a test keeps it equal to the script head.
+SCHEMA_REVISION = "0001"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain libpq URLs and point SQLAlchemy at psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine
+
+    return create_engine(
+        normalise_url(url),
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "application_name": "doctorbook"},
+    )
+
+
+class UnitOfWork:
+    """One use case, one transaction: rolls back on exit unless `commit()` was called."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        self._committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+@dataclass
+class Database:
+    """A connected database: hands out units of work sharing one engine and clock."""
+
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+    _factory: sessionmaker[Session] | None = None
+
+    def unit_of_work(self) -> UnitOfWork:
+        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.orm import sessionmaker
+
+        if self._factory is None:
+            self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        try:
+            session = self._factory()
+        except OperationalError as exc:  # pragma: no cover - sessions connect lazily
+            raise DatabaseUnavailable(_describe(exc)) from None
+        return UnitOfWork(session, self.clock)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _describe(exc: BaseException) -> str:
+    first = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return "database unreachable: " + (first[0] if first else type(exc).__name__)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except ProgrammingError:
+        return None  # no alembic_version table: a fresh database
+    except OperationalError as exc:
+        raise DatabaseUnavailable(_describe(exc)) from None
+
+
+def database_url(settings: Settings) -> tuple[str, bool]:
+    """The SQLAlchemy URL for the settings; starts the embedded server if that is the choice.
+
+    The second value is True when the embedded server was started by this call.
+    """
+    if settings.database_url:
+        return normalise_url(settings.database_url), False
+    from doctorbook.core import embedded
+
+    server, started = embedded.ensure_running(settings.pgdata)
+    return server.url(), started
+
+
+def open_database(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+) -> Database:
+    """Connect to the configured database and make sure its schema is current.
+
+    The embedded database is migrated automatically; an external one must be migrated with
+    `doctorbook db upgrade` (we never change a shared server's schema behind its owner's back).
+    """
+    url, _started = database_url(settings)
+    engine = make_engine(url)
+    db = Database(engine=engine, clock=clock or SystemClock())
+    if not migrate:
+        return db
+    try:
+        revision = current_revision(engine)
+    except DatabaseUnavailable:
+        if settings.database_url:
+            raise
+        # A server that just died leaves a stale postmaster.pid for a moment: retry once.
+        import time
+
+        time.sleep(1.0)
+        engine.dispose()
+        url, _ = database_url(settings)
+        engine = make_engine(url)
+        db = Database(engine=engine, clock=db.clock)
+        revision = current_revision(engine)
+    if revision != SCHEMA_REVISION:
+        if settings.database_url:
+            raise SchemaOutOfDate(
+                f"the database schema is at {revision or 'nothing'}, this doctorbook needs "
+                f"{SCHEMA_REVISION}; run `doctorbook db upgrade`"
+            )
+        from doctorbook.core import migrate as migrations
+
+        migrations.upgrade(engine)
+    return db
