@@ -1,0 +1,181 @@
+"""Where a client keeps its tokens: keyring, else a 0600 file, else memory (kiosk, tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+from doctorbook.core import auth
+from doctorbook.core.db import Database
+from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.rbac import Actor
+
+SERVICE = "doctorbook"
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    access_token: str
+    refresh_token: str
+    email: str
+
+
+class SessionStore(Protocol):
+    def load(self) -> StoredSession | None: ...
+    def save(self, stored: StoredSession) -> None: ...
+    def clear(self) -> None: ...
+
+
+class MemoryStore:
+    """Tokens only in this process: the kiosk stores nothing on disk."""
+
+    def __init__(self) -> None:
+        self._value: StoredSession | None = None
+
+    def load(self) -> StoredSession | None:
+        return self._value
+
+    def save(self, stored: StoredSession) -> None:
+        self._value = stored
+
+    def clear(self) -> None:
+        self._value = None
+
+
+def _decode(raw: str | None) -> StoredSession | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        return StoredSession(str(data["access_token"]), str(data["refresh_token"]),
+                             str(data["email"]))
+    except (ValueError, KeyError, TypeError):
+        return None  # a damaged entry is the same as none: log in again
+
+
+class FileStore:
+    """A JSON file readable only by its owner (0600 in a 0700 directory)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> StoredSession | None:
+        try:
+            return _decode(self.path.read_text())
+        except FileNotFoundError:
+            return None
+
+    def save(self, stored: StoredSession) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.path.parent, 0o700)
+        tmp = self.path.with_suffix(".tmp")
+        # O_CREAT with 0600 from the start: the tokens are never readable by others.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(asdict(stored), fh)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class KeyringStore:
+    """The OS keyring, slot named by the profile; falls back to a file if the keyring fails."""
+
+    def __init__(self, profile: str, fallback: FileStore, notice: Callable[[], None]) -> None:
+        self.profile = profile
+        self.fallback = fallback
+        self.notice = notice
+
+    def load(self) -> StoredSession | None:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return _decode(keyring.get_password(SERVICE, self.profile))
+        except KeyringError:
+            self.notice()
+            return self.fallback.load()
+
+    def save(self, stored: StoredSession) -> None:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            keyring.set_password(SERVICE, self.profile, json.dumps(asdict(stored)))
+        except KeyringError:
+            self.notice()
+            self.fallback.save(stored)
+
+    def clear(self) -> None:
+        import keyring
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        try:
+            keyring.delete_password(SERVICE, self.profile)
+        except PasswordDeleteError:
+            pass
+        except KeyringError:
+            pass
+        self.fallback.clear()
+
+
+def _usable_keyring() -> bool:
+    """False for the `fail` backend (no keyring at all) and the `null` one (drops secrets)."""
+    import keyring
+    from keyring.backends import chainer, fail
+
+    backend = keyring.get_keyring()
+    name = type(backend).__module__ + "." + type(backend).__name__
+    if isinstance(backend, fail.Keyring) or "null" in name.lower():
+        return False
+    return not (isinstance(backend, chainer.ChainerBackend) and not backend.backends)
+
+
+def default_store(
+    config_dir: Path, profile: str, warn: Callable[[str], None]
+) -> SessionStore:
+    """The CLI/TUI store for a profile, telling the user once when tokens go to a file."""
+    fallback = FileStore(config_dir / "sessions" / f"{profile}.json")
+    marker = config_dir / "sessions" / ".file-fallback-noticed"
+
+    def notice() -> None:
+        if marker.exists():
+            return
+        warn(
+            f"doctorbook: no system keyring available; keeping your session in {fallback.path} "
+            "(readable only by you)"
+        )
+        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        marker.touch()
+
+    if not _usable_keyring():
+        notice()
+        return fallback
+    return KeyringStore(profile, fallback, notice)
+
+
+def resume(db: Database, store: SessionStore) -> Actor:
+    """The actor of the stored session, refreshing an expired access token transparently."""
+    stored = store.load()
+    if stored is None:
+        raise AuthenticationError("you are not logged in; run `doctorbook login` first")
+    try:
+        with db.unit_of_work() as uow:
+            return auth.authenticate(uow, access_token=stored.access_token)
+    except auth.SessionExpired:
+        pass
+    try:
+        with db.unit_of_work() as uow:
+            renewed = auth.refresh(uow, refresh_token=stored.refresh_token)
+    except AuthenticationError:
+        store.clear()
+        raise
+    store.save(StoredSession(renewed.access_token, renewed.refresh_token, renewed.user.email))
+    with db.unit_of_work() as uow:
+        return auth.authenticate(uow, access_token=renewed.access_token)
