@@ -154,6 +154,9 @@ def default_store(
         marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         marker.touch()
 
+    if fallback.path.exists():
+        # Already living in the file: skip probing keyring backends (~100 ms per command).
+        return fallback
     if not _usable_keyring():
         notice()
         return fallback

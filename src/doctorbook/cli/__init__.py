@@ -1,0 +1,1 @@
+"""The Typer CLI: parse, call core, render with Rich; nothing else."""

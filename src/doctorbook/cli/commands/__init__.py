@@ -1,0 +1,1 @@
+"""One small command per file, grouped by area."""

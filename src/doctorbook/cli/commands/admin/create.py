@@ -1,0 +1,29 @@
+"""`doctorbook admin create`: the first admin (no login needed), or another by an admin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext, read_password
+from doctorbook.cli.errors import translate_errors
+
+
+@translate_errors
+def create(
+    email: Annotated[str, typer.Option("--email", help="The admin's e-mail address.")],
+    name: Annotated[str, typer.Option("--name", help="The admin's full name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an admin; once one exists, only a logged-in admin may create another."""
+    from doctorbook.core import auth
+
+    ctx = CliContext.from_env()
+    password = read_password(from_stdin=password_stdin, confirm=True)
+    actor = ctx.actor_or_anonymous()
+    with ctx.db.unit_of_work() as uow:
+        view = auth.create_admin(uow, actor=actor, email=email, name=name, password=password)
+    typer.echo(f"admin created: {view.name} <{view.email}> (id {view.id})")

@@ -1,0 +1,44 @@
+"""`doctorbook demo`: seed a demo clinic in its own embedded database and open the app."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import print_table
+
+
+@translate_errors
+def demo(
+    open_tui: Annotated[
+        bool, typer.Option("--tui/--no-tui", help="Open the app after seeding.")
+    ] = True,
+) -> None:
+    """Create (or reuse) the demo clinic under <home>/demo and print its logins."""
+    from doctorbook.core import demo as demo_data
+    from doctorbook.core.db import open_database
+
+    base = CliContext.from_env().settings
+    home = base.home / "demo"
+    home.mkdir(parents=True, exist_ok=True)
+    # Its own home and embedded server: the demo never touches a real clinic's database.
+    settings = dataclasses.replace(base, home=home, config_dir=home, database_url=None,
+                                   token=None)
+    db = open_database(settings, clock=CliContext(settings).clock)
+    try:
+        accounts = demo_data.seed(db)
+    finally:
+        db.dispose()
+    print_table(
+        f"Demo clinic in {home}",
+        ["Role", "Name", "E-mail", "Password"],
+        [[str(a.role), a.name, a.email, a.password] for a in accounts],
+    )
+    if open_tui:
+        from doctorbook.tui.launch import run_tui
+
+        run_tui(settings, kiosk=False)

@@ -1,0 +1,1 @@
+"""Account and session commands: register, login, logout, whoami, refresh."""

@@ -1,0 +1,31 @@
+"""`doctorbook refresh`: rotate the stored session's tokens now."""
+
+from __future__ import annotations
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.core.errors import AuthenticationError
+
+
+@translate_errors
+def refresh() -> None:
+    """Exchange the refresh token for a new pair (the old one stops working)."""
+    from doctorbook.core import auth
+    from doctorbook.core.session_store import StoredSession
+
+    ctx = CliContext.from_env()
+    store = ctx.store
+    stored = store.load()
+    if stored is None:
+        raise AuthenticationError("you are not logged in; run `doctorbook login` first")
+    try:
+        with ctx.db.unit_of_work() as uow:
+            result = auth.refresh(uow, refresh_token=stored.refresh_token)
+    except AuthenticationError:
+        store.clear()
+        raise
+    store.save(StoredSession(result.access_token, result.refresh_token, result.user.email))
+    typer.echo(f"session renewed for {result.user.email}; "
+               f"valid until {result.refresh_expires_at.isoformat(timespec='minutes')}")

@@ -1,0 +1,30 @@
+"""`doctorbook register`: a patient creates their own account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext, read_password
+from doctorbook.cli.errors import translate_errors
+
+
+@translate_errors
+def register(
+    email: Annotated[str, typer.Option("--email", help="Your e-mail address.")],
+    name: Annotated[str, typer.Option("--name", help="Your full name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    phone: Annotated[str | None, typer.Option("--phone", help="A phone number.")] = None,
+) -> None:
+    """Register as a patient (password of 10 to 128 characters, not a common one)."""
+    from doctorbook.core import auth
+
+    ctx = CliContext.from_env()
+    password = read_password(from_stdin=password_stdin, confirm=True)
+    with ctx.db.unit_of_work() as uow:
+        view = auth.register(uow, email=email, name=name, password=password, phone=phone)
+    typer.echo(f"registered {view.name} <{view.email}>; log in with: "
+               f"doctorbook login --email {view.email}")

@@ -1,0 +1,29 @@
+"""`doctorbook whoami`: who this profile is logged in as."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def whoami(
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+) -> None:
+    """Show the logged-in user (refreshing an expired session transparently)."""
+    from doctorbook.core import auth
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = auth.whoami(uow, actor=actor)
+    if json_output:
+        print_json({"id": view.id, "email": view.email, "name": view.name,
+                    "role": view.role, "profile": ctx.settings.profile})
+        return
+    typer.echo(f"{view.name} <{view.email}> ({view.role}, profile {ctx.settings.profile})")

@@ -1,0 +1,29 @@
+"""`doctorbook db upgrade`: apply every pending migration."""
+
+from __future__ import annotations
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+
+
+@translate_errors
+def upgrade() -> None:
+    """Apply pending migrations (starting the embedded server if that is the database)."""
+    from doctorbook.core import migrate
+    from doctorbook.core.db import database_url, make_engine
+
+    ctx = CliContext.from_env()
+    url, _ = database_url(ctx.settings)
+    engine = make_engine(url)
+    try:
+        before = migrate.status(engine)
+        migrate.upgrade(engine)
+        after = migrate.status(engine)
+    finally:
+        engine.dispose()
+    if before.current == after.current:
+        typer.echo(f"database already at {after.current} (head)")
+    else:
+        typer.echo(f"database upgraded from {before.current or 'empty'} to {after.current} (head)")
