@@ -57,8 +57,9 @@ def test_profiles_keep_separate_logins(cli, registered):
 
 def test_wrong_password_and_unknown_email_say_the_same(cli, registered):
     registered()
-    wrong = cli("login", "--email", "ann@example.com", "--password-stdin", input="not the one!!\n")
-    unknown = cli("login", "--email", "zed@example.com", "--password-stdin", input="not the one!!\n")
+    bad = "not the one!!\n"
+    wrong = cli("login", "--email", "ann@example.com", "--password-stdin", input=bad)
+    unknown = cli("login", "--email", "zed@example.com", "--password-stdin", input=bad)
     assert wrong.exit_code == unknown.exit_code == 1
     assert wrong.stderr == unknown.stderr == "error: wrong e-mail or password\n"
 

