@@ -32,8 +32,6 @@ def upgrade() -> None:
         sa.Column("role", sa.String(20), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
-        sa.Column("failed_logins", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("first_failed_at", TS, nullable=True),
         sa.Column("locked_until", TS, nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),

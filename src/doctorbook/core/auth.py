@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
@@ -206,6 +207,37 @@ def _issue_session(uow: UnitOfWork, user_id: int, family_id: uuid.UUID) -> tuple
     return access, refresh_token, row
 
 
+def _recent_failures(uow: UnitOfWork, user_id: int, now: datetime) -> int:
+    """Failed logins in the sliding 15-minute window, after the last success or lock.
+
+    Counted from the audit log (ordered by id, so one instant's events still have an order);
+    the caller holds the user row locked, so concurrent attempts count one after another.
+    """
+    from sqlalchemy import and_, func, or_, select
+
+    from doctorbook.core.models import AuditEntry
+
+    reset_id = (
+        select(func.coalesce(func.max(AuditEntry.id), 0))
+        .where(
+            or_(
+                and_(AuditEntry.action == "login.succeeded", AuditEntry.actor_id == user_id),
+                and_(AuditEntry.action == "login.locked", AuditEntry.entity_kind == "user",
+                     AuditEntry.entity_id == str(user_id)),
+            )
+        )
+        .scalar_subquery()
+    )
+    stmt = select(func.count()).where(
+        AuditEntry.action == "login.failed",
+        AuditEntry.entity_kind == "user",
+        AuditEntry.entity_id == str(user_id),
+        AuditEntry.at > now - LOCKOUT_WINDOW,
+        AuditEntry.id > reset_id,
+    )
+    return int(uow.session.scalar(stmt) or 0)
+
+
 def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     """Check the password; count failures; lock after 5 in 15 minutes; issue a token pair."""
     from doctorbook.core.models import AuthSession, User
@@ -227,7 +259,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     anon = Actor.anonymous()
     if user.locked_until is not None and user.locked_until > now:
         passwords.burn_verify_time(password)
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         raise AccountLocked(
             f"too many failed logins; the account is locked, try again in {minutes} min"
         )
@@ -237,16 +269,12 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
         and user.is_active
     )
     if not ok:
-        if user.first_failed_at is None or now - user.first_failed_at > LOCKOUT_WINDOW:
-            user.failed_logins, user.first_failed_at = 1, now
-        else:
-            user.failed_logins += 1
+        failures = _recent_failures(uow, user.id, now) + 1
         audit.record(uow, actor=anon, action="login.failed", entity_kind="user",
-                     entity_id=user.id, data={"email": email, "failures": user.failed_logins})
-        locked = user.failed_logins >= LOCKOUT_THRESHOLD
+                     entity_id=user.id, data={"email": email, "failures": failures})
+        locked = failures >= LOCKOUT_THRESHOLD
         if locked:
             user.locked_until = now + LOCKOUT_DURATION
-            user.failed_logins, user.first_failed_at = 0, None
             audit.record(uow, actor=anon, action="login.locked", entity_kind="user",
                          entity_id=user.id, data={"until": user.locked_until.isoformat()})
         user.updated_at = now
@@ -260,7 +288,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     assert user.password_hash is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
+    user.locked_until = None
     access, refresh_token, row = _issue_session(uow, user.id, uuid.uuid4())
     assert isinstance(row, AuthSession)
     view = _view(user)

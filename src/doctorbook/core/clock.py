@@ -41,7 +41,7 @@ class FixedClock:
 def parse_instant(text: str) -> datetime:
     """Parse an ISO-8601 instant; a naive value is taken as UTC."""
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.strip().upper().replace("Z", "+00:00"))
     except ValueError:
         raise ConfigurationError(
             f"DOCTORBOOK_NOW is not an ISO-8601 instant: {text!r}"

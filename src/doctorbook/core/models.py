@@ -13,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     MetaData,
     String,
     Text,
@@ -57,8 +56,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    first_failed_at: Mapped[datetime | None] = mapped_column(TS)
+    # Failed logins are counted from the audit log (sliding 15-minute window since the last
+    # success or lock), so no counter columns live here.
     locked_until: Mapped[datetime | None] = mapped_column(TS)
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)

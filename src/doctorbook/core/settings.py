@@ -84,6 +84,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         idle_seconds = int(idle)
     except ValueError:
         raise ConfigurationError(f"kiosk_idle_seconds must be a whole number: {idle!r}") from None
+    if idle_seconds <= 0:
+        raise ConfigurationError(f"kiosk_idle_seconds must be positive: {idle_seconds}")
     provider = (pick("email_provider") or "file").lower()
     if provider not in {"file", "smtp", "http"}:
         raise ConfigurationError(
