@@ -238,3 +238,37 @@ def test_resume_after_the_refresh_token_expired_logs_out(db: Database, clock) ->
 def test_resume_without_a_stored_session_asks_to_log_in(db: Database) -> None:
     with pytest.raises(AuthenticationError, match="not logged in"):
         resume(db, MemoryStore())
+
+
+def test_a_second_process_waiting_for_the_refresh_uses_the_new_tokens(db, clock, tmp_path):
+    """Two clients of one profile find the token expired at once: only one refreshes."""
+    import threading
+
+    from doctorbook.core import session_store as ss
+
+    with db.unit_of_work() as uow:
+        auth.register(uow, email="race@example.com", name="Race", password=PASSWORD)
+    with db.unit_of_work() as uow:
+        result = auth.login(uow, email="race@example.com", password=PASSWORD)
+    store = ss.FileStore(tmp_path / "sessions" / "default.json")
+    store.save(ss.StoredSession(result.access_token, result.refresh_token, "race@example.com"))
+    clock.advance(timedelta(minutes=20))
+
+    actors, errors = [], []
+
+    def client() -> None:
+        try:
+            lock = lambda: ss.profile_lock(tmp_path, "default")  # noqa: E731
+            actors.append(ss.resume(db, store, lock=lock))
+        except Exception as exc:  # pragma: no cover - the failure is what we assert on
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert {a.email for a in actors} == {"race@example.com"}
+    # The login survived: no client was mistaken for a thief.
+    assert ss.resume(db, store).email == "race@example.com"

@@ -57,7 +57,11 @@ class CliContext:
         if self.settings.token:
             with self.db.unit_of_work() as uow:
                 return auth.authenticate(uow, access_token=self.settings.token)
-        return session_store.resume(self.db, self.store)
+        settings = self.settings
+        return session_store.resume(
+            self.db, self.store,
+            lock=lambda: session_store.profile_lock(settings.config_dir, settings.profile),
+        )
 
     def actor_or_anonymous(self) -> Actor:
         from doctorbook.core.errors import AuthenticationError

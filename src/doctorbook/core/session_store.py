@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -163,22 +165,52 @@ def default_store(
     return KeyringStore(profile, fallback, notice)
 
 
-def resume(db: Database, store: SessionStore) -> Actor:
+@contextlib.contextmanager
+def profile_lock(config_dir: Path, profile: str) -> Iterator[None]:
+    """Serialise refreshes of one profile across processes (a TUI and a script, say).
+
+    Without it two commands finding the access token expired at once would both present the
+    same refresh token, and the second would look like theft and end the whole login.
+    """
+    directory = config_dir / "sessions"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (directory / f"{profile}.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _authenticate(db: Database, stored: StoredSession) -> Actor:
+    with db.unit_of_work() as uow:
+        return auth.authenticate(uow, access_token=stored.access_token)
+
+
+def resume(
+    db: Database,
+    store: SessionStore,
+    lock: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
+) -> Actor:
     """The actor of the stored session, refreshing an expired access token transparently."""
     stored = store.load()
     if stored is None:
         raise AuthenticationError("you are not logged in; run `doctorbook login` first")
     try:
-        with db.unit_of_work() as uow:
-            return auth.authenticate(uow, access_token=stored.access_token)
+        return _authenticate(db, stored)
     except auth.SessionExpired:
         pass
-    try:
-        with db.unit_of_work() as uow:
-            renewed = auth.refresh(uow, refresh_token=stored.refresh_token)
-    except AuthenticationError:
-        store.clear()
-        raise
-    store.save(StoredSession(renewed.access_token, renewed.refresh_token, renewed.user.email))
-    with db.unit_of_work() as uow:
-        return auth.authenticate(uow, access_token=renewed.access_token)
+    with lock() if lock is not None else contextlib.nullcontext():
+        current = store.load()
+        if current is not None and current != stored:
+            # Another process refreshed while we waited for the lock: use its tokens.
+            return _authenticate(db, current)
+        try:
+            with db.unit_of_work() as uow:
+                renewed = auth.refresh(uow, refresh_token=stored.refresh_token)
+        except AuthenticationError:
+            store.clear()
+            raise
+        fresh = StoredSession(renewed.access_token, renewed.refresh_token, renewed.user.email)
+        store.save(fresh)
+    return _authenticate(db, fresh)
