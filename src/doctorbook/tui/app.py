@@ -1,0 +1,398 @@
+"""The doctorbook app: a screen stack per role, database calls in workers, and kiosk mode."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import auth
+from doctorbook.core.appointments import Scope, list_appointments
+from doctorbook.core.auth import LoginResult, UserView
+from doctorbook.core.db import Database
+from doctorbook.core.errors import AuthenticationError, DoctorbookError, PermissionDenied
+from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.session_store import (
+    MemoryStore,
+    SessionStore,
+    StoredSession,
+    profile_lock,
+    resume,
+)
+from doctorbook.core.settings import Settings
+from doctorbook.tui.messages import (
+    AppointmentLists,
+    AppointmentsLoaded,
+    AppointmentsRequested,
+    LoggedIn,
+    LoggedOut,
+    LoginSubmitted,
+    Registered,
+    RegistrationSubmitted,
+)
+from doctorbook.tui.screens.help import HelpScreen
+from doctorbook.tui.screens.home import HomeScreen
+from doctorbook.tui.screens.login import LoginScreen
+from doctorbook.tui.screens.patient_home import PatientHomeScreen
+from doctorbook.tui.screens.staff_home import StaffHomeScreen
+
+LOGIN_MODE = "login"
+KIOSK_PATIENTS_ONLY = "The kiosk is for patients"
+
+#: Worker groups: opening a session, ending one, and calls made as the logged-in user.
+LOGIN_GROUP = "login"
+LOGOUT_GROUP = "logout"
+SESSION_GROUP = "session"
+
+
+def home_screen(user: UserView) -> HomeScreen:
+    """The home screen of the user's role."""
+    if user.role is Role.PATIENT:
+        return PatientHomeScreen(user)
+    return StaffHomeScreen(user)
+
+
+def _duration(seconds: float) -> str:
+    """'2 min' or '45 s': how long the kiosk waited."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def _sentence(text: str) -> str:
+    """Core messages are lower-case clauses; a notification reads better as a sentence."""
+    text = text.strip()
+    return text[:1].upper() + text[1:]
+
+
+class DoctorbookApp(App[None]):
+    """The staff and patient app. Build it with `make_app`."""
+
+    TITLE = "doctorbook"
+    CSS_PATH = "app.tcss"
+    DEFAULT_MODE = LOGIN_MODE
+    #: Kiosk behaviour (patients only, idle logout, no quitting) belongs to `KioskApp`.
+    KIOSK: ClassVar[bool] = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "logout", "Log out", id="logout"),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help-question-mark"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        store: SessionStore,
+        idle_seconds: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db = db
+        self.store = store
+        self.idle_seconds = float(
+            settings.kiosk_idle_seconds if idle_seconds is None else idle_seconds
+        )
+        self.user: UserView | None = None
+        #: Bumped at every login and logout: results of an earlier session are dropped.
+        self._generation = 0
+        self._role_mode: str | None = None
+        #: Serialises token use (resume may rotate the refresh token) between worker threads.
+        self._auth_lock = threading.Lock()
+        #: A store shared with the CLI (keyring or file) also needs the per-profile file lock,
+        #: so this app and a script never refresh the same token at once.
+        self._refresh_lock: Callable[[], contextlib.AbstractContextManager[None]] | None = (
+            None if isinstance(store, MemoryStore)
+            else partial(profile_lock, settings.config_dir, settings.profile)
+        )
+        self._idle_timer: Timer | None = None
+        self._last_activity = time.monotonic()
+        self.add_mode(LOGIN_MODE, self._new_login_screen)
+
+    @property
+    def kiosk(self) -> bool:
+        return self.KIOSK
+
+    def _new_login_screen(self) -> Screen[None]:
+        return LoginScreen(kiosk=self.kiosk)
+
+    def on_mount(self) -> None:
+        if self.kiosk:
+            self._note_activity()
+        else:
+            self._resume_session()
+
+    # --- workers: every database call runs here, off the event loop -----------------------
+
+    def _actor(self) -> Actor:
+        """The stored session's actor (renewed if expired); a dead session is forgotten."""
+        with self._auth_lock:
+            try:
+                return resume(self.db, self.store, lock=self._refresh_lock)
+            except AuthenticationError:
+                self.store.clear()
+                raise
+
+    def _accept(self, result: LoginResult) -> None:
+        """Keep a fresh session (worker thread), unless the kiosk must refuse it."""
+        if self.kiosk and result.user.role is not Role.PATIENT:
+            with self.db.unit_of_work() as uow:
+                auth.logout(uow, access_token=result.access_token)
+            raise PermissionDenied(KIOSK_PATIENTS_ONLY)
+        with self._auth_lock:
+            self.store.save(
+                StoredSession(result.access_token, result.refresh_token, result.user.email)
+            )
+        self.post_message(LoggedIn(result.user))
+
+    @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
+    def _resume_session(self) -> None:
+        with self._auth_lock:
+            if self.store.load() is None:
+                return
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            user = auth.whoami(uow, actor=actor)
+        self.post_message(LoggedIn(user))
+
+    @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
+    def _log_in(self, email: str, password: str) -> None:
+        with self.db.unit_of_work() as uow:
+            result = auth.login(uow, email=email, password=password)
+        self._accept(result)
+
+    @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
+    def _create_account(self, name: str, email: str, password: str) -> None:
+        with self.db.unit_of_work() as uow:
+            user = auth.register(uow, email=email, name=name, password=password)
+        self.post_message(Registered(user))
+        with self.db.unit_of_work() as uow:
+            result = auth.login(uow, email=user.email, password=password)
+        self._accept(result)
+
+    @work(thread=True, exit_on_error=False, group=LOGOUT_GROUP)
+    def _revoke_session(self, reason: str | None) -> None:
+        with self._auth_lock:
+            stored = self.store.load()
+            try:
+                if stored is not None:
+                    with self.db.unit_of_work() as uow:
+                        auth.logout(
+                            uow,
+                            access_token=stored.access_token,
+                            refresh_token=stored.refresh_token,
+                        )
+            finally:
+                self.store.clear()
+        self.post_message(LoggedOut(reason))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load_appointments(self, generation: int) -> None:
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            upcoming = list_appointments(uow, actor=actor, scope=Scope.UPCOMING)
+            past = list_appointments(uow, actor=actor, scope=Scope.PAST)
+        self.post_message(
+            AppointmentsLoaded(generation, AppointmentLists(tuple(upcoming), tuple(past)))
+        )
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes a notification; the app never crashes."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, DoctorbookError):
+            self.notify(_sentence(str(error)), severity="error", markup=False)
+            ended = isinstance(error, AuthenticationError)
+            if ended and event.worker.group == SESSION_GROUP and self.user is not None:
+                await self._show_login()
+            return
+        self.log.error(f"worker {event.worker.name} failed: {error!r}")
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        self.notify(f"Unexpected error: {first_line[:200]}", severity="error", markup=False)
+
+    # --- messages from the screens ---------------------------------------------------------
+
+    def _logging_in(self) -> bool:
+        return any(
+            w.group == LOGIN_GROUP and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in self.workers
+        )
+
+    def on_login_submitted(self, message: LoginSubmitted) -> None:
+        message.stop()
+        if self.user is None and not self._logging_in():
+            self._log_in(message.email, message.password)
+
+    def on_registration_submitted(self, message: RegistrationSubmitted) -> None:
+        message.stop()
+        if self.user is None and not self._logging_in():
+            self._create_account(message.name, message.email, message.password)
+
+    def on_appointments_requested(self, message: AppointmentsRequested) -> None:
+        message.stop()
+        if self.user is not None:
+            self._load_appointments(self._generation)
+
+    # --- results from the workers ----------------------------------------------------------
+
+    async def on_logged_in(self, message: LoggedIn) -> None:
+        user = message.user
+        if self.user is not None or (self.kiosk and user.role is not Role.PATIENT):
+            return
+        self.user = user
+        self._generation += 1
+        mode = str(user.role)
+        self.add_mode(mode, lambda: home_screen(user))
+        self._role_mode = mode
+        if self.kiosk:
+            self._note_activity()  # logging in is activity: the idle clock starts now
+        await self.switch_mode(mode)
+        # The login stack (with what was typed into it) goes; a fresh one is built on logout.
+        await self.remove_mode(LOGIN_MODE)
+        self.add_mode(LOGIN_MODE, self._new_login_screen)
+
+    def on_registered(self, message: Registered) -> None:
+        self.notify(f"Welcome, {message.user.name}! Your account is ready.", markup=False)
+
+    def on_appointments_loaded(self, message: AppointmentsLoaded) -> None:
+        if message.generation != self._generation or not self.screen_stack:
+            return
+        home = self.screen_stack[0]
+        if isinstance(home, HomeScreen):
+            home.appointments = message.lists
+
+    def on_logged_out(self, message: LoggedOut) -> None:
+        self.notify(message.reason or "You have logged out.", markup=False)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logout":
+            return self.user is not None
+        return True
+
+    async def action_logout(self) -> None:
+        await self._log_out()
+
+    async def _log_out(self, reason: str | None = None) -> None:
+        if self.user is None:
+            return
+        self._revoke_session(reason)
+        await self._show_login()
+
+    async def _show_login(self) -> None:
+        """Back to a fresh login screen; the previous user's screens are thrown away."""
+        self.user = None
+        self._generation += 1
+        role_mode, self._role_mode = self._role_mode, None
+        if self.current_mode != LOGIN_MODE:
+            await self.switch_mode(LOGIN_MODE)
+        if role_mode is not None:
+            await self.remove_mode(role_mode)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = self.screen.sub_title or self.title
+        self.push_screen(HelpScreen(self._key_help(), title=title))
+
+    def _key_help(self) -> list[tuple[str, str]]:
+        """The current screen's keys that mean something to a user, grouped by what they do."""
+        keys: dict[str, list[str]] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not (binding.show or binding.id):
+                continue
+            shown = keys.setdefault(binding.description, [])
+            display = self.get_key_display(binding)
+            if display not in shown:
+                shown.append(display)
+        return [(" / ".join(displays), does) for does, displays in keys.items()]
+
+    # --- kiosk idle logout -----------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            self.kiosk
+            and isinstance(event, events.InputEvent | events.Paste)
+            and not event.is_forwarded
+        ):
+            self._note_activity()
+        await super().on_event(event)
+
+    def _note_activity(self) -> None:
+        self._last_activity = time.monotonic()
+        if self._idle_timer is None:
+            self._idle_timer = self.set_timer(self.idle_seconds, self._check_idle, name="idle")
+
+    async def _check_idle(self) -> None:
+        self._idle_timer = None
+        quiet = time.monotonic() - self._last_activity
+        if quiet < self.idle_seconds:
+            self._idle_timer = self.set_timer(
+                self.idle_seconds - quiet, self._check_idle, name="idle"
+            )
+            return
+        await self._idle_timeout()
+
+    async def _idle_timeout(self) -> None:
+        """Nobody touched the kiosk for a while: log out, or forget a half-typed form."""
+        if self.user is not None:
+            await self._log_out(
+                f"You were logged out after {_duration(self.idle_seconds)} without activity."
+            )
+            return
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        login = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(login, LoginScreen):
+            login.clear_form()
+
+
+class KioskApp(DoctorbookApp):
+    """The patient kiosk: patients only, no way out to a shell, idle logout, no stored tokens."""
+
+    TITLE = "doctorbook kiosk"
+    KIOSK = True
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "stay", show=False, priority=True, id="quit"),
+        Binding("ctrl+c", "stay", show=False, priority=True, id="interrupt"),
+    ]
+
+    async def action_quit(self) -> None:
+        """Quitting would leave a shell at a public terminal: refuse."""
+        self.bell()
+
+    def action_stay(self) -> None:
+        self.bell()
+
+
+def make_app(
+    *,
+    settings: Settings,
+    db: Database,
+    store: SessionStore | None,
+    kiosk: bool = False,
+    idle_seconds: float | None = None,
+) -> DoctorbookApp:
+    """Build the app; the kiosk (and a missing store) keeps tokens in memory only."""
+    if kiosk or store is None:
+        store = MemoryStore()
+    factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
+    return factory(settings=settings, db=db, store=store, idle_seconds=idle_seconds)

@@ -1,0 +1,57 @@
+"""What every role's home screen shares: the user in the header, appointments, refresh."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label
+
+from doctorbook.core.auth import UserView
+from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
+from doctorbook.tui.widgets.appointments import AppointmentList
+
+
+def role_label(user: UserView) -> str:
+    return str(user.role).capitalize()
+
+
+class HomeScreen(Screen[None]):
+    """A role's home: the app sets `appointments`; the screen asks for them on show/refresh."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh", "Refresh", id="refresh"),
+        Binding("r", "refresh", "Refresh", show=False, id="refresh-r"),
+    ]
+
+    #: Set by the subclasses.
+    heading = ""
+    empty_text = ""
+    show_patient = False
+
+    appointments: reactive[AppointmentLists | None] = reactive(None, init=False)
+
+    def __init__(self, user: UserView) -> None:
+        super().__init__()
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Label(self.heading, classes="screen-title")
+            yield AppointmentList(empty_text=self.empty_text, show_patient=self.show_patient)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.user.name} · {role_label(self.user)}"
+        self.post_message(AppointmentsRequested())
+
+    def watch_appointments(self, lists: AppointmentLists | None) -> None:
+        self.query_one(AppointmentList).lists = lists
+
+    def action_refresh(self) -> None:
+        self.post_message(AppointmentsRequested())

@@ -1,0 +1,32 @@
+"""The home of doctors, receptionists and admins: the appointments their role may see."""
+
+from __future__ import annotations
+
+from doctorbook.core.auth import UserView
+from doctorbook.core.rbac import Role
+from doctorbook.tui.screens.home import HomeScreen
+
+HEADINGS: dict[Role, tuple[str, str]] = {
+    Role.DOCTOR: (
+        "Doctor · my appointments",
+        "No appointments booked with you yet.",
+    ),
+    Role.RECEPTIONIST: (
+        "Front desk · all appointments",
+        "No appointments in the clinic yet.",
+    ),
+    Role.ADMIN: (
+        "Administration · all appointments",
+        "No appointments in the clinic yet.",
+    ),
+}
+
+
+class StaffHomeScreen(HomeScreen):
+    """One screen for every staff role; the heading and empty state follow the role."""
+
+    show_patient = True
+
+    def __init__(self, user: UserView) -> None:
+        self.heading, self.empty_text = HEADINGS[user.role]
+        super().__init__(user)

@@ -1,0 +1,3 @@
+"""Reusable widgets shared by several screens."""
+
+from __future__ import annotations

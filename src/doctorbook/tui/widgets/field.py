@@ -1,0 +1,34 @@
+"""A form field where Enter moves on to the next field, and in the last field submits."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+
+
+class FieldInput(Input):
+    """Enter is a priority binding so it runs before the keys typed after it are delivered:
+    fast typing (or keys sent by a script) never lands in the field that was just left."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Next field", show=False, priority=True, id="next-field"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        placeholder: str = "",
+        password: bool = False,
+        last: bool = False,
+    ) -> None:
+        super().__init__(placeholder=placeholder, password=password, id=id)
+        self.last = last
+
+    async def action_submit(self) -> None:
+        if self.last:
+            await super().action_submit()
+        else:
+            self.screen.focus_next()

@@ -1,0 +1,128 @@
+"""Kiosk mode: patients only, no way out to a shell, idle logout, tokens only in memory."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from doctorbook.core.db import Database
+from doctorbook.core.models import AuthSession, User
+from doctorbook.core.rbac import Role
+from doctorbook.core.session_store import MemoryStore
+from doctorbook.core.settings import Settings
+from doctorbook.tui.app import KioskApp, make_app
+from doctorbook.tui.screens.login import LoginScreen
+from doctorbook.tui.screens.patient_home import PatientHomeScreen
+from doctorbook.tui.screens.register import RegisterScreen
+from tests.conftest import PASSWORD, make_user
+from tests.tui.conftest import fill, logged_in_store, notifications, settle
+
+SIZE = (80, 24)
+
+
+def revoked(db: Database, email: str) -> list[bool]:
+    """For each session the user ever had: is it revoked?"""
+    with db.unit_of_work() as uow:
+        user = uow.session.scalars(select(User).where(User.email == email)).one()
+        rows = uow.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id))
+        return [row.revoked_at is not None for row in rows]
+
+
+async def log_in(pilot: Pilot[None], email: str) -> None:
+    await fill(pilot, "#email", email)
+    await fill(pilot, "#password", PASSWORD)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_kiosk_refuses_staff_and_revokes_their_session(
+    settings: Settings, db: Database
+) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="doc@example.com", name="Dr Who", role=Role.DOCTOR)
+    app = make_app(settings=settings, db=db, store=None, kiosk=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "doc@example.com")
+        assert isinstance(app.screen, LoginScreen)
+        assert app.user is None
+        assert ("error", "The kiosk is for patients") in notifications(app)
+        assert app.store.load() is None
+    assert revoked(db, "doc@example.com") == [True]
+
+
+async def test_kiosk_logs_a_patient_out_when_idle(settings: Settings, db: Database) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "pat@example.com")
+        assert isinstance(app.screen, PatientHomeScreen)
+        # Activity keeps the session: a key every 0.2 s for longer than the idle time.
+        for _ in range(8):
+            await pilot.press("down")
+            await pilot.pause(0.2)
+        assert isinstance(app.screen, PatientHomeScreen)
+        # Then nobody touches it.
+        await pilot.pause(1.3)
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.user is None
+        assert (
+            "information", "You were logged out after 1 s without activity."
+        ) in notifications(app)
+        assert app.store.load() is None
+    assert revoked(db, "pat@example.com") == [True]
+
+
+async def test_kiosk_forgets_a_half_typed_form_when_idle(
+    settings: Settings, db: Database
+) -> None:
+    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, RegisterScreen)
+        await pilot.press(*"Ana")
+        await pilot.pause(1.3)
+        assert isinstance(app.screen, LoginScreen)
+        await fill(pilot, "#email", "someone@example.com")
+        await pilot.press("tab")
+        await pilot.pause(1.3)
+        assert app.screen.query_one("#email", Input).value == ""
+
+
+async def test_kiosk_has_no_way_to_quit(settings: Settings, db: Database) -> None:
+    app = make_app(settings=settings, db=db, store=None, kiosk=True)
+    assert isinstance(app, KioskApp)
+    assert app.ENABLE_COMMAND_PALETTE is False
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("ctrl+q", "ctrl+c", "ctrl+p"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert not app._exit
+        assert isinstance(app.screen, LoginScreen)
+        assert not isinstance(app.screen, CommandPalette)
+        await app.action_quit()
+        await pilot.pause()
+        assert not app._exit
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+        assert "quit" not in shown
+
+
+async def test_kiosk_never_uses_a_stored_session(settings: Settings, db: Database) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    store = logged_in_store(db, "pat@example.com", PASSWORD)
+    app = make_app(settings=settings, db=db, store=store, kiosk=True)
+    assert isinstance(app.store, MemoryStore) and app.store is not store
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await log_in(pilot, "pat@example.com")
+        assert isinstance(app.screen, PatientHomeScreen)
+    stored = store.load()
+    assert stored is not None and stored.email == "pat@example.com"
+    # the kiosk's own login went to its memory store, not the one it was given
+    assert app.store.load() is not None and app.store.load() != stored

@@ -1,0 +1,68 @@
+"""The appointment list widget shows what its screen hands it (attributes down)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Static
+
+from doctorbook.core.appointments import AppointmentView
+from doctorbook.tui.messages import AppointmentLists
+from doctorbook.tui.widgets.appointments import LOADING, AppointmentList, format_when
+
+START = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+
+def visit(id: int, starts_at: datetime, status: str = "confirmed") -> AppointmentView:
+    return AppointmentView(
+        id=id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30), status=status,
+        patient_id=1, patient_name="Pat Patient", doctor_id=2, doctor_name="Dr Who",
+        reason="check-up",
+    )
+
+
+class ListApp(App[None]):
+    def __init__(self, *, show_patient: bool) -> None:
+        super().__init__()
+        self.show_patient = show_patient
+
+    def compose(self) -> ComposeResult:
+        yield AppointmentList(empty_text="Nothing here.", show_patient=self.show_patient)
+
+
+async def test_loading_then_empty_then_rows() -> None:
+    app = ListApp(show_patient=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        widget = app.query_one(AppointmentList)
+        empty = app.query_one("#appointments-empty", Static)
+        assert str(empty.render()) == LOADING
+
+        widget.lists = AppointmentLists((), ())
+        await pilot.pause()
+        assert str(empty.render()) == "Nothing here."
+        assert not app.query_one("#appointments-tables").display
+
+        widget.lists = AppointmentLists(
+            upcoming=(visit(1, START),), past=(visit(2, START - timedelta(days=7), "no_show"),)
+        )
+        await pilot.pause()
+        assert not empty.display
+        upcoming = app.query_one("#upcoming", DataTable)
+        past = app.query_one("#past", DataTable)
+        assert upcoming.get_row_at(0) == [format_when(START), "Dr Who", "Confirmed", "check-up"]
+        assert past.get_row_at(0)[2] == "No show"
+
+
+async def test_staff_columns_and_an_empty_section() -> None:
+    app = ListApp(show_patient=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        widget = app.query_one(AppointmentList)
+        widget.lists = AppointmentLists(upcoming=(visit(1, START),), past=())
+        await pilot.pause()
+        upcoming = app.query_one("#upcoming", DataTable)
+        assert [str(c.label) for c in upcoming.columns.values()] == [
+            "When", "Patient", "Doctor", "Status"
+        ]
+        assert upcoming.get_row_at(0)[1] == "Pat Patient"
+        assert app.query_one("#past", DataTable).get_row_at(0)[0] == "No past visits."
