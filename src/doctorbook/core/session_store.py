@@ -200,6 +200,12 @@ def resume(
         return _authenticate(db, stored)
     except auth.SessionExpired:
         pass
+    except AuthenticationError:
+        # Rotated by another process between our read and our check: its tokens are stored.
+        current = store.load()
+        if current is None or current == stored:
+            raise
+        return _authenticate(db, current)
     with lock() if lock is not None else contextlib.nullcontext():
         current = store.load()
         if current is not None and current != stored:
