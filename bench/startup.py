@@ -51,6 +51,10 @@ def main() -> None:
     print(f"bare Typer app --help : {bare * 1000:7.1f} ms (median of {RUNS})")
     print(f"doctorbook --help     : {ours * 1000:7.1f} ms (median of {RUNS})")
     print(f"ratio                 : {ours / bare:7.2f}  (target <= 1.3)")
+    floor = median_wall([sys.executable, "-c", "import typer, typer._adapters, sqlalchemy.orm,"
+                         " psycopg, sqlalchemy.dialects.postgresql.psycopg"], env)
+    print(f"import floor of any DB command (typer+pydantic+sqlalchemy.orm+psycopg): "
+          f"{floor * 1000:7.1f} ms")
 
     home = Path(tempfile.mkdtemp(prefix="dbk-bench-"))
     env.update(DOCTORBOOK_HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")

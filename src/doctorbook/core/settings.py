@@ -42,13 +42,18 @@ class Settings:
         return self.database_url is None
 
 
+ROOT_DATA_DIR = Path("/var/lib/doctorbook")
+
+
 def _default_dirs() -> tuple[Path, Path]:
     import platformdirs  # local: only needed when DOCTORBOOK_HOME is unset
 
-    return (
-        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-        Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
-    )
+    config = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # As root the server runs as a system user that must reach the data dir through
+        # every parent; /var/lib is where that belongs, not inside /root.
+        return ROOT_DATA_DIR, config
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)), config
 
 
 def _read_toml(path: Path) -> dict[str, object]:
