@@ -277,3 +277,11 @@ async def test_an_unexpected_error_is_a_notification_not_a_crash(
         [(severity, message)] = notifications(app)
         assert severity == "error" and message.startswith("Unexpected error: ")
         assert app.is_running
+
+
+async def test_login_hint_is_shown_under_the_form(settings: Settings, db: Database) -> None:
+    """The demo passes its accounts as a hint, so a first-time user knows how to get in."""
+    app = make_app(settings=settings, db=db, store=None, login_hint="Demo  a@b.c / pw")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "a@b.c / pw" in str(app.screen.query_one("#login-hint", Static).render())

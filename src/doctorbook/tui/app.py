@@ -98,8 +98,11 @@ class DoctorbookApp(App[None]):
         db: Database,
         store: SessionStore,
         idle_seconds: float | None = None,
+        login_hint: str | None = None,
     ) -> None:
         super().__init__()
+        #: Shown under the login form (the demo lists its accounts there).
+        self.login_hint = login_hint
         self.settings = settings
         self.db = db
         self.store = store
@@ -127,7 +130,7 @@ class DoctorbookApp(App[None]):
         return self.KIOSK
 
     def _new_login_screen(self) -> Screen[None]:
-        return LoginScreen(kiosk=self.kiosk)
+        return LoginScreen(kiosk=self.kiosk, hint=self.login_hint)
 
     def on_mount(self) -> None:
         if self.kiosk:
@@ -390,9 +393,12 @@ def make_app(
     store: SessionStore | None,
     kiosk: bool = False,
     idle_seconds: float | None = None,
+    login_hint: str | None = None,
 ) -> DoctorbookApp:
     """Build the app; the kiosk (and a missing store) keeps tokens in memory only."""
     if kiosk or store is None:
         store = MemoryStore()
     factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
-    return factory(settings=settings, db=db, store=store, idle_seconds=idle_seconds)
+    return factory(
+        settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint
+    )

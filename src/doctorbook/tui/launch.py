@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from doctorbook.core.settings import Settings
 
 
-def run_tui(settings: Settings, *, kiosk: bool = False) -> None:
+def run_tui(settings: Settings, *, kiosk: bool = False, login_hint: str | None = None) -> None:
     """Run the app until the user quits (the kiosk never quits by a key)."""
     import os
     import sys
@@ -29,6 +29,8 @@ def run_tui(settings: Settings, *, kiosk: bool = False) -> None:
             store = default_store(
                 settings.config_dir, settings.profile, warn=lambda m: print(m, file=sys.stderr)
             )
-        make_app(settings=settings, db=db, store=store, kiosk=kiosk).run()
+        make_app(
+            settings=settings, db=db, store=store, kiosk=kiosk, login_hint=login_hint
+        ).run()
     finally:
         db.dispose()

@@ -23,9 +23,10 @@ class LoginScreen(Screen[None]):
         Binding("f2", "register", "Register", id="register"),
     ]
 
-    def __init__(self, *, kiosk: bool = False) -> None:
+    def __init__(self, *, kiosk: bool = False, hint: str | None = None) -> None:
         super().__init__()
         self.kiosk = kiosk
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -44,6 +45,8 @@ class LoginScreen(Screen[None]):
                 yield Button("Log in", variant="primary", id="login")
                 yield Button("Register", id="register")
             yield Static("New patient? Press F2 or choose Register.", classes="form-hint")
+            if self.hint:
+                yield Static(self.hint, id="login-hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -41,4 +41,10 @@ def demo(
     if open_tui:
         from doctorbook.tui.launch import run_tui
 
-        run_tui(settings, kiosk=False)
+        # One per role (the second patient shares the first one's password): fits 80x24.
+        shown = {a.role: a for a in reversed(accounts)}
+        hint = "\n".join(
+            f"{'Demo' if i == 0 else '':<6}{a.email} / {a.password}  ({a.role})"
+            for i, a in enumerate(reversed(list(shown.values())))
+        )
+        run_tui(settings, kiosk=False, login_hint=hint)
