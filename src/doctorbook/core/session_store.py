@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +13,7 @@ from typing import Protocol
 from doctorbook.core import auth
 from doctorbook.core.db import Database
 from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.locks import file_lock
 from doctorbook.core.rbac import Actor
 
 SERVICE = "doctorbook"
@@ -165,8 +165,7 @@ def default_store(
     return KeyringStore(profile, fallback, notice)
 
 
-@contextlib.contextmanager
-def profile_lock(config_dir: Path, profile: str) -> Iterator[None]:
+def profile_lock(config_dir: Path, profile: str) -> contextlib.AbstractContextManager[None]:
     """Serialise refreshes of one profile across processes (a TUI and a script, say).
 
     Without it two commands finding the access token expired at once would both present the
@@ -174,12 +173,7 @@ def profile_lock(config_dir: Path, profile: str) -> Iterator[None]:
     """
     directory = config_dir / "sessions"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (directory / f"{profile}.lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return file_lock(directory / f"{profile}.lock")
 
 
 def _authenticate(db: Database, stored: StoredSession) -> Actor:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from doctorbook.cli.context import CliContext, read_password
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import Email, Name, PasswordStdin
 
 
 @translate_errors
 def create(
-    email: Annotated[str, typer.Option("--email", help="The admin's e-mail address.")],
-    name: Annotated[str, typer.Option("--name", help="The admin's full name.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    email: Email,
+    name: Name,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin; once one exists, only a logged-in admin may create another."""
     from doctorbook.core import auth

@@ -8,6 +8,7 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import fail, translate_errors
+from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import local_time, print_json, print_table
 
 
@@ -15,7 +16,7 @@ from doctorbook.cli.render import local_time, print_json, print_table
 def list_appointments(
     upcoming: Annotated[bool, typer.Option("--upcoming", help="Only those still ahead.")] = False,
     past: Annotated[bool, typer.Option("--past", help="Only those already over.")] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    json_output: JsonOutput = False,
 ) -> None:
     """List appointments: a patient sees their own, a doctor theirs, staff everyone's."""
     from doctorbook.core.appointments import Scope, list_appointments

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from doctorbook.cli.context import CliContext, read_password
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import Email, PasswordStdin
 
 
 @translate_errors
 def login(
-    email: Annotated[str, typer.Option("--email", help="Your e-mail address.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    email: Email,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Log in; the session is kept in the keyring (or a private file) under DOCTORBOOK_PROFILE."""
     from doctorbook.core import auth

@@ -8,15 +8,14 @@ import typer
 
 from doctorbook.cli.context import CliContext, read_password
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import Email, Name, PasswordStdin
 
 
 @translate_errors
 def register(
-    email: Annotated[str, typer.Option("--email", help="Your e-mail address.")],
-    name: Annotated[str, typer.Option("--name", help="Your full name.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    email: Email,
+    name: Name,
+    password_stdin: PasswordStdin = False,
     phone: Annotated[str | None, typer.Option("--phone", help="A phone number.")] = None,
 ) -> None:
     """Register as a patient (password of 10 to 128 characters, not a common one)."""

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import print_json
 
 
 @translate_errors
 def status(
-    json_output: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    json_output: JsonOutput = False,
 ) -> None:
     """Show the database, its migration revision and the code's head (starts nothing)."""
     from doctorbook.core import embedded, migrate
