@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Identity,
     Index,
     MetaData,
+    Numeric,
     String,
     Text,
     Uuid,
@@ -123,3 +125,147 @@ class Appointment(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+class EmailOutbox(Base):
+    """An e-mail to send, written in the transaction of the change that causes it."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status_known"
+        ),
+        # The dispatcher's two claim paths: due pending rows, and leases that ran out.
+        Index(
+            "ix_email_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")
+        ),
+        Index(
+            "ix_email_outbox_lease", "lease_until", postgresql_where=text("status = 'sending'")
+        ),
+        Index("ix_email_outbox_entity", "entity_kind", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text)
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb")
+    )
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"), index=True)
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    max_attempts: Mapped[int | None] = mapped_column()
+    next_attempt_at: Mapped[datetime] = mapped_column(TS)
+    lease_until: Mapped[datetime | None] = mapped_column(TS)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(255))
+    entity_kind: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    # The body carries a secret (an invite token): blanked once sent or failed for good.
+    contains_secret: Mapped[bool] = mapped_column(server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+    sent_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class Specialty(Base):
+    __tablename__ = "specialties"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Lower-cased, spaces folded: unique, so names differing only in case are one specialty.
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TS)
+
+
+class Doctor(Base):
+    """A doctor's public profile, keyed by their user account."""
+
+    __tablename__ = "doctors"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'suspended')", name="status_known"),
+        CheckConstraint("price IS NULL OR price >= 0", name="price_not_negative"),
+        CheckConstraint("slot_minutes BETWEEN 5 AND 480", name="slot_minutes_range"),
+        CheckConstraint("lead_minutes BETWEEN 0 AND 43200", name="lead_minutes_range"),
+        CheckConstraint("cancel_hours BETWEEN 0 AND 720", name="cancel_hours_range"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'active'"))
+    bio: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    clinic_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(100), index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    slot_minutes: Mapped[int] = mapped_column(server_default=text("30"))
+    lead_minutes: Mapped[int] = mapped_column(server_default=text("120"))
+    cancel_hours: Mapped[int] = mapped_column(server_default=text("24"))
+    auto_confirm: Mapped[bool] = mapped_column(server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+class DoctorSpecialty(Base):
+    __tablename__ = "doctor_specialties"
+
+    doctor_id: Mapped[int] = mapped_column(
+        ForeignKey("doctors.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    # RESTRICT: a specialty in use can't be removed (the service says so first).
+    specialty_id: Mapped[int] = mapped_column(
+        ForeignKey("specialties.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class DoctorRequest(Base):
+    """A self-serve request to join as a doctor, approved or rejected by an admin."""
+
+    __tablename__ = "doctor_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        Index("uq_doctor_requests_pending_email", "email", unique=True,
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    decided_at: Mapped[datetime | None] = mapped_column(TS)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Invite(Base):
+    """A one-time, e-mail-bound invitation for a doctor; only the token's digest is kept."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Re-inviting replaces the old token: at most one live invite per e-mail.
+        Index("uq_invites_live_email", "email", unique=True,
+              postgresql_where=text("used_at IS NULL AND revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    specialty_ids: Mapped[list[int]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    expires_at: Mapped[datetime] = mapped_column(TS)
+    used_at: Mapped[datetime | None] = mapped_column(TS)
+    revoked_at: Mapped[datetime | None] = mapped_column(TS)
+    inviter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("doctor_requests.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(TS)
