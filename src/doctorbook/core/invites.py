@@ -1,0 +1,286 @@
+"""How doctors join: admin invites, self-serve requests an admin approves, accepting a token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from doctorbook.core import audit, auth, outbox, passwords, specialties, tokens
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.errors import (
+    AuthenticationError,
+    Conflict,
+    NotFound,
+    PolicyViolation,
+    ValidationError,
+)
+from doctorbook.core.rbac import Actor, Permission, Role, require
+
+INVITE_PREFIX = "dbi_"
+DEFAULT_TTL = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class InviteView:
+    """What an admin sees of an invite: never the token (that goes only by e-mail)."""
+
+    id: int
+    email: str
+    name: str
+    expires_at: datetime
+    specialties: tuple[str, ...]
+    outbox_id: int
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    email: str
+    name: str
+    message: str | None
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def _user_exists(uow: UnitOfWork, email: str) -> bool:
+    from sqlalchemy import select
+
+    from doctorbook.core.models import User
+
+    return uow.session.scalar(select(User.id).where(User.email == email)) is not None
+
+
+def _specialty_names(uow: UnitOfWork, ids: list[int]) -> tuple[str, ...]:
+    from sqlalchemy import select
+
+    from doctorbook.core.models import Specialty
+
+    if not ids:
+        return ()
+    rows = uow.session.execute(select(Specialty.id, Specialty.name).where(Specialty.id.in_(ids)))
+    by_id = {specialty_id: name for specialty_id, name in rows}
+    return tuple(by_id[i] for i in ids if i in by_id)
+
+
+def _create_invite(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    email: str,
+    name: str,
+    specialty_ids: list[int],
+    ttl: timedelta,
+    request_id: int | None,
+) -> InviteView:
+    from sqlalchemy import update
+
+    from doctorbook.core.models import Invite
+
+    if _user_exists(uow, email):
+        raise Conflict(f"{email} already has a doctorbook account")
+    now = uow.now()
+    # Re-inviting replaces the old token: the previous one stops working.
+    uow.session.execute(
+        update(Invite)
+        .where(Invite.email == email, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = tokens.new_token(INVITE_PREFIX)
+    invite = Invite(
+        email=email, name=name, token_hash=tokens.digest(token), specialty_ids=specialty_ids,
+        expires_at=now + ttl, inviter_id=actor.user_id, request_id=request_id, created_at=now,
+    )
+    uow.session.add(invite)
+    uow.session.flush()
+    outbox_id = outbox.enqueue(
+        uow, kind="doctor_invite", to=email, to_name=name, template="doctor_invite",
+        context={"name": name, "token": token, "email": email,
+                 "expires_at": invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")},
+        entity_kind="invite", entity_id=invite.id, contains_secret=True,
+    )
+    audit.record(uow, actor=actor, action="doctor.invited", entity_kind="invite",
+                 entity_id=invite.id,
+                 data={"email": email, "request_id": request_id, "expires_at":
+                       invite.expires_at.isoformat()})
+    return InviteView(invite.id, email, name, invite.expires_at,
+                      _specialty_names(uow, specialty_ids), outbox_id)
+
+
+def invite_doctor(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    email: str,
+    name: str,
+    specialty_names: list[str] | tuple[str, ...] = (),
+    ttl: timedelta = DEFAULT_TTL,
+) -> InviteView:
+    """An admin invites a doctor (pre-approved): a one-time token goes out by e-mail."""
+    require(actor, Permission.DOCTORS_INVITE)
+    email = auth.normalise_email(email)
+    name = auth.clean_name(name)
+    ids = specialties.resolve(uow, list(specialty_names))
+    view = _create_invite(uow, actor=actor, email=email, name=name, specialty_ids=ids, ttl=ttl,
+                          request_id=None)
+    uow.commit()
+    return view
+
+
+def request_join(
+    uow: UnitOfWork, *, email: str, name: str, message: str | None = None
+) -> RequestView:
+    """Anyone may ask to join as a doctor; an admin approves (sending the invite) or rejects."""
+    from doctorbook.core.models import DoctorRequest
+
+    email = auth.normalise_email(email)
+    name = auth.clean_name(name)
+    message = (message or "").strip() or None
+    if message is not None and len(message) > 2000:
+        raise ValidationError("the message must be at most 2000 characters")
+    if _pending_request(uow, email) is not None:
+        raise Conflict(f"a request from {email} is already waiting for an admin")
+    now = uow.now()
+    row = DoctorRequest(email=email, name=name, message=message, status="pending",
+                        created_at=now)
+    uow.session.add(row)
+    uow.session.flush()
+    audit.record(uow, actor=Actor.anonymous(), action="doctor_request.created",
+                 entity_kind="doctor_request", entity_id=row.id, data={"email": email})
+    view = _request_view(row)
+    uow.commit()
+    return view
+
+
+def _pending_request(uow: UnitOfWork, email: str) -> object | None:
+    from sqlalchemy import select
+
+    from doctorbook.core.models import DoctorRequest
+
+    return uow.session.scalars(
+        select(DoctorRequest).where(DoctorRequest.email == email,
+                                    DoctorRequest.status == "pending")
+    ).first()
+
+
+def _request_view(row: object) -> RequestView:
+    from doctorbook.core.models import DoctorRequest
+
+    assert isinstance(row, DoctorRequest)
+    return RequestView(row.id, row.email, row.name, row.message, row.status, row.created_at,
+                       row.decided_at)
+
+
+def list_requests(
+    uow: UnitOfWork, *, actor: Actor, status: RequestStatus | None = RequestStatus.PENDING
+) -> list[RequestView]:
+    from sqlalchemy import select
+
+    from doctorbook.core.models import DoctorRequest
+
+    require(actor, Permission.DOCTORS_MANAGE)
+    stmt = select(DoctorRequest).order_by(DoctorRequest.created_at, DoctorRequest.id)
+    if status is not None:
+        stmt = stmt.where(DoctorRequest.status == str(status))
+    return [_request_view(r) for r in uow.session.scalars(stmt)]
+
+
+def _decide(uow: UnitOfWork, actor: Actor, request_id: int) -> object:
+    from doctorbook.core.models import DoctorRequest
+
+    require(actor, Permission.DOCTORS_MANAGE)
+    row = uow.session.get(DoctorRequest, request_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no request {request_id}")
+    if row.status != "pending":
+        raise PolicyViolation(f"request {request_id} was already {row.status}")
+    row.decided_at = uow.now()
+    row.decided_by_id = actor.user_id
+    return row
+
+
+def approve_request(
+    uow: UnitOfWork, *, actor: Actor, request_id: int, ttl: timedelta = DEFAULT_TTL
+) -> InviteView:
+    """Approve a request: the invite e-mail goes to the requester."""
+    from doctorbook.core.models import DoctorRequest
+
+    row = _decide(uow, actor, request_id)
+    assert isinstance(row, DoctorRequest)
+    row.status = "approved"
+    view = _create_invite(uow, actor=actor, email=row.email, name=row.name, specialty_ids=[],
+                          ttl=ttl, request_id=row.id)
+    audit.record(uow, actor=actor, action="doctor_request.approved",
+                 entity_kind="doctor_request", entity_id=row.id, data={"email": row.email})
+    uow.commit()
+    return view
+
+
+def reject_request(uow: UnitOfWork, *, actor: Actor, request_id: int) -> RequestView:
+    """Reject a request: the requester gets a polite e-mail."""
+    from doctorbook.core.models import DoctorRequest
+
+    row = _decide(uow, actor, request_id)
+    assert isinstance(row, DoctorRequest)
+    row.status = "rejected"
+    outbox.enqueue(uow, kind="doctor_request_rejected", to=row.email, to_name=row.name,
+                   template="doctor_request_rejected", context={"name": row.name},
+                   entity_kind="doctor_request", entity_id=row.id)
+    audit.record(uow, actor=actor, action="doctor_request.rejected",
+                 entity_kind="doctor_request", entity_id=row.id, data={"email": row.email})
+    view = _request_view(row)
+    uow.commit()
+    return view
+
+
+def accept_invite(
+    uow: UnitOfWork, *, token: str, password: str, currency: str = "EUR"
+) -> auth.UserView:
+    """Create the doctor's account from a valid, unused, unexpired token (single use)."""
+    from sqlalchemy import select
+
+    from doctorbook.core.models import Doctor, DoctorSpecialty, Invite, Specialty, User
+
+    invite = uow.session.scalars(
+        select(Invite).where(Invite.token_hash == tokens.digest(token.strip())).with_for_update()
+    ).first()
+    if invite is None:
+        raise AuthenticationError("this invite token is not valid; check the e-mail you got")
+    if invite.used_at is not None:
+        raise PolicyViolation("this invite was already used; log in with `doctorbook login`")
+    if invite.revoked_at is not None:
+        raise PolicyViolation("this invite was replaced by a newer one; use the latest e-mail")
+    now = uow.now()
+    if invite.expires_at <= now:
+        raise PolicyViolation("this invite has expired; ask the clinic's admin for a new one")
+    if _user_exists(uow, invite.email):
+        raise Conflict(f"{invite.email} already has a doctorbook account")
+    passwords.check_policy(password, email=invite.email)
+    user = User(email=invite.email, name=invite.name, role=str(Role.DOCTOR),
+                password_hash=passwords.hash_password(password), created_at=now, updated_at=now)
+    uow.session.add(user)
+    uow.session.flush()
+    uow.session.add(Doctor(user_id=user.id, status="active", currency=currency,
+                           created_at=now, updated_at=now))
+    uow.session.flush()
+    existing = set(uow.session.scalars(
+        select(Specialty.id).where(Specialty.id.in_(invite.specialty_ids or [-1]))
+    ))
+    for specialty_id in invite.specialty_ids:
+        if specialty_id in existing:  # a specialty removed since the invite is skipped
+            uow.session.add(DoctorSpecialty(doctor_id=user.id, specialty_id=specialty_id))
+    invite.used_at = now
+    invite.user_id = user.id
+    actor = Actor(user.id, Role.DOCTOR, user.email)
+    audit.record(uow, actor=actor, action="doctor.joined", entity_kind="invite",
+                 entity_id=invite.id, data={"user_id": user.id})
+    view = auth.UserView(user.id, user.email, user.name, Role.DOCTOR, None, True, now)
+    uow.commit()
+    return view
