@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from doctorbook.cli.commands import admin, appointments, db
+from doctorbook.cli.commands import (
+    admin,
+    appointments,
+    db,
+    doctors,
+    doctors_join,
+    profile,
+    specialties,
+)
 from doctorbook.cli.commands.app import demo, kiosk, tui
 from doctorbook.cli.commands.auth import login, logout, refresh, register, whoami
+from doctorbook.cli.commands.doctors_join import accept_invite, invite, request_join
+from doctorbook.cli.commands.search import search
 
 app = typer.Typer(
     name="doctorbook",
@@ -16,9 +26,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-app.add_typer(db.app, name="db")
-app.add_typer(admin.app, name="admin")
-app.add_typer(appointments.app, name="appointments")
 app.command("register")(register.register)
 app.command("login")(login.login)
 app.command("logout")(logout.logout)
@@ -27,6 +34,17 @@ app.command("refresh")(refresh.refresh)
 app.command("tui")(tui.tui)
 app.command("kiosk")(kiosk.kiosk)
 app.command("demo")(demo.demo)
+app.command("search")(search.search)
+app.command("invite")(invite.invite)
+app.command("request-join")(request_join.request_join)
+app.command("accept-invite")(accept_invite.accept_invite)
+app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
+app.add_typer(appointments.app, name="appointments")
+app.add_typer(specialties.app, name="specialties")
+app.add_typer(doctors_join.requests_app, name="requests")
+app.add_typer(profile.app, name="profile")
+app.add_typer(doctors.app, name="doctors")
 
 
 def run() -> None:

@@ -1,0 +1,35 @@
+"""`doctorbook doctors suspend|activate ID` (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+
+DoctorId = Annotated[int, typer.Argument(help="The doctor's id.", min=1)]
+
+
+def _set(doctor_id: int, *, active: bool) -> None:
+    from doctorbook.core import doctors
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        profile = doctors.set_status(uow, actor=actor, doctor_id=doctor_id, active=active)
+    typer.echo(f"{profile.name} is now {profile.status}"
+               + ("" if active else " (hidden from patients)"))
+
+
+@translate_errors
+def suspend(doctor_id: DoctorId) -> None:
+    """Suspend a doctor: their profile disappears from search."""
+    _set(doctor_id, active=False)
+
+
+@translate_errors
+def activate(doctor_id: DoctorId) -> None:
+    """Reactivate a suspended doctor."""
+    _set(doctor_id, active=True)

@@ -1,0 +1,28 @@
+"""`doctorbook accept-invite TOKEN --password-stdin`: create your doctor account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext, read_password
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import PasswordStdin
+
+
+@translate_errors
+def accept_invite(
+    token: Annotated[str, typer.Argument(help="The token from your invitation e-mail.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Accept an invitation: choose a password; then log in and complete your profile."""
+    from doctorbook.core import invites
+
+    ctx = CliContext.from_env()
+    password = read_password(from_stdin=password_stdin, confirm=True)
+    with ctx.db.unit_of_work() as uow:
+        user = invites.accept_invite(uow, token=token, password=password,
+                                     currency=ctx.settings.currency)
+    typer.echo(f"welcome, {user.name}: your doctor account is ready. Next: "
+               f"doctorbook login --email {user.email}, then doctorbook profile set ...")

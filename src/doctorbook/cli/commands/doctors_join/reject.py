@@ -1,0 +1,22 @@
+"""`doctorbook requests reject ID`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+
+
+@translate_errors
+def reject(request_id: Annotated[int, typer.Argument(help="The request's id.", min=1)]) -> None:
+    """Reject a request (admin): the requester gets a polite e-mail."""
+    from doctorbook.core import invites
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = invites.reject_request(uow, actor=actor, request_id=request_id)
+    typer.echo(f"rejected request {view.id} from {view.email}; they will be told by e-mail")

@@ -1,0 +1,28 @@
+"""`doctorbook request-join --email E --name N`: ask to join as a doctor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import Email, Name
+
+
+@translate_errors
+def request_join(
+    email: Email,
+    name: Name,
+    message: Annotated[
+        str | None, typer.Option("--message", help="A note for the clinic's admins.")
+    ] = None,
+) -> None:
+    """Ask to join as a doctor (no login); an admin approves it and you get an invite e-mail."""
+    from doctorbook.core import invites
+
+    ctx = CliContext.from_env()
+    with ctx.db.unit_of_work() as uow:
+        view = invites.request_join(uow, email=email, name=name, message=message)
+    typer.echo(f"request {view.id} received; an admin will review it and e-mail {view.email}")

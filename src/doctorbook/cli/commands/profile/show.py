@@ -1,0 +1,24 @@
+"""`doctorbook profile show`."""
+
+from __future__ import annotations
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.doctor_render import print_profile, profile_json
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def show(json_output: JsonOutput = False) -> None:
+    """Show your doctor profile and what is still missing before patients can find you."""
+    from doctorbook.core import doctors
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        profile = doctors.own_profile(uow, actor=actor)
+    if json_output:
+        print_json(profile_json(profile, private=True))
+        return
+    print_profile(profile, private=True)

@@ -1,0 +1,1 @@
+"""`doctorbook search`: find doctors."""

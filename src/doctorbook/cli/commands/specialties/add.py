@@ -1,0 +1,22 @@
+"""`doctorbook specialties add NAME`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+
+
+@translate_errors
+def add(name: Annotated[str, typer.Argument(help="The specialty's name.")]) -> None:
+    """Add a specialty (admin); names are unique whatever their case."""
+    from doctorbook.core import specialties
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = specialties.add(uow, actor=actor, name=name)
+    typer.echo(f"added specialty {view.name!r}")

@@ -1,0 +1,27 @@
+"""`doctorbook specialties list`."""
+
+from __future__ import annotations
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput
+from doctorbook.cli.render import print_json, print_table
+
+
+@translate_errors
+def list_specialties(json_output: JsonOutput = False) -> None:
+    """List the specialties and how many doctors each has (no login needed)."""
+    from doctorbook.core import specialties
+
+    ctx = CliContext.from_env()
+    with ctx.db.unit_of_work() as uow:
+        items = specialties.list_specialties(uow)
+    if json_output:
+        print_json({"specialties": items})
+        return
+    if not items:
+        typer.echo("No specialties yet. An admin adds them with: doctorbook specialties add NAME")
+        return
+    print_table("Specialties", ["Name", "Doctors"], [[s.name, str(s.doctor_count)] for s in items])

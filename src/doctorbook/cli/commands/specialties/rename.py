@@ -1,0 +1,25 @@
+"""`doctorbook specialties rename OLD NEW`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+
+
+@translate_errors
+def rename(
+    old: Annotated[str, typer.Argument(help="The current name (any case).")],
+    new: Annotated[str, typer.Argument(help="The new name.")],
+) -> None:
+    """Rename a specialty (admin); doctors keep it under the new name."""
+    from doctorbook.core import specialties
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = specialties.rename(uow, actor=actor, old=old, new=new)
+    typer.echo(f"renamed to {view.name!r}")

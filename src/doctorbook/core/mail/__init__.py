@@ -1,0 +1,1 @@
+"""Sending the e-mail outbox: composition, providers, the dispatcher and the admin views."""
