@@ -1,10 +1,11 @@
-"""Seeding a demo clinic: an admin, a receptionist and two patients with known passwords."""
+"""Seeding a demo clinic: staff, patients, specialties and doctors with known passwords."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from doctorbook.core import auth
+from doctorbook.core import auth, doctors, invites, specialties
 from doctorbook.core.db import Database
 from doctorbook.core.rbac import Actor, Role
 
@@ -17,13 +18,30 @@ class DemoAccount:
     password: str
 
 
+DOCTOR_PASSWORD = "doctor-demo-2026"  # noqa: S105 - a demo login, printed on purpose
+
 DEMO_ACCOUNTS = (
     DemoAccount(Role.ADMIN, "Ada Admin", "admin@demo.clinic", "admin-demo-2026"),
     DemoAccount(Role.RECEPTIONIST, "Rita Reception", "reception@demo.clinic",
                 "desk-demo-2026"),
     DemoAccount(Role.PATIENT, "Paul Patient", "paul@demo.clinic", "patient-demo-2026"),
     DemoAccount(Role.PATIENT, "Petra Patient", "petra@demo.clinic", "patient-demo-2026"),
+    DemoAccount(Role.DOCTOR, "Dr Hannah Heart", "heart@demo.clinic", DOCTOR_PASSWORD),
 )
+
+SPECIALTIES = ("Cardiology", "Dermatology", "General practice", "Pediatrics")
+
+#: (name, e-mail, specialties, clinic, address, city, price, bio)
+DOCTORS = (
+    ("Dr Hannah Heart", "heart@demo.clinic", ("Cardiology",), "Central Clinic",
+     "Hauptstraße 1", "Berlin", "90", "Cardiologist with 15 years of practice."),
+    ("Dr Sam Skin", "skin@demo.clinic", ("Dermatology",), "Central Clinic",
+     "Hauptstraße 1", "Berlin", "75", "Skin, hair and nails; adults and children."),
+    ("Dr Gil General", "general@demo.clinic", ("General practice", "Pediatrics"),
+     "Harbour Practice", "Kaistraße 9", "Hamburg", "60", "Family doctor."),
+)
+
+_TOKEN = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
 
 
 def _exists(db: Database, email: str) -> bool:
@@ -35,28 +53,75 @@ def _exists(db: Database, email: str) -> bool:
         return uow.session.scalar(select(User.id).where(User.email == email)) is not None
 
 
+def _admin(db: Database, account: DemoAccount) -> Actor:
+    with db.unit_of_work() as uow:
+        result = auth.login(uow, email=account.email, password=account.password)
+    with db.unit_of_work() as uow:
+        auth.logout(uow, access_token=result.access_token)
+    return Actor(result.user.id, Role.ADMIN, result.user.email)
+
+
+def _seed_doctor(db: Database, admin: Actor, spec: tuple[object, ...]) -> None:
+    """Doctors join the real way: invited, the e-mailed token accepted, profile completed."""
+    from doctorbook.core.models import EmailOutbox
+
+    name, email, names, clinic, address, city, price, bio = spec
+    assert isinstance(email, str) and isinstance(name, str) and isinstance(names, tuple)
+    with db.unit_of_work() as uow:
+        view = invites.invite_doctor(uow, actor=admin, email=email, name=name,
+                                     specialty_names=list(names))
+    with db.unit_of_work() as uow:
+        row = uow.session.get(EmailOutbox, view.outbox_id)
+        assert row is not None
+        match = _TOKEN.search(row.text_body)
+        assert match is not None
+        # The demo reads its own invite e-mail instead of waiting for dispatch-emails.
+        row.status = "cancelled"
+        uow.commit()
+    with db.unit_of_work() as uow:
+        user = invites.accept_invite(uow, token=match.group(1), password=DOCTOR_PASSWORD)
+    with db.unit_of_work() as uow:
+        doctors.update_profile(
+            uow, actor=Actor(user.id, Role.DOCTOR, user.email), price=str(price),
+            clinic_name=str(clinic), address=str(address), city=str(city),
+            timezone="Europe/Berlin", bio=str(bio),
+        )
+
+
 def seed(db: Database) -> tuple[DemoAccount, ...]:
-    """Create the demo accounts that don't exist yet (idempotent) and return them all."""
-    admin_actor = Actor.anonymous()
+    """Create what doesn't exist yet (idempotent) and return the accounts to print."""
+    admin = Actor.anonymous()
     for account in DEMO_ACCOUNTS:
+        if account.role == Role.DOCTOR:
+            continue
         if _exists(db, account.email):
             if account.role == Role.ADMIN:
-                with db.unit_of_work() as uow:
-                    result = auth.login(uow, email=account.email, password=account.password)
-                admin_actor = Actor(result.user.id, Role.ADMIN, result.user.email)
-                with db.unit_of_work() as uow:
-                    auth.logout(uow, access_token=result.access_token)
+                admin = _admin(db, account)
             continue
         with db.unit_of_work() as uow:
             if account.role == Role.ADMIN:
-                view = auth.create_admin(uow, actor=admin_actor, email=account.email,
+                view = auth.create_admin(uow, actor=admin, email=account.email,
                                          name=account.name, password=account.password)
-                admin_actor = Actor(view.id, Role.ADMIN, view.email)
+                admin = Actor(view.id, Role.ADMIN, view.email)
             elif account.role == Role.PATIENT:
                 auth.register(uow, email=account.email, name=account.name,
                               password=account.password)
             else:
-                auth.create_staff(uow, actor=admin_actor, email=account.email,
-                                  name=account.name, password=account.password,
-                                  role=account.role)
+                auth.create_staff(uow, actor=admin, email=account.email, name=account.name,
+                                  password=account.password, role=account.role)
+    with db.unit_of_work() as uow:
+        known = {s.name for s in specialties.list_specialties(uow)}
+    for name in SPECIALTIES:
+        if name not in known:
+            with db.unit_of_work() as uow:
+                specialties.add(uow, actor=admin, name=name)
+    for spec in DOCTORS:
+        if not _exists(db, str(spec[1])):
+            _seed_doctor(db, admin, spec)
+    with db.unit_of_work() as uow:
+        waiting = invites.list_requests(uow, actor=admin)
+    if not waiting and not _exists(db, "newdoc@demo.clinic"):
+        with db.unit_of_work() as uow:
+            invites.request_join(uow, email="newdoc@demo.clinic", name="Dr Nora New",
+                                 message="I would like to join the Berlin clinic.")
     return DEMO_ACCOUNTS
