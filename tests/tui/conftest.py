@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
-from doctorbook.core import auth
+from doctorbook.core import auth, doctors, invites, specialties
 from doctorbook.core.db import Database
+from doctorbook.core.models import EmailOutbox
+from doctorbook.core.rbac import Actor, Role
 from doctorbook.core.session_store import MemoryStore, StoredSession
 from doctorbook.core.settings import Settings
+from tests.conftest import PASSWORD, make_user
+
+TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
@@ -55,6 +61,15 @@ async def fill(pilot: Pilot[None], selector: str, text: str) -> None:
     await pilot.pause()
 
 
+async def steady_cursors(pilot: Pilot[None]) -> None:
+    """Stop the cursors blinking, so a snapshot on a busy machine never catches one hidden."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.pause()
+
+
 def notifications(app: App[None]) -> list[tuple[str, str]]:
     """(severity, message) of every notification raised so far that is still shown."""
     return [(n.severity, n.message) for n in app._notifications]
@@ -67,3 +82,74 @@ def logged_in_store(db: Database, email: str, password: str) -> MemoryStore:
     store = MemoryStore()
     store.save(StoredSession(result.access_token, result.refresh_token, result.user.email))
     return store
+
+
+# --- setting the clinic up through core, as an admin and doctors would ---------------------
+
+
+def make_admin(db: Database, email: str = "ada@clinic.example", name: str = "Ada Admin") -> Actor:
+    with db.unit_of_work() as uow:
+        return make_user(uow, email=email, name=name, role=Role.ADMIN)
+
+
+def add_specialties(db: Database, admin: Actor, *names: str) -> None:
+    with db.unit_of_work() as uow:
+        for name in names:
+            specialties.add(uow, actor=admin, name=name)
+
+
+def invite_token(db: Database, outbox_id: int) -> str:
+    """The token of an invite, read from its e-mail as the doctor would."""
+    with db.unit_of_work() as uow:
+        row = uow.session.get(EmailOutbox, outbox_id)
+        assert row is not None
+        match = TOKEN_RE.search(row.text_body)
+        assert match, row.text_body
+        return match.group(1)
+
+
+def invite(
+    db: Database, admin: Actor, email: str, name: str, specialty_names: tuple[str, ...] = ()
+) -> str:
+    """Invite a doctor through core; the token from the e-mail."""
+    with db.unit_of_work() as uow:
+        view = invites.invite_doctor(
+            uow, actor=admin, email=email, name=name, specialty_names=specialty_names
+        )
+    return invite_token(db, view.outbox_id)
+
+
+def make_doctor(
+    db: Database,
+    admin: Actor,
+    *,
+    email: str,
+    name: str,
+    specialty_names: tuple[str, ...],
+    city: str | None = "Berlin",
+    clinic: str = "Central Clinic",
+    price: str = "80",
+    bio: str | None = None,
+) -> int:
+    """A doctor who accepted an invite; with a city the profile is complete (visible)."""
+    token = invite(db, admin, email, name, specialty_names)
+    with db.unit_of_work() as uow:
+        user = invites.accept_invite(uow, token=token, password=PASSWORD)
+    if city is not None:
+        actor = Actor(user.id, Role.DOCTOR, user.email)
+        with db.unit_of_work() as uow:
+            doctors.update_profile(
+                uow, actor=actor, clinic_name=clinic, city=city, timezone="Europe/Berlin",
+                price=price, address="Hauptstr. 1", bio=bio,
+            )
+    return user.id
+
+
+def ask_to_join(db: Database, email: str, name: str, message: str | None = None) -> int:
+    with db.unit_of_work() as uow:
+        return invites.request_join(uow, email=email, name=name, message=message).id
+
+
+def binding_ids(app: App[None]) -> set[str]:
+    """The ids of the bindings the current screen offers now."""
+    return {b.binding.id for b in app.screen.active_bindings.values() if b.binding.id}

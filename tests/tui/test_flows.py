@@ -63,7 +63,7 @@ async def test_register_then_see_empty_my_appointments(settings: Settings, db: D
         assert app.screen.sub_title == "Ana García · Patient"
         text = empty_state_text(app)
         assert "No appointments yet." in text
-        assert "Search for a doctor to book your first visit." in text
+        assert "Press s to search for a doctor and book your first visit." in text
         assert ("information", "Welcome, Ana García! Your account is ready.") in notifications(app)
     with db.unit_of_work() as uow:
         user = uow.session.scalars(select(User).where(User.email == "ana@example.com")).one()

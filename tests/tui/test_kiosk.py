@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from doctorbook.core.db import Database
 from doctorbook.core.models import AuthSession, User
@@ -13,11 +13,22 @@ from doctorbook.core.rbac import Role
 from doctorbook.core.session_store import MemoryStore
 from doctorbook.core.settings import Settings
 from doctorbook.tui.app import KioskApp, make_app
+from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
 from doctorbook.tui.screens.register import RegisterScreen
+from doctorbook.tui.screens.search import SearchScreen
 from tests.conftest import PASSWORD, make_user
-from tests.tui.conftest import fill, logged_in_store, notifications, settle
+from tests.tui.conftest import (
+    add_specialties,
+    binding_ids,
+    fill,
+    logged_in_store,
+    make_admin,
+    make_doctor,
+    notifications,
+    settle,
+)
 
 SIZE = (80, 24)
 
@@ -126,3 +137,39 @@ async def test_kiosk_never_uses_a_stored_session(settings: Settings, db: Databas
     assert stored is not None and stored.email == "pat@example.com"
     # the kiosk's own login went to its memory store, not the one it was given
     assert app.store.load() is not None and app.store.load() != stored
+
+
+async def test_kiosk_offers_doctors_no_way_in_but_patients_may_search(
+    settings: Settings, db: Database
+) -> None:
+    admin = make_admin(db)
+    add_specialties(db, admin, "Cardiology")
+    make_doctor(db, admin, email="henry@example.com", name="Henry Heart",
+                specialty_names=("Cardiology",))
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not {"accept-invite", "request-join"} & binding_ids(app)
+        assert not app.screen.query("#doctor-hint")
+        for key in ("f3", "f4"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(app.screen) is LoginScreen
+
+        await log_in(pilot, "pat@example.com")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        table = app.screen.query_one("#results", DataTable)
+        assert table.row_count == 1
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DoctorProfileScreen)
+        # Left alone on a doctor's profile, the kiosk still logs out and forgets the screens.
+        await pilot.pause(1.3)
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.user is None

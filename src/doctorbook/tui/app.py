@@ -6,8 +6,9 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, TypeAlias, TypeVar
 
 from textual import events, work
 from textual.app import App
@@ -16,7 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import auth
+from doctorbook.core import auth, doctors, invites, search, specialties
 from doctorbook.core.appointments import Scope, list_appointments
 from doctorbook.core.auth import LoginResult, UserView
 from doctorbook.core.db import Database
@@ -34,32 +35,86 @@ from doctorbook.tui.messages import (
     AppointmentLists,
     AppointmentsLoaded,
     AppointmentsRequested,
+    DoctorInvited,
+    DoctorProfileLoaded,
+    DoctorProfileRequested,
+    DoctorSearchSubmitted,
+    DoctorsFound,
+    InviteAcceptanceSubmitted,
+    InviteAccepted,
+    InviteSubmitted,
+    JoinRequestDecisionSubmitted,
+    JoinRequestSent,
+    JoinRequestsLoaded,
+    JoinRequestsRequested,
+    JoinRequestSubmitted,
     LoggedIn,
     LoggedOut,
     LoginSubmitted,
+    OwnProfileLoaded,
+    OwnProfileRequested,
+    ProfileChanges,
+    ProfileSaved,
+    ProfileSubmitted,
     Registered,
     RegistrationSubmitted,
+    SearchQuery,
+    SpecialtiesLoaded,
+    SpecialtiesRequested,
+    SpecialtyAddSubmitted,
+    SpecialtyRemoveSubmitted,
+    SpecialtyRenameSubmitted,
 )
+from doctorbook.tui.screens.admin_home import AdminHomeScreen
+from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
+from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
+from doctorbook.tui.screens.doctors_joining import DoctorsJoiningScreen
 from doctorbook.tui.screens.help import HelpScreen
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
+from doctorbook.tui.screens.profile_form import ProfileFormScreen, visibility_text
+from doctorbook.tui.screens.request_join import RequestJoinScreen
+from doctorbook.tui.screens.search import SearchScreen
+from doctorbook.tui.screens.specialties import SpecialtiesScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
 
 LOGIN_MODE = "login"
 KIOSK_PATIENTS_ONLY = "The kiosk is for patients"
 
-#: Worker groups: opening a session, ending one, and calls made as the logged-in user.
+#: Worker groups: opening a session, ending one, calls made as the logged-in user, and calls
+#: anyone may make without a session (asking to join as a doctor).
 LOGIN_GROUP = "login"
 LOGOUT_GROUP = "logout"
 SESSION_GROUP = "session"
+PUBLIC_GROUP = "public"
+
+S = TypeVar("S", bound=Screen[None])
+
+#: The screens that show or pick from the specialties taxonomy (each has `specialties`).
+TaxonomyScreen: TypeAlias = SearchScreen | SpecialtiesScreen | DoctorsJoiningScreen
+#: What an admin may ask of the taxonomy.
+SpecialtyChange: TypeAlias = (
+    SpecialtyAddSubmitted | SpecialtyRenameSubmitted | SpecialtyRemoveSubmitted
+)
 
 
 def home_screen(user: UserView) -> HomeScreen:
     """The home screen of the user's role."""
     if user.role is Role.PATIENT:
         return PatientHomeScreen(user)
+    if user.role is Role.DOCTOR:
+        return DoctorHomeScreen(user)
+    if user.role is Role.ADMIN:
+        return AdminHomeScreen(user)
     return StaffHomeScreen(user)
+
+
+def doctor_title(name: str) -> str:
+    """'Dr Jana Novak' for 'Jana Novak', and for 'Dr Jana Novak' too."""
+    if name.split(" ", 1)[0].rstrip(".").casefold() == "dr":
+        return name
+    return f"Dr {name}"
 
 
 def _duration(seconds: float) -> str:
@@ -212,6 +267,117 @@ class DoctorbookApp(App[None]):
             AppointmentsLoaded(generation, AppointmentLists(tuple(upcoming), tuple(past)))
         )
 
+    @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
+    def _join_with_invite(self, token: str, password: str) -> None:
+        with self.db.unit_of_work() as uow:
+            user = invites.accept_invite(
+                uow, token=token, password=password, currency=self.settings.currency
+            )
+        self.post_message(InviteAccepted(user))
+        with self.db.unit_of_work() as uow:
+            result = auth.login(uow, email=user.email, password=password)
+        self._accept(result)
+
+    @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
+    def _ask_to_join(self, name: str, email: str, message: str) -> None:
+        with self.db.unit_of_work() as uow:
+            request = invites.request_join(uow, email=email, name=name, message=message)
+        self.post_message(JoinRequestSent(request))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load_specialties(self, generation: int) -> None:
+        with self.db.unit_of_work() as uow:
+            taxonomy = specialties.list_specialties(uow)
+        self.post_message(SpecialtiesLoaded(generation, tuple(taxonomy)))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _change_specialty(self, generation: int, change: SpecialtyChange) -> None:
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            if isinstance(change, SpecialtyAddSubmitted):
+                added = specialties.add(uow, actor=actor, name=change.name)
+                note = f"Specialty {added.name!r} added."
+            elif isinstance(change, SpecialtyRenameSubmitted):
+                renamed = specialties.rename(uow, actor=actor, old=change.old, new=change.new)
+                note = f"Specialty {change.old!r} renamed to {renamed.name!r}."
+            else:
+                specialties.remove(uow, actor=actor, name=change.name)
+                note = f"Specialty {change.name!r} removed."
+        with self.db.unit_of_work() as uow:
+            taxonomy = specialties.list_specialties(uow)
+        self.post_message(SpecialtiesLoaded(generation, tuple(taxonomy), note))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load_own_profile(self, generation: int) -> None:
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            profile = doctors.own_profile(uow, actor=actor)
+            taxonomy = specialties.list_specialties(uow)
+        self.post_message(OwnProfileLoaded(generation, profile, tuple(taxonomy)))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _save_profile(self, generation: int, changes: ProfileChanges) -> None:
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            profile = doctors.update_profile(
+                uow, actor=actor, bio=changes.bio, price=changes.price,
+                clinic_name=changes.clinic_name, address=changes.address, city=changes.city,
+                timezone=changes.timezone, specialty_names=list(changes.specialty_names),
+                slot_minutes=changes.slot_minutes, lead_minutes=changes.lead_minutes,
+                cancel_hours=changes.cancel_hours, auto_confirm=changes.auto_confirm,
+            )
+        self.post_message(ProfileSaved(generation, profile))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _find_doctors(self, generation: int, query: SearchQuery) -> None:
+        with self.db.unit_of_work() as uow:
+            results = search.search(
+                uow, specialty=query.specialty, city=query.city, name=query.name
+            )
+        self.post_message(DoctorsFound(generation, query, tuple(results)))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load_doctor(self, generation: int, doctor_id: int) -> None:
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id)
+        self.post_message(DoctorProfileLoaded(generation, profile))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _invite_doctor(
+        self, generation: int, email: str, name: str, specialty_names: tuple[str, ...]
+    ) -> None:
+        actor = self._actor()
+        with self.db.unit_of_work() as uow:
+            invite = invites.invite_doctor(
+                uow, actor=actor, email=email, name=name, specialty_names=specialty_names,
+                ttl=timedelta(hours=self.settings.invite_ttl_hours),
+            )
+        self.post_message(DoctorInvited(generation, invite))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load_join_requests(
+        self, generation: int, decision: JoinRequestDecisionSubmitted | None = None
+    ) -> None:
+        actor = self._actor()
+        note: str | None = None
+        if decision is not None:
+            with self.db.unit_of_work() as uow:
+                if decision.approve:
+                    invite = invites.approve_request(
+                        uow, actor=actor, request_id=decision.request_id,
+                        ttl=timedelta(hours=self.settings.invite_ttl_hours),
+                    )
+                    note = f"Approved: invitation sent to {invite.email}."
+                else:
+                    request = invites.reject_request(
+                        uow, actor=actor, request_id=decision.request_id
+                    )
+                    note = f"Rejected the request from {request.email}; they will be told."
+        with self.db.unit_of_work() as uow:
+            requests = invites.list_requests(uow, actor=actor)
+        self.post_message(JoinRequestsLoaded(generation, tuple(requests), note))
+
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes a notification; the app never crashes."""
         if event.state is not WorkerState.ERROR:
@@ -250,7 +416,80 @@ class DoctorbookApp(App[None]):
         if self.user is not None:
             self._load_appointments(self._generation)
 
+    def on_invite_acceptance_submitted(self, message: InviteAcceptanceSubmitted) -> None:
+        message.stop()
+        if self.user is None and not self.kiosk and not self._logging_in():
+            self._join_with_invite(message.token, message.password)
+
+    def on_join_request_submitted(self, message: JoinRequestSubmitted) -> None:
+        message.stop()
+        if not self.kiosk:
+            self._ask_to_join(message.name, message.email, message.message)
+
+    def on_specialties_requested(self, message: SpecialtiesRequested) -> None:
+        message.stop()
+        if self.user is not None:
+            self._load_specialties(self._generation)
+
+    def on_specialty_add_submitted(self, message: SpecialtyAddSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._change_specialty(self._generation, message)
+
+    def on_specialty_rename_submitted(self, message: SpecialtyRenameSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._change_specialty(self._generation, message)
+
+    def on_specialty_remove_submitted(self, message: SpecialtyRemoveSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._change_specialty(self._generation, message)
+
+    def on_own_profile_requested(self, message: OwnProfileRequested) -> None:
+        message.stop()
+        if self.user is not None:
+            self._load_own_profile(self._generation)
+
+    def on_profile_submitted(self, message: ProfileSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._save_profile(self._generation, message.changes)
+
+    def on_doctor_search_submitted(self, message: DoctorSearchSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._find_doctors(self._generation, message.query)
+
+    def on_doctor_profile_requested(self, message: DoctorProfileRequested) -> None:
+        message.stop()
+        if self.user is not None:
+            self._load_doctor(self._generation, message.doctor_id)
+
+    def on_invite_submitted(self, message: InviteSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._invite_doctor(
+                self._generation, message.email, message.name, message.specialty_names
+            )
+
+    def on_join_requests_requested(self, message: JoinRequestsRequested) -> None:
+        message.stop()
+        if self.user is not None:
+            self._load_join_requests(self._generation)
+
+    def on_join_request_decision_submitted(self, message: JoinRequestDecisionSubmitted) -> None:
+        message.stop()
+        if self.user is not None:
+            self._load_join_requests(self._generation, message)
+
     # --- results from the workers ----------------------------------------------------------
+
+    def _open(self, kind: type[S], generation: int) -> list[S]:
+        """The screens of `kind` in the current stack; none for results of an earlier session."""
+        if generation != self._generation or self.user is None:
+            return []
+        return [screen for screen in self.screen_stack if isinstance(screen, kind)]
 
     async def on_logged_in(self, message: LoggedIn) -> None:
         user = message.user
@@ -277,6 +516,69 @@ class DoctorbookApp(App[None]):
         home = self.screen_stack[0]
         if isinstance(home, HomeScreen):
             home.appointments = message.lists
+
+    def on_invite_accepted(self, message: InviteAccepted) -> None:
+        self.notify(
+            f"Welcome, {doctor_title(message.user.name)}: your account is ready. "
+            "Complete your profile.",
+            markup=False,
+        )
+
+    async def on_join_request_sent(self, message: JoinRequestSent) -> None:
+        request = message.request
+        self.notify(
+            f"Thank you, {request.name}. An admin will review your request and write to "
+            f"{request.email}.",
+            markup=False,
+        )
+        if isinstance(self.screen, RequestJoinScreen):
+            await self.pop_screen()
+
+    def on_specialties_loaded(self, message: SpecialtiesLoaded) -> None:
+        generation = message.generation
+        screens: list[TaxonomyScreen] = [
+            *self._open(SearchScreen, generation),
+            *self._open(SpecialtiesScreen, generation),
+            *self._open(DoctorsJoiningScreen, generation),
+        ]
+        for screen in screens:
+            screen.specialties = message.specialties
+        if message.note and generation == self._generation:
+            self.notify(message.note, markup=False)
+
+    def on_own_profile_loaded(self, message: OwnProfileLoaded) -> None:
+        for screen in self._open(ProfileFormScreen, message.generation):
+            screen.specialties = message.specialties
+            screen.profile = message.profile
+
+    def on_profile_saved(self, message: ProfileSaved) -> None:
+        for screen in self._open(ProfileFormScreen, message.generation):
+            screen.profile = message.profile
+        if message.generation == self._generation:
+            self.notify(f"Profile saved. {visibility_text(message.profile)}", markup=False)
+
+    def on_doctors_found(self, message: DoctorsFound) -> None:
+        for screen in self._open(SearchScreen, message.generation):
+            if screen.search_query == message.query:
+                screen.results = message.results
+
+    def on_doctor_profile_loaded(self, message: DoctorProfileLoaded) -> None:
+        for screen in self._open(DoctorProfileScreen, message.generation):
+            if screen.doctor_id == message.profile.doctor_id:
+                screen.profile = message.profile
+
+    def on_doctor_invited(self, message: DoctorInvited) -> None:
+        if message.generation != self._generation:
+            return
+        self.notify(f"Invitation sent to {message.invite.email}.", markup=False)
+        for screen in self._open(DoctorsJoiningScreen, message.generation):
+            screen.clear_invite_form()
+
+    def on_join_requests_loaded(self, message: JoinRequestsLoaded) -> None:
+        for screen in self._open(DoctorsJoiningScreen, message.generation):
+            screen.requests = message.requests
+        if message.note and message.generation == self._generation:
+            self.notify(message.note, markup=False)
 
     def on_logged_out(self, message: LoggedOut) -> None:
         self.notify(message.reason or "You have logged out.", markup=False)

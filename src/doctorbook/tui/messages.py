@@ -8,6 +8,10 @@ from textual.message import Message
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.core.auth import UserView
+from doctorbook.core.doctors import DoctorProfile
+from doctorbook.core.invites import InviteView, RequestView
+from doctorbook.core.search import SearchResult
+from doctorbook.core.specialties import SpecialtyView
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,32 @@ class AppointmentLists:
     @property
     def empty(self) -> bool:
         return not self.upcoming and not self.past
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """The search form's filters; None (or empty) means any."""
+
+    specialty: str | None = None
+    city: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    """Every field of the doctor's profile form (all are saved together)."""
+
+    bio: str
+    price: str
+    clinic_name: str
+    address: str
+    city: str
+    timezone: str
+    specialty_names: tuple[str, ...]
+    slot_minutes: int
+    lead_minutes: int
+    cancel_hours: int
+    auto_confirm: bool
 
 
 # --- posted by screens, handled by the app -------------------------------------------------
@@ -46,6 +76,105 @@ class RegistrationSubmitted(Message):
 
 class AppointmentsRequested(Message):
     """A home screen was shown or refreshed and wants its appointments."""
+
+
+class InviteAcceptanceSubmitted(Message):
+    """The accept-invite form was sent (the confirmation already matched)."""
+
+    def __init__(self, token: str, password: str) -> None:
+        super().__init__()
+        self.token = token
+        self.password = password
+
+
+class JoinRequestSubmitted(Message):
+    """Someone asked to join as a doctor."""
+
+    def __init__(self, name: str, email: str, message: str) -> None:
+        super().__init__()
+        self.name = name
+        self.email = email
+        self.message = message
+
+
+class SpecialtiesRequested(Message):
+    """A screen that lists or picks specialties wants the taxonomy."""
+
+
+class OwnProfileRequested(Message):
+    """The doctor's profile form was opened and wants the profile (and the taxonomy)."""
+
+
+class ProfileSubmitted(Message):
+    """The doctor saved their profile form."""
+
+    def __init__(self, changes: ProfileChanges) -> None:
+        super().__init__()
+        self.changes = changes
+
+
+class DoctorSearchSubmitted(Message):
+    """The search form's filters were set (or the search screen was opened)."""
+
+    def __init__(self, query: SearchQuery) -> None:
+        super().__init__()
+        self.query = query
+
+
+class DoctorProfileRequested(Message):
+    """A doctor's public profile was opened."""
+
+    def __init__(self, doctor_id: int) -> None:
+        super().__init__()
+        self.doctor_id = doctor_id
+
+
+class SpecialtyAddSubmitted(Message):
+    """An admin named a new specialty."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class SpecialtyRenameSubmitted(Message):
+    """An admin gave a specialty a new name."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old = old
+        self.new = new
+
+
+class SpecialtyRemoveSubmitted(Message):
+    """An admin confirmed removing a specialty."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class InviteSubmitted(Message):
+    """An admin sent the invite form."""
+
+    def __init__(self, email: str, name: str, specialty_names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.email = email
+        self.name = name
+        self.specialty_names = specialty_names
+
+
+class JoinRequestsRequested(Message):
+    """The doctors-joining screen wants the requests waiting for an admin."""
+
+
+class JoinRequestDecisionSubmitted(Message):
+    """An admin approved (or confirmed rejecting) a request to join."""
+
+    def __init__(self, request_id: int, *, approve: bool) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.approve = approve
 
 
 # --- posted by workers, handled by the app -------------------------------------------------
@@ -82,3 +211,94 @@ class LoggedOut(Message):
     def __init__(self, reason: str | None = None) -> None:
         super().__init__()
         self.reason = reason
+
+
+class InviteAccepted(Message):
+    """A doctor's account was created from an invite (logging in follows)."""
+
+    def __init__(self, user: UserView) -> None:
+        super().__init__()
+        self.user = user
+
+
+class JoinRequestSent(Message):
+    """A request to join as a doctor was stored for an admin to review."""
+
+    def __init__(self, request: RequestView) -> None:
+        super().__init__()
+        self.request = request
+
+
+class SpecialtiesLoaded(Message):
+    """The taxonomy was read, after a change described by `note` if there was one."""
+
+    def __init__(
+        self, generation: int, specialties: tuple[SpecialtyView, ...], note: str | None = None
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.specialties = specialties
+        self.note = note
+
+
+class OwnProfileLoaded(Message):
+    """The doctor's own profile was read, with the taxonomy to pick specialties from."""
+
+    def __init__(
+        self, generation: int, profile: DoctorProfile, specialties: tuple[SpecialtyView, ...]
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.profile = profile
+        self.specialties = specialties
+
+
+class ProfileSaved(Message):
+    """The doctor's profile was updated."""
+
+    def __init__(self, generation: int, profile: DoctorProfile) -> None:
+        super().__init__()
+        self.generation = generation
+        self.profile = profile
+
+
+class DoctorsFound(Message):
+    """A search ran; `query` says which, so an older answer never replaces a newer one."""
+
+    def __init__(
+        self, generation: int, query: SearchQuery, results: tuple[SearchResult, ...]
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.query = query
+        self.results = results
+
+
+class DoctorProfileLoaded(Message):
+    """A doctor's public profile was read."""
+
+    def __init__(self, generation: int, profile: DoctorProfile) -> None:
+        super().__init__()
+        self.generation = generation
+        self.profile = profile
+
+
+class DoctorInvited(Message):
+    """An invite was stored and its e-mail queued."""
+
+    def __init__(self, generation: int, invite: InviteView) -> None:
+        super().__init__()
+        self.generation = generation
+        self.invite = invite
+
+
+class JoinRequestsLoaded(Message):
+    """The pending requests were read, after a decision described by `note` if there was one."""
+
+    def __init__(
+        self, generation: int, requests: tuple[RequestView, ...], note: str | None = None
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.requests = requests
+        self.note = note

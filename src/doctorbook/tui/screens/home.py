@@ -32,6 +32,8 @@ class HomeScreen(Screen[None]):
     heading = ""
     empty_text = ""
     show_patient = False
+    #: A home with many keys of its own leaves the footer's ^p palette hint out (ctrl+p works).
+    palette_in_footer = True
 
     appointments: reactive[AppointmentLists | None] = reactive(None, init=False)
 
@@ -44,7 +46,7 @@ class HomeScreen(Screen[None]):
         with Vertical(classes="home-body"):
             yield Label(self.heading, classes="screen-title")
             yield AppointmentList(empty_text=self.empty_text, show_patient=self.show_patient)
-        yield Footer()
+        yield Footer(show_command_palette=self.palette_in_footer)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.user.name} · {role_label(self.user)}"

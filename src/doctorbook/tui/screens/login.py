@@ -1,4 +1,4 @@
-"""Log in with e-mail and password; the way to registering for new patients."""
+"""Log in with e-mail and password; the ways to register, accept an invite or ask to join."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from doctorbook.tui.messages import LoginSubmitted
+from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
 from doctorbook.tui.screens.register import RegisterScreen
+from doctorbook.tui.screens.request_join import RequestJoinScreen
 from doctorbook.tui.widgets.field import FieldInput
 
 
@@ -21,7 +23,12 @@ class LoginScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "register", "Register", id="register"),
+        Binding("f3", "accept_invite", "Accept invite", id="accept-invite"),
+        Binding("f4", "request_join", "Ask to join", id="request-join"),
     ]
+
+    #: Doctors' ways in, which the patient kiosk does not offer.
+    DOCTOR_ACTIONS = frozenset({"accept_invite", "request_join"})
 
     def __init__(self, *, kiosk: bool = False, hint: str | None = None) -> None:
         super().__init__()
@@ -45,6 +52,11 @@ class LoginScreen(Screen[None]):
                 yield Button("Log in", variant="primary", id="login")
                 yield Button("Register", id="register")
             yield Static("New patient? Press F2 or choose Register.", classes="form-hint")
+            if not self.kiosk:
+                yield Static(
+                    "Doctor? Press F3 to accept an invitation, F4 to ask to join.",
+                    id="doctor-hint",
+                )
             if self.hint:
                 yield Static(self.hint, id="login-hint")
         yield Footer()
@@ -67,6 +79,15 @@ class LoginScreen(Screen[None]):
     @on(Button.Pressed, "#register")
     def action_register(self) -> None:
         self.app.push_screen(RegisterScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.kiosk and action in self.DOCTOR_ACTIONS)
+
+    def action_accept_invite(self) -> None:
+        self.app.push_screen(AcceptInviteScreen())
+
+    def action_request_join(self) -> None:
+        self.app.push_screen(RequestJoinScreen())
 
     def clear_form(self) -> None:
         """Forget what was typed (the kiosk does this when left idle)."""

@@ -1,15 +1,27 @@
-"""The patient's home: their upcoming and past appointments."""
+"""The patient's home: their upcoming and past appointments, and the way to find a doctor."""
 
 from __future__ import annotations
 
-from doctorbook.tui.screens.home import HomeScreen
+from typing import ClassVar
 
-EMPTY_TEXT = "No appointments yet.\nSearch for a doctor to book your first visit."
+from textual.binding import Binding, BindingType
+
+from doctorbook.tui.screens.home import HomeScreen
+from doctorbook.tui.screens.search import SearchScreen
+
+EMPTY_TEXT = "No appointments yet.\nPress s to search for a doctor and book your first visit."
 
 
 class PatientHomeScreen(HomeScreen):
     """My appointments."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "search", "Search", id="search"),
+    ]
+
     heading = "My appointments"
     empty_text = EMPTY_TEXT
     show_patient = False
+
+    def action_search(self) -> None:
+        self.app.push_screen(SearchScreen())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from textual.binding import Binding, BindingType
+from textual.suggester import Suggester
 from textual.widgets import Input
+
+#: What Textual's Input may be restricted to.
+FieldType = Literal["integer", "number", "text"]
 
 
 class FieldInput(Input):
@@ -23,8 +27,12 @@ class FieldInput(Input):
         placeholder: str = "",
         password: bool = False,
         last: bool = False,
+        type: FieldType = "text",
+        suggester: Suggester | None = None,
     ) -> None:
-        super().__init__(placeholder=placeholder, password=password, id=id)
+        super().__init__(
+            placeholder=placeholder, password=password, id=id, type=type, suggester=suggester
+        )
         self.last = last
 
     async def action_submit(self) -> None:

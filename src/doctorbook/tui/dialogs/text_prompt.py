@@ -1,0 +1,54 @@
+"""Ask for one line of text (a name); Enter returns it, Escape returns None."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from doctorbook.tui.widgets.field import FieldInput
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """A titled dialog with one input; empty text counts as cancelling."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel-prompt"),
+    ]
+
+    def __init__(self, *, title: str, label: str, value: str = "", submit: str = "OK") -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.label = label
+        self.value = value
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self.prompt_title, classes="form-title", markup=False)
+            yield Label(self.label, classes="dialog-label")
+            yield FieldInput(last=True, id="prompt-value")
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.submit, variant="primary", id="prompt-ok")
+                yield Button("Cancel", id="prompt-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        field = self.query_one("#prompt-value", Input)
+        field.value = self.value
+        field.focus()
+
+    @on(Input.Submitted, "#prompt-value")
+    @on(Button.Pressed, "#prompt-ok")
+    def _submit(self) -> None:
+        text = " ".join(self.query_one("#prompt-value", Input).value.split())
+        self.dismiss(text or None)
+
+    @on(Button.Pressed, "#prompt-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

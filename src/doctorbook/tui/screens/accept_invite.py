@@ -1,0 +1,72 @@
+"""A doctor accepts an e-mailed invite: token and a new password; then they are logged in."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from doctorbook.tui.messages import InviteAcceptanceSubmitted
+from doctorbook.tui.widgets.field import FieldInput
+
+
+class AcceptInviteScreen(Screen[None]):
+    """Token, password twice; Enter moves on, and in the last field submits."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back to login", id="back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(id="accept-box", classes="form-box"):
+            yield Static("Accept your invitation as a doctor", classes="form-title")
+            with Grid(classes="form-grid"):
+                yield Label("Token", classes="form-label")
+                yield FieldInput(placeholder="dbi_… from the invitation e-mail", id="token")
+                yield Label("Password", classes="form-label")
+                yield FieldInput(password=True, placeholder="at least 10 characters", id="password")
+                yield Label("Confirm", classes="form-label")
+                yield FieldInput(
+                    password=True, placeholder="the same password again", last=True, id="confirm"
+                )
+            with Horizontal(classes="form-buttons"):
+                yield Button("Accept invite", variant="primary", id="accept")
+                yield Button("Back", id="back")
+            yield Static(
+                "E-mail and name come from the invitation; the token works once.",
+                classes="form-hint",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Accept invite"
+        self.query_one("#token", Input).focus()
+
+    def _value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value
+
+    @on(Input.Submitted, "#confirm")
+    @on(Button.Pressed, "#accept")
+    def _submit(self) -> None:
+        token = self._value("token").strip()
+        if not token:
+            self.notify("Paste the token from your invitation e-mail.", severity="warning")
+            self.query_one("#token", Input).focus()
+            return
+        if self._value("password") != self._value("confirm"):
+            self.notify("The two passwords do not match.", severity="error")
+            confirm = self.query_one("#confirm", Input)
+            confirm.value = ""
+            confirm.focus()
+            return
+        self.post_message(InviteAcceptanceSubmitted(token, self._value("password")))
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.dismiss()

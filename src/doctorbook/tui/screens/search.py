@@ -1,0 +1,115 @@
+"""Find a doctor by specialty, city and name; Enter on a result opens the doctor's profile."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+
+from doctorbook.core.search import SearchResult
+from doctorbook.core.specialties import SpecialtyView
+from doctorbook.tui.messages import DoctorSearchSubmitted, SearchQuery, SpecialtiesRequested
+from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen, format_price
+from doctorbook.tui.widgets.tables import show_rows
+
+SEARCHING = "Searching…"
+COLUMNS = ("Name", "Specialties", "Clinic", "City", "Price")
+
+
+def found_text(count: int) -> str:
+    if count == 0:
+        return "No doctor matches these filters."
+    found = f"{count} doctor{'s' if count != 1 else ''} found"
+    return f"{found}. Tab to the list; Enter opens a profile."
+
+
+class SearchScreen(Screen[None]):
+    """The app sets `specialties` (for the filter) and `results` (of `search_query`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    specialties: reactive[tuple[SpecialtyView, ...] | None] = reactive(None, init=False)
+    results: reactive[tuple[SearchResult, ...] | None] = reactive(None, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The filters of the last search asked for; the app hands over only its results.
+        self.search_query = SearchQuery()
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Label("Find a doctor", classes="screen-title")
+            with Horizontal(id="search-filters"):
+                yield Select[str](
+                    [], prompt="Any specialty", id="specialty", allow_blank=True
+                )
+                yield Input(placeholder="City", id="city")
+                yield Input(placeholder="Name starts with", id="name")
+            yield Static(SEARCHING, id="search-status", classes="form-hint")
+            yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Search doctors"
+        show_rows(self.query_one("#results", DataTable), COLUMNS, [])
+        self.post_message(SpecialtiesRequested())
+        self._search()
+        self.query_one("#specialty", Select).focus()
+
+    def _filters(self) -> SearchQuery:
+        specialty = self.query_one("#specialty", Select).value
+        return SearchQuery(
+            specialty=specialty if isinstance(specialty, str) else None,
+            city=self.query_one("#city", Input).value.strip(),
+            name=self.query_one("#name", Input).value.strip(),
+        )
+
+    def _search(self) -> None:
+        self.search_query = self._filters()
+        self.query_one("#search-status", Static).update(SEARCHING)
+        self.post_message(DoctorSearchSubmitted(self.search_query))
+
+    @on(Input.Submitted)
+    def _search_from_field(self) -> None:
+        self._search()
+
+    @on(Select.Changed, "#specialty")
+    def _specialty_changed(self) -> None:
+        if self._filters() != self.search_query:
+            self._search()
+
+    def watch_specialties(self, specialties: tuple[SpecialtyView, ...] | None) -> None:
+        select: Select[str] = self.query_one("#specialty", Select)
+        chosen = select.value
+        names = [s.name for s in specialties or ()]
+        with select.prevent(Select.Changed):
+            select.set_options((name, name) for name in names)
+            if isinstance(chosen, str) and chosen in names:
+                select.value = chosen
+
+    def watch_results(self, results: tuple[SearchResult, ...] | None) -> None:
+        rows = [
+            (str(r.doctor_id), (r.name, ", ".join(r.specialties), r.clinic, r.city,
+                                format_price(r.price, r.currency)))
+            for r in results or ()
+        ]
+        show_rows(self.query_one("#results", DataTable), COLUMNS, rows)
+        if results is not None:
+            self.query_one("#search-status", Static).update(found_text(len(results)))
+
+    @on(DataTable.RowSelected, "#results")
+    def _open_profile(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.push_screen(DoctorProfileScreen(int(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.dismiss()

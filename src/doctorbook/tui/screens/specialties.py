@@ -1,0 +1,133 @@
+"""Admin: the specialties taxonomy, with how many doctors use each; add, rename, remove."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from doctorbook.core.specialties import SpecialtyView
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.messages import (
+    SpecialtiesRequested,
+    SpecialtyAddSubmitted,
+    SpecialtyRemoveSubmitted,
+    SpecialtyRenameSubmitted,
+)
+
+LOADING = "Loading specialties…"
+EMPTY = "No specialties yet. Press a to add the first one."
+#: Actions that work on the highlighted row.
+ROW_ACTIONS = frozenset({"rename", "remove"})
+
+
+class SpecialtiesScreen(Screen[None]):
+    """The app sets `specialties`; the keys ask the app (through messages) to change them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add", id="add-specialty"),
+        Binding("r", "rename", "Rename", id="rename-specialty"),
+        Binding("x,delete", "remove", "Remove", id="remove-specialty"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    specialties: reactive[tuple[SpecialtyView, ...] | None] = reactive(None, init=False)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Label("Specialties", classes="screen-title")
+            yield Static(LOADING, id="specialties-empty", classes="empty-state")
+            yield DataTable(id="specialties-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Specialties"
+        table: DataTable[str | int] = self.query_one("#specialties-table", DataTable)
+        table.add_column("Specialty", width=40)
+        table.add_column("Doctors", width=8)
+        table.display = False
+        self.post_message(SpecialtiesRequested())
+
+    def watch_specialties(self, specialties: tuple[SpecialtyView, ...] | None) -> None:
+        table: DataTable[str | int] = self.query_one("#specialties-table", DataTable)
+        empty = self.query_one("#specialties-empty", Static)
+        highlighted, row = self.highlighted, table.cursor_row
+        table.clear()
+        for s in specialties or ():
+            table.add_row(s.name, s.doctor_count, key=s.name)
+        empty.update(LOADING if specialties is None else EMPTY)
+        empty.display = not specialties
+        table.display = bool(specialties)
+        names = [s.name for s in specialties or ()]
+        # The cursor stays on the same specialty, or (renamed, removed) on the same row.
+        table.move_cursor(row=names.index(highlighted) if highlighted in names else row)
+        if self.is_current and specialties:
+            table.focus()
+        self.refresh_bindings()
+
+    @property
+    def highlighted(self) -> str | None:
+        """The name of the specialty under the cursor."""
+        table: DataTable[str | int] = self.query_one("#specialties-table", DataTable)
+        if not self.specialties or table.row_count == 0:
+            return None
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return row.value
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ROW_ACTIONS:
+            return self.highlighted is not None or None
+        return True
+
+    def action_add(self) -> None:
+        def added(name: str | None) -> None:
+            if name:
+                self.post_message(SpecialtyAddSubmitted(name))
+
+        self.app.push_screen(
+            TextPrompt(title="Add a specialty", label="Name", submit="Add"), added
+        )
+
+    def action_rename(self) -> None:
+        old = self.highlighted
+        if old is None:
+            return
+
+        def renamed(new: str | None) -> None:
+            if new and new != old:
+                self.post_message(SpecialtyRenameSubmitted(old, new))
+
+        self.app.push_screen(
+            TextPrompt(title=f"Rename {old}", label="New name", value=old, submit="Rename"),
+            renamed,
+        )
+
+    def action_remove(self) -> None:
+        name = self.highlighted
+        if name is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.post_message(SpecialtyRemoveSubmitted(name))
+
+        self.app.push_screen(
+            ConfirmDialog(f"Remove the specialty {name!r}? Doctors must not be using it.",
+                          confirm="Remove"),
+            confirmed,
+        )
+
+    @on(DataTable.RowHighlighted, "#specialties-table")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        self.dismiss()
