@@ -6,7 +6,6 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
-from doctorbook.core import search
 from doctorbook.core.db import Database
 from doctorbook.core.models import DoctorRequest, EmailOutbox
 from doctorbook.core.rbac import Role
@@ -23,14 +22,12 @@ from doctorbook.tui.screens.profile_form import ProfileFormScreen
 from doctorbook.tui.screens.request_join import RequestJoinScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
-from doctorbook.tui.widgets.specialty_picker import SpecialtyPicker
 from tests.conftest import PASSWORD, make_user
 from tests.tui.conftest import (
     add_specialties,
     ask_to_join,
     binding_ids,
     fill,
-    invite,
     logged_in_store,
     make_admin,
     make_doctor,
@@ -49,60 +46,6 @@ def text_of(pilot: Pilot[None], selector: str) -> str:
 def rows(pilot: Pilot[None], selector: str) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one(selector, DataTable)
     return [table.get_row_at(i) for i in range(table.row_count)]
-
-
-async def test_doctor_accepts_invite_completes_profile_and_becomes_visible(
-    settings: Settings, db: Database
-) -> None:
-    admin = make_admin(db)
-    add_specialties(db, admin, "Cardiology", "Dermatology")
-    token = invite(db, admin, "henry@example.com", "Henry Heart", ("Cardiology",))
-    app = make_app(settings=settings, db=db, store=None)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f3")
-        await pilot.pause()
-        assert isinstance(app.screen, AcceptInviteScreen)
-        await fill(pilot, "#token", token)
-        await fill(pilot, "#password", PASSWORD)
-        await fill(pilot, "#confirm", PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
-
-        assert isinstance(app.screen, DoctorHomeScreen)
-        assert app.screen.sub_title == "Henry Heart · Doctor"
-        assert (
-            "information",
-            "Welcome, Dr Henry Heart: your account is ready. Complete your profile.",
-        ) in notifications(app)
-
-        await pilot.press("p")
-        await settle(pilot)
-        assert isinstance(app.screen, ProfileFormScreen)
-        assert text_of(pilot, "#profile-status") == (
-            "Not yet visible to patients; missing: clinic, city, timezone, price."
-        )
-        assert str(app.screen.query_one("#price-label", Static).render()) == "Price (EUR)"
-        picker = app.screen.query_one(SpecialtyPicker)
-        assert picker.names == ("Cardiology",)  # from the invite
-
-        await fill(pilot, "#clinic_name", "Heart Clinic")
-        await fill(pilot, "#city", "Berlin")
-        await fill(pilot, "#timezone", "Europe/Berlin")
-        await fill(pilot, "#price", "95.5")
-        picker.focus()
-        await pilot.press("down", "space")  # tick Dermatology too
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert (
-            "information", "Profile saved. Your profile is visible to patients."
-        ) in notifications(app)
-        assert text_of(pilot, "#profile-status") == "Your profile is visible to patients."
-        assert app.screen.query_one("#price", Input).value == "95.50"
-    with db.unit_of_work() as uow:
-        [found] = search.search(uow, specialty="Dermatology")
-    assert found.name == "Henry Heart"
-    assert found.specialties == ("Cardiology", "Dermatology")
-    assert (found.clinic, found.city, str(found.price)) == ("Heart Clinic", "Berlin", "95.50")
 
 
 async def test_profile_form_refusals_are_notifications(settings: Settings, db: Database) -> None:
