@@ -105,7 +105,7 @@ async def test_patient_searches_by_specialty_and_opens_a_public_profile(
         select.value = "Cardiology"
         await settle(pilot)
         assert rows(pilot, "#results") == [
-            ["Henry Heart", "Cardiology", "Central Clinic", "Berlin", "80.00 EUR"]
+            ["Henry Heart", "80.00 EUR", "Cardiology", "Berlin", "Central Clinic"]
         ]
         assert text_of(pilot, "#search-status").startswith("1 doctor found.")
 

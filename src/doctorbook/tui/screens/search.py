@@ -19,7 +19,8 @@ from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen, format_pr
 from doctorbook.tui.widgets.tables import show_rows
 
 SEARCHING = "Searching…"
-COLUMNS = ("Name", "Specialties", "Clinic", "City", "Price")
+#: Most telling first: at 80 columns whatever doesn't fit is cut at the right edge.
+COLUMNS = ("Name", "Price", "Specialties", "City", "Clinic")
 
 
 def found_text(count: int) -> str:
@@ -53,7 +54,7 @@ class SearchScreen(Screen[None]):
                     [], prompt="Any specialty", id="specialty", allow_blank=True
                 )
                 yield Input(placeholder="City", id="city")
-                yield Input(placeholder="Name starts with", id="name")
+                yield Input(placeholder="Name contains", id="name")
             yield Static(SEARCHING, id="search-status", classes="form-hint")
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -98,8 +99,8 @@ class SearchScreen(Screen[None]):
 
     def watch_results(self, results: tuple[SearchResult, ...] | None) -> None:
         rows = [
-            (str(r.doctor_id), (r.name, ", ".join(r.specialties), r.clinic, r.city,
-                                format_price(r.price, r.currency)))
+            (str(r.doctor_id), (r.name, format_price(r.price, r.currency),
+                                ", ".join(r.specialties), r.city, r.clinic))
             for r in results or ()
         ]
         show_rows(self.query_one("#results", DataTable), COLUMNS, rows)
