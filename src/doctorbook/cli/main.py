@@ -12,6 +12,8 @@ from doctorbook.cli.commands import (
     doctors_join,
     outbox,
     profile,
+    schedule,
+    slots,
     specialties,
 )
 from doctorbook.cli.commands.app import demo, kiosk, tui
@@ -49,6 +51,8 @@ app.add_typer(doctors_join.requests_app, name="requests")
 app.add_typer(profile.app, name="profile")
 app.add_typer(doctors.app, name="doctors")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(schedule.app, name="schedule")
+app.add_typer(slots.app, name="slots")
 
 
 def run() -> None:

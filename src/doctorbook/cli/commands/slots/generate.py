@@ -1,0 +1,79 @@
+"""`doctorbook slots generate [--days 60] [--doctor ID] [--json]`."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import EXIT_BAD_INPUT, fail, translate_errors
+from doctorbook.cli.options import JsonOutput
+from doctorbook.cli.render import print_json, print_table
+
+if TYPE_CHECKING:
+    from doctorbook.core.slots import GenerationReport
+
+
+@translate_errors
+def generate(
+    days: Annotated[int, typer.Option("--days", help="Horizon in days from today.")] = 60,
+    doctor: Annotated[
+        int | None, typer.Option("--doctor", help="Only this doctor (admins); default: all.")
+    ] = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Create open slots up to the horizon; report booked slots the schedule no longer has."""
+    from doctorbook.core import slots
+
+    if not 1 <= days <= slots.MAX_DAYS:
+        raise fail(f"--days must be from 1 to {slots.MAX_DAYS}", EXIT_BAD_INPUT)
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        # A progress bar is for a person watching; cron's logs and --json stay clean.
+        if sys.stdout.isatty() and not json_output:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("Generating slots", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = slots.generate(uow, actor=actor, days=days, doctor_id=doctor,
+                                        progress=advance)
+        else:
+            report = slots.generate(uow, actor=actor, days=days, doctor_id=doctor)
+    if json_output:
+        print_json(report_json(report))
+        return
+    print_report(report)
+
+
+def report_json(report: GenerationReport) -> dict[str, Any]:
+    return {
+        "days": report.days, "created": report.created, "removed": report.removed,
+        "doctors": [{"doctor_id": d.doctor_id, "created": d.created, "removed": d.removed}
+                    for d in report.doctors],
+        "skipped": [{"doctor_id": i, "reason": why} for i, why in report.skipped],
+        "booked_conflicts": [
+            {"slot_id": c.slot_id, "doctor_id": c.doctor_id, "starts_at": c.starts_at,
+             "ends_at": c.ends_at, "local_start": c.local_start, "reason": c.reason}
+            for c in report.conflicts],
+    }
+
+
+def print_report(report: GenerationReport) -> None:
+    typer.echo(f"{len(report.doctors)} doctor(s), {report.days} days: "
+               f"{report.created} slot(s) created, {report.removed} open slot(s) removed")
+    for doctor_id, why in report.skipped:
+        typer.echo(f"skipped doctor {doctor_id}: {why}")
+    if report.conflicts:
+        typer.echo(f"{len(report.conflicts)} booked slot(s) are no longer in the schedule; "
+                   "they were kept, reschedule or cancel them:")
+        print_table("Booked slots outside the schedule", ["Slot", "Doctor", "Local start",
+                                                          "Why"], [
+            [str(c.slot_id), str(c.doctor_id), c.local_start.strftime("%a %Y-%m-%d %H:%M %Z"),
+             c.reason] for c in report.conflicts])
