@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from doctorbook.core import auth, doctors, invites, specialties
+from doctorbook.core import auth, doctors, invites, schedule, slots, specialties
 from doctorbook.core.db import Database
 from doctorbook.core.rbac import Actor, Role
 
@@ -30,6 +30,10 @@ DEMO_ACCOUNTS = (
 )
 
 SPECIALTIES = ("Cardiology", "Dermatology", "General practice", "Pediatrics")
+
+#: Weekly hours (weekday, start, end) every demo doctor works: mornings and afternoons.
+WEEK = tuple((day, start, end) for day in ("mon", "tue", "wed", "thu", "fri")
+             for start, end in (("09:00", "12:00"), ("14:00", "17:00")))
 
 #: (name, e-mail, specialties, clinic, address, city, price, bio)
 DOCTORS = (
@@ -80,12 +84,15 @@ def _seed_doctor(db: Database, admin: Actor, spec: tuple[object, ...]) -> None:
         uow.commit()
     with db.unit_of_work() as uow:
         user = invites.accept_invite(uow, token=match.group(1), password=DOCTOR_PASSWORD)
+    doctor = Actor(user.id, Role.DOCTOR, user.email)
     with db.unit_of_work() as uow:
         doctors.update_profile(
-            uow, actor=Actor(user.id, Role.DOCTOR, user.email), price=str(price),
-            clinic_name=str(clinic), address=str(address), city=str(city),
-            timezone="Europe/Berlin", bio=str(bio),
+            uow, actor=doctor, price=str(price), clinic_name=str(clinic), address=str(address),
+            city=str(city), timezone="Europe/Berlin", bio=str(bio),
         )
+    for weekday, start, end in WEEK:
+        with db.unit_of_work() as uow:
+            schedule.add_rule(uow, actor=doctor, weekday=weekday, start=start, end=end)
 
 
 def seed(db: Database) -> tuple[DemoAccount, ...]:
@@ -118,6 +125,9 @@ def seed(db: Database) -> tuple[DemoAccount, ...]:
     for spec in DOCTORS:
         if not _exists(db, str(spec[1])):
             _seed_doctor(db, admin, spec)
+    # What cron does every night: keep the next weeks of slots materialised.
+    with db.unit_of_work() as uow:
+        slots.generate(uow, actor=admin, days=28)
     with db.unit_of_work() as uow:
         waiting = invites.list_requests(uow, actor=admin)
     if not waiting and not _exists(db, "newdoc@demo.clinic"):
