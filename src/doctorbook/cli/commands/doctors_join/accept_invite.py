@@ -13,13 +13,21 @@ from doctorbook.cli.options import PasswordStdin
 
 @translate_errors
 def accept_invite(
-    token: Annotated[str, typer.Argument(help="The token from your invitation e-mail.")],
+    token: Annotated[
+        str,
+        typer.Argument(help="The token from your invitation e-mail, or - to read it from "
+                            "standard input (keeps it out of the process list)."),
+    ],
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Accept an invitation: choose a password; then log in and complete your profile."""
     from doctorbook.core import invites
 
     ctx = CliContext.from_env()
+    if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
+        import sys
+
+        token = sys.stdin.readline().strip()
     password = read_password(from_stdin=password_stdin, confirm=True)
     with ctx.db.unit_of_work() as uow:
         user = invites.accept_invite(uow, token=token, password=password,
