@@ -88,3 +88,27 @@ def test_5b_transient_failures_retry_with_backoff_then_fail_after_max_attempts(
     assert len(httpserver.log) == 5 and keys == {failed.idempotency_key}
     clock.advance(timedelta(days=1))
     assert dispatcher.run_once().batches == 0  # failed for good
+
+
+def test_5b_over_smtp_a_4xx_server_is_retried_with_backoff_then_failed(
+    db, smtp_server, settings_for, dispatcher_for, clock: FixedClock
+):
+    """Acceptance 5b against a real loopback SMTP server that keeps answering 451."""
+    handler, port = smtp_server
+    handler.default = "451 4.3.0 mailbox busy, try later"
+    settings = settings_for(email_provider="smtp", smtp_host="127.0.0.1", smtp_port=port)
+    [oid] = queue(db)
+    dispatcher = dispatcher_for(settings)
+
+    delays = []
+    for _ in range(4):
+        assert dispatcher.run_once().retried == 1
+        r = row(db, oid)
+        delays.append((r.next_attempt_at - clock.now()).total_seconds())
+        clock.advance(r.next_attempt_at - clock.now())
+    assert delays == [60, 120, 240, 480]
+    assert dispatcher.run_once().failed == 1
+    failed = row(db, oid)
+    assert (failed.status, failed.attempts) == ("failed", 5)
+    assert failed.last_error == "SMTP 451 4.3.0 mailbox busy, try later"
+    assert handler.data_commands == 5 and handler.received == []
