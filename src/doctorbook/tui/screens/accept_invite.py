@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from doctorbook.tui.messages import InviteAcceptanceSubmitted
-from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.field import FieldInput, confirmed_password, password_pair
 
 
 class AcceptInviteScreen(Screen[None]):
@@ -29,12 +29,7 @@ class AcceptInviteScreen(Screen[None]):
             with Grid(classes="form-grid"):
                 yield Label("Token", classes="form-label")
                 yield FieldInput(placeholder="dbi_… from the invitation e-mail", id="token")
-                yield Label("Password", classes="form-label")
-                yield FieldInput(password=True, placeholder="at least 10 characters", id="password")
-                yield Label("Confirm", classes="form-label")
-                yield FieldInput(
-                    password=True, placeholder="the same password again", last=True, id="confirm"
-                )
+                yield from password_pair()
             with Horizontal(classes="form-buttons"):
                 yield Button("Accept invite", variant="primary", id="accept")
                 yield Button("Back", id="back")
@@ -59,13 +54,9 @@ class AcceptInviteScreen(Screen[None]):
             self.notify("Paste the token from your invitation e-mail.", severity="warning")
             self.query_one("#token", Input).focus()
             return
-        if self._value("password") != self._value("confirm"):
-            self.notify("The two passwords do not match.", severity="error")
-            confirm = self.query_one("#confirm", Input)
-            confirm.value = ""
-            confirm.focus()
-            return
-        self.post_message(InviteAcceptanceSubmitted(token, self._value("password")))
+        password = confirmed_password(self)
+        if password is not None:
+            self.post_message(InviteAcceptanceSubmitted(token, password))
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

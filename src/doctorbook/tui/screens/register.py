@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from doctorbook.tui.messages import RegistrationSubmitted
-from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.field import FieldInput, confirmed_password, password_pair
 
 FIELDS = ("name", "email", "password", "confirm")
 
@@ -33,12 +33,7 @@ class RegisterScreen(Screen[None]):
                 yield FieldInput(placeholder="Ana García", id="name")
                 yield Label("E-mail", classes="form-label")
                 yield FieldInput(placeholder="you@example.com", id="email")
-                yield Label("Password", classes="form-label")
-                yield FieldInput(password=True, placeholder="at least 10 characters", id="password")
-                yield Label("Confirm", classes="form-label")
-                yield FieldInput(
-                    password=True, placeholder="the same password again", last=True, id="confirm"
-                )
+                yield from password_pair()
             with Horizontal(classes="form-buttons"):
                 yield Button("Create account", variant="primary", id="create")
                 yield Button("Back", id="back")
@@ -54,14 +49,10 @@ class RegisterScreen(Screen[None]):
     @on(Input.Submitted, "#confirm")
     @on(Button.Pressed, "#create")
     def _submit(self) -> None:
-        if self._value("password") != self._value("confirm"):
-            self.notify("The two passwords do not match.", severity="error")
-            confirm = self.query_one("#confirm", Input)
-            confirm.value = ""
-            confirm.focus()
-            return
-        name, email, password = (self._value(f) for f in FIELDS[:3])
-        self.post_message(RegistrationSubmitted(name, email, password))
+        password = confirmed_password(self)
+        if password is not None:
+            name, email = (self._value(f) for f in FIELDS[:2])
+            self.post_message(RegistrationSubmitted(name, email, password))
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

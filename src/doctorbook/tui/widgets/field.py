@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Input
+from textual.widget import Widget
+from textual.widgets import Input, Label
 
 #: What Textual's Input may be restricted to.
 FieldType = Literal["integer", "number", "text"]
@@ -40,3 +42,26 @@ class FieldInput(Input):
             await super().action_submit()
         else:
             self.screen.focus_next()
+
+
+def password_pair() -> list[Widget]:
+    """Label and field for a new password and its confirmation (the last field of a form)."""
+    return [
+        Label("Password", classes="form-label"),
+        FieldInput(password=True, placeholder="at least 10 characters", id="password"),
+        Label("Confirm", classes="form-label"),
+        FieldInput(password=True, placeholder="the same password again", last=True,
+                   id="confirm"),
+    ]
+
+
+def confirmed_password(screen: Screen[Any]) -> str | None:
+    """The new password if both fields agree; otherwise say so and return to the confirmation."""
+    password = screen.query_one("#password", Input).value
+    confirm = screen.query_one("#confirm", Input)
+    if password != confirm.value:
+        screen.notify("The two passwords do not match.", severity="error")
+        confirm.value = ""
+        confirm.focus()
+        return None
+    return password
