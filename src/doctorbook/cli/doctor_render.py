@@ -7,10 +7,53 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from doctorbook.core.availability import DoctorSlots, SlotRef
     from doctorbook.core.doctors import DoctorProfile
 
 
-def profile_json(profile: DoctorProfile, *, private: bool) -> dict[str, Any]:
+def slot_label(slot: SlotRef, *, with_day: bool) -> str:
+    """A slot in its clinic's local time ("Wed 25 Nov 09:00") with the id `book` needs."""
+    fmt = "%a %d %b %H:%M" if with_day else "%H:%M"
+    return f"{slot.starts_at.strftime(fmt)} #{slot.slot_id}"
+
+
+def slots_json(slots: Iterable[SlotRef]) -> list[dict[str, Any]]:
+    """`starts_at` keeps the clinic's UTC offset, e.g. 2026-11-25T09:00:00+01:00."""
+    return [{"slot_id": s.slot_id, "starts_at": s.starts_at.isoformat()} for s in slots]
+
+
+def week_json(week: DoctorSlots) -> dict[str, Any]:
+    return {"timezone": week.timezone, "from": week.first_day.isoformat(), "days": week.days,
+            "slots": slots_json(week.slots)}
+
+
+def print_week(week: DoctorSlots) -> None:
+    """Open slots grouped by the clinic's local day, every day of the range listed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if not week.slots:
+        typer.echo(f"No open slots in the {week.days} days from {week.first_day:%a %d %b} "
+                   f"({week.timezone}). Try another --date.")
+        return
+    table = Table(title=f"Open slots, {week.timezone} time", title_justify="left",
+                  header_style="bold")
+    table.add_column("Day", no_wrap=True)
+    table.add_column("Slots (#id)", overflow="fold")
+    for day, slots in week.by_day():
+        table.add_row(f"{day:%a %d %b}",
+                      "  ".join(slot_label(s, with_day=False) for s in slots) or "—")
+    Console().print(table)
+    # The booking part of issue 4 adds "Book one with: doctorbook book SLOT_ID" here.
+
+
+def profile_json(
+    profile: DoctorProfile, *, private: bool, week: DoctorSlots | None = None,
+    next_slots: int = 3,
+) -> dict[str, Any]:
+    """The profile for scripts; with `week`, its open slots (`next_slots` are its first)."""
     data: dict[str, Any] = {
         "doctor_id": profile.doctor_id,
         "name": profile.name,
@@ -28,10 +71,12 @@ def profile_json(profile: DoctorProfile, *, private: bool) -> dict[str, Any]:
             {"rating": r.rating, "comment": r.comment, "patient": r.patient_name,
              "created_at": r.created_at.isoformat()} for r in profile.reviews
         ],
-        "next_slots": [],
+        "next_slots": [] if week is None else slots_json(week.slots[:next_slots]),
         "status": profile.status,
         "visible": profile.visible,
     }
+    if week is not None:
+        data["slots"] = week_json(week)
     if private:
         data.update(
             email=profile.email, missing=list(profile.missing),

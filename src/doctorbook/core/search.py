@@ -1,20 +1,33 @@
-"""Finding doctors: public search over complete, active profiles."""
+"""Finding doctors: public search over complete, active profiles, with their next open slots.
+
+The whole search is one SQL statement (no N+1): the visibility filters, the specialty names
+(a correlated array_agg) and each doctor's next open slots (a LATERAL subquery on the partial
+index of open slots, see `availability`) come back together, already sorted.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from doctorbook.core import specialties
+from doctorbook.core.availability import (
+    DEFAULT_NEXT_SLOTS,
+    HORIZON,
+    SlotRef,
+    check_slot_count,
+    next_slots_lateral,
+    slot_refs,
+)
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import ValidationError
 
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Select
 
-@dataclass(frozen=True)
-class SlotRef:
-    slot_id: int
-    starts_at: datetime
+__all__ = ["HORIZON", "SearchResult", "SlotRef", "search"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,21 @@ class SearchResult:
     currency: str
     rating: float | None
     review_count: int
+    #: The next open slots, soonest first, in the clinic's timezone.
     next_slots: tuple[SlotRef, ...]
+    #: The clinic's IANA timezone (next_slots are already in it).
+    timezone: str
+
+
+def _rating() -> ColumnElement[float]:
+    """The doctor's average rating: the sort's second key.
+
+    Reviews don't exist yet, so it is NULL for everyone; when they arrive this becomes a
+    correlated average over the doctor's visible reviews, and the ORDER BY already uses it.
+    """
+    from sqlalchemy import Float, cast, null
+
+    return cast(null(), Float)
 
 
 def search(
@@ -39,19 +66,69 @@ def search(
     specialty: str | None = None,
     city: str | None = None,
     name: str | None = None,
+    date: date | None = None,
+    slots: int = DEFAULT_NEXT_SLOTS,
     limit: int = 50,
 ) -> list[SearchResult]:
-    """Visible doctors (active, profile complete) matching every filter given."""
-    from sqlalchemy import and_, exists, func, select
+    """Visible doctors (active, profile complete) matching every filter given.
+
+    Each comes with up to `slots` next open slots that start on or after `date` (local
+    midnight in the doctor's own timezone), no earlier than now + the doctor's lead time and
+    before the horizon. With a `date`, doctors without such a slot are left out; without one,
+    they are listed after the others with no slots. Sorted by the soonest slot, then rating,
+    then name.
+    """
+    if not 1 <= limit <= 500:
+        raise ValidationError("limit must be from 1 to 500")
+    check_slot_count(slots)
+    stmt = _statement(
+        uow, specialty=specialty, city=city, name=name, on_or_after=date,
+        # At least one slot is read even for slots=0: the soonest one sorts and filters.
+        slot_rows=max(slots, 1), limit=limit)
+    rows = uow.session.execute(stmt).all()
+    if not rows and specialty and specialty.strip():
+        # Only now pay a second query: an unknown specialty is an error, not "no doctors".
+        specialties.resolve(uow, [specialty])
+    return [
+        SearchResult(
+            doctor_id=row.user_id, name=row.name, specialties=tuple(row.specialty_names or ()),
+            clinic=row.clinic_name, city=row.city, price=row.price, currency=row.currency,
+            rating=row.rating, review_count=row.review_count,
+            next_slots=slot_refs(row.ids, row.starts, row.timezone)[:slots],
+            timezone=row.timezone,
+        )
+        for row in rows
+    ]
+
+
+def _statement(
+    uow: UnitOfWork, *, specialty: str | None, city: str | None, name: str | None,
+    on_or_after: date | None, slot_rows: int, limit: int,
+) -> Select[tuple[object, ...]]:
+    from sqlalchemy import Integer, and_, exists, func, literal, select, true
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
 
     from doctorbook.core.models import Doctor, DoctorSpecialty, Specialty, User
 
-    if not 1 <= limit <= 500:
-        raise ValidationError("limit must be from 1 to 500")
-    has_specialty = exists().where(DoctorSpecialty.doctor_id == Doctor.user_id)
+    open_slots = next_slots_lateral(uow.now(), on_or_after, slot_rows)
+    specialty_names = (
+        select(func.array_agg(aggregate_order_by(Specialty.name, Specialty.name)))
+        .join(DoctorSpecialty, DoctorSpecialty.specialty_id == Specialty.id)
+        .where(DoctorSpecialty.doctor_id == Doctor.user_id)
+        .correlate(Doctor)
+        .scalar_subquery()
+    )
+    rating = _rating().label("rating")
     stmt = (
-        select(Doctor, User.name)
+        select(
+            Doctor.user_id, User.name, Doctor.clinic_name, Doctor.city, Doctor.price,
+            Doctor.currency, Doctor.timezone, specialty_names.label("specialty_names"),
+            rating, literal(0, Integer).label("review_count"),
+            open_slots.c.ids, open_slots.c.starts, open_slots.c.first_start,
+        )
+        .select_from(Doctor)
         .join(User, User.id == Doctor.user_id)
+        .outerjoin(open_slots, true())
         .where(
             Doctor.status == "active",
             User.is_active.is_(True),
@@ -59,39 +136,25 @@ def search(
             Doctor.clinic_name.is_not(None),
             Doctor.city.is_not(None),
             Doctor.timezone.is_not(None),
-            has_specialty,
+            exists().where(DoctorSpecialty.doctor_id == Doctor.user_id),
         )
-        .order_by(User.name, Doctor.user_id)
+        .order_by(open_slots.c.first_start.asc().nulls_last(), rating.desc().nulls_last(),
+                  User.name, Doctor.user_id)
         .limit(limit)
     )
+    if on_or_after is not None:
+        # "Results show doctors with next available slots": none in range, not a result.
+        stmt = stmt.where(open_slots.c.first_start.is_not(None))
     if specialty and specialty.strip():
-        (specialty_id,) = specialties.resolve(uow, [specialty])
-        stmt = stmt.where(
-            exists().where(and_(DoctorSpecialty.doctor_id == Doctor.user_id,
-                                DoctorSpecialty.specialty_id == specialty_id))
-        )
+        # Matched by slug inside this statement, not resolved first: one query per search.
+        stmt = stmt.where(exists().where(and_(
+            DoctorSpecialty.doctor_id == Doctor.user_id,
+            DoctorSpecialty.specialty_id == Specialty.id,
+            Specialty.slug == specialties.slugify(specialty),
+        )))
     if city and city.strip():
         stmt = stmt.where(func.lower(Doctor.city) == " ".join(city.lower().split()))
     if name and name.strip():
         pattern = "%" + name.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
         stmt = stmt.where(User.name.ilike(pattern + "%", escape="\\"))
-    rows = uow.session.execute(stmt).all()
-    ids = [d.user_id for d, _ in rows]
-    names: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
-        for doctor_id, specialty_name in uow.session.execute(
-            select(DoctorSpecialty.doctor_id, Specialty.name)
-            .join(Specialty, Specialty.id == DoctorSpecialty.specialty_id)
-            .where(DoctorSpecialty.doctor_id.in_(ids))
-            .order_by(Specialty.name)
-        ):
-            names[doctor_id].append(specialty_name)
-    results = []
-    for doctor, doctor_name in rows:
-        assert doctor.price is not None and doctor.clinic_name and doctor.city
-        results.append(SearchResult(
-            doctor_id=doctor.user_id, name=doctor_name, specialties=tuple(names[doctor.user_id]),
-            clinic=doctor.clinic_name, city=doctor.city, price=doctor.price,
-            currency=doctor.currency, rating=None, review_count=0, next_slots=(),
-        ))
-    return results
+    return stmt

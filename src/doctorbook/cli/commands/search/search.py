@@ -1,43 +1,78 @@
-"""`doctorbook search [--specialty S] [--city C] [--name T]`."""
+"""`doctorbook search [--specialty S] [--city C] [--date D] [--name T] [--slots N]`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from doctorbook.cli.context import CliContext
+from doctorbook.cli.doctor_render import slot_label, slots_json
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json, print_table
+from doctorbook.cli.render import print_json
+
+if TYPE_CHECKING:
+    from doctorbook.core.search import SearchResult
 
 
 @translate_errors
 def search(
     specialty: Annotated[str | None, typer.Option("--specialty", help="A specialty.")] = None,
     city: Annotated[str | None, typer.Option("--city", help="A city.")] = None,
+    on: Annotated[str | None, typer.Option(
+        "--date", help="Only doctors with an open slot on or after this date, YYYY-MM-DD "
+                       "(in each clinic's timezone).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Part of the doctor's name.")] = None,
+    slots: Annotated[int, typer.Option(
+        "--slots", help="Next open slots to list per doctor, 0-10.")] = 3,
     json_output: JsonOutput = False,
 ) -> None:
-    """Find doctors by specialty, city and name (no login needed)."""
+    """Find doctors by specialty, city, date and name, with their next open slots (no login
+    needed)."""
     from doctorbook.core import search as core_search
+    from doctorbook.core.availability import check_slot_count
+    from doctorbook.core.schedule import parse_date
 
+    # Bad input is refused before the database is opened (exit 2, one line).
+    day = parse_date(on, "--date")
+    check_slot_count(slots)
     ctx = CliContext.from_env()
     with ctx.db.unit_of_work() as uow:
-        results = core_search.search(uow, specialty=specialty, city=city, name=name)
+        results = core_search.search(uow, specialty=specialty, city=city, name=name, date=day,
+                                     slots=slots)
     if json_output:
         print_json({"results": [
             {"doctor_id": r.doctor_id, "name": r.name, "specialties": list(r.specialties),
-             "clinic": r.clinic, "city": r.city, "price": str(r.price), "currency": r.currency,
-             "rating": r.rating, "review_count": r.review_count,
-             "next_slots": [{"slot_id": s.slot_id, "starts_at": s.starts_at.isoformat()}
-                            for s in r.next_slots]}
+             "clinic": r.clinic, "city": r.city, "timezone": r.timezone, "price": str(r.price),
+             "currency": r.currency, "rating": r.rating, "review_count": r.review_count,
+             "next_slots": slots_json(r.next_slots)}
             for r in results
         ]})
         return
     if not results:
-        typer.echo("No doctors match. Try fewer filters, or `doctorbook specialties list`.")
+        hint = " on or after that date" if day else ""
+        typer.echo(f"No doctors match{hint}. Try fewer filters, or `doctorbook specialties list`.")
         return
-    print_table("Doctors", ["ID", "Name", "Specialties", "Clinic", "City", "Price"],
-                [[str(r.doctor_id), r.name, ", ".join(r.specialties), r.clinic, r.city,
-                  f"{r.price} {r.currency}"] for r in results])
+    _print_results(results, with_slots=slots > 0)
+
+
+def _print_results(results: list[SearchResult], *, with_slots: bool) -> None:
+    """One row per doctor; the next slots stacked in one cell, each on its own line, in the
+    clinic's local time (so a New York slot reads as New York's 09:00 from anywhere)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Doctors", header_style="bold", show_lines=with_slots)
+    for column in ("ID", "Name", "Specialties", "Clinic, city", "Price"):
+        table.add_column(column, overflow="fold")
+    if with_slots:
+        table.add_column("Next slots (#id)", no_wrap=True)
+    for r in results:
+        row = [str(r.doctor_id), r.name, ", ".join(r.specialties), f"{r.clinic}, {r.city}",
+               f"{r.price} {r.currency}"]
+        if with_slots:
+            row.append("\n".join(slot_label(s, with_day=True) for s in r.next_slots)
+                       or "none open")
+        table.add_row(*row)
+    Console().print(table)
