@@ -6,15 +6,16 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
+from doctorbook.core import schedule, slots
 from doctorbook.core.db import Database
 from doctorbook.core.models import DoctorRequest, EmailOutbox
-from doctorbook.core.rbac import Role
+from doctorbook.core.rbac import Actor, Role
 from doctorbook.core.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
 from doctorbook.tui.screens.admin_home import AdminHomeScreen
 from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
-from doctorbook.tui.screens.doctor_profile import NO_REVIEWS, NO_SLOTS, DoctorProfileScreen
+from doctorbook.tui.screens.doctor_profile import NO_REVIEWS, DoctorProfileScreen
 from doctorbook.tui.screens.doctors_joining import DoctorsJoiningScreen
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
@@ -84,10 +85,16 @@ async def test_patient_searches_by_specialty_and_opens_a_public_profile(
 ) -> None:
     admin = make_admin(db)
     add_specialties(db, admin, "Cardiology", "Dermatology")
-    make_doctor(db, admin, email="henry@example.com", name="Henry Heart",
-                specialty_names=("Cardiology",), bio="Hearts and more.")
+    henry = make_doctor(db, admin, email="henry@example.com", name="Henry Heart",
+                        specialty_names=("Cardiology",), bio="Hearts and more.")
     make_doctor(db, admin, email="dora@example.com", name="Dora Derm",
                 specialty_names=("Dermatology",), city="Hamburg", price="60")
+    # Henry works Wednesday mornings (the clock says Tuesday 24 Nov, 10:00 in Berlin).
+    with db.unit_of_work() as uow:
+        schedule.add_rule(uow, actor=Actor(henry, Role.DOCTOR, "henry@example.com"),
+                          weekday="wed", start="09:00", end="10:00")
+    with db.unit_of_work() as uow:
+        slots.generate(uow, actor=admin, days=14)
     with db.unit_of_work() as uow:
         make_user(uow, email="pat@example.com", name="Pat Patient")
     store = logged_in_store(db, "pat@example.com", PASSWORD)
@@ -98,14 +105,16 @@ async def test_patient_searches_by_specialty_and_opens_a_public_profile(
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
-        assert [r[0] for r in rows(pilot, "#results")] == ["Dora Derm", "Henry Heart"]
+        # Soonest availability first: Henry has a slot tomorrow, Dora none published.
+        assert [r[0] for r in rows(pilot, "#results")] == ["Henry Heart", "Dora Derm"]
         assert [s.name for s in app.screen.specialties or ()] == ["Cardiology", "Dermatology"]
         select: Select[str] = app.screen.query_one("#specialty", Select)
 
         select.value = "Cardiology"
         await settle(pilot)
         assert rows(pilot, "#results") == [
-            ["Henry Heart", "80.00 EUR", "Cardiology", "Berlin", "Central Clinic"]
+            ["Henry Heart", "80.00 EUR", "Wed 25 Nov 09:00", "Cardiology", "Berlin",
+             "Central Clinic"]
         ]
         assert text_of(pilot, "#search-status").startswith("1 doctor found.")
 
@@ -117,7 +126,9 @@ async def test_patient_searches_by_specialty_and_opens_a_public_profile(
         assert text_of(pilot, "#fact-price") == "80.00 EUR"
         assert text_of(pilot, "#fact-rating") == "No ratings yet"
         assert text_of(pilot, "#fact-about") == "Hearts and more."
-        assert text_of(pilot, "#doctor-slots") == NO_SLOTS
+        assert text_of(pilot, "#doctor-slots") == (
+            "Open slots (Europe/Berlin time):\nWed 25 Nov  09:00 09:30"
+        )
         assert text_of(pilot, "#doctor-reviews Static") == NO_REVIEWS
         assert not any("Book" in str(b.label) for b in app.screen.query("Button"))
 

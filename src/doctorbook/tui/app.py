@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import auth, doctors, invites, search, specialties
+from doctorbook.core import auth, availability, doctors, invites, search, specialties
 from doctorbook.core.appointments import Scope, list_appointments
 from doctorbook.core.auth import LoginResult, UserView
 from doctorbook.core.db import Database
@@ -341,7 +341,8 @@ class DoctorbookApp(App[None]):
         actor = self._actor()
         with self.db.unit_of_work() as uow:
             profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id)
-        self.post_message(DoctorProfileLoaded(generation, profile))
+            week = availability.doctor_week(uow, profile=profile)
+        self.post_message(DoctorProfileLoaded(generation, profile, week))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _invite_doctor(
@@ -565,6 +566,7 @@ class DoctorbookApp(App[None]):
     def on_doctor_profile_loaded(self, message: DoctorProfileLoaded) -> None:
         for screen in self._open(DoctorProfileScreen, message.generation):
             if screen.doctor_id == message.profile.doctor_id:
+                screen.week = message.week
                 screen.profile = message.profile
 
     def on_doctor_invited(self, message: DoctorInvited) -> None:

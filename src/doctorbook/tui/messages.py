@@ -8,6 +8,7 @@ from textual.message import Message
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.core.auth import UserView
+from doctorbook.core.availability import DoctorSlots
 from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.invites import InviteView, RequestView
 from doctorbook.core.search import SearchResult
@@ -275,12 +276,13 @@ class DoctorsFound(Message):
 
 
 class DoctorProfileLoaded(Message):
-    """A doctor's public profile was read."""
+    """A doctor's public profile and their next week's open slots were read."""
 
-    def __init__(self, generation: int, profile: DoctorProfile) -> None:
+    def __init__(self, generation: int, profile: DoctorProfile, week: DoctorSlots) -> None:
         super().__init__()
         self.generation = generation
         self.profile = profile
+        self.week = week
 
 
 class DoctorInvited(Message):

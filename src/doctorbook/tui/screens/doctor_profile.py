@@ -12,11 +12,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
+from doctorbook.core.availability import DoctorSlots
 from doctorbook.core.doctors import DoctorProfile, ReviewView
 from doctorbook.tui.messages import DoctorProfileRequested
 
 LOADING = "Loading the profile…"
-NO_SLOTS = "Next available slots: none published yet."
+NO_SLOTS = "No open slots in the next 7 days."
 NO_REVIEWS = "No reviews yet."
 FIELDS = ("specialties", "clinic", "address", "city", "price", "rating", "about")
 
@@ -37,6 +38,18 @@ def format_review(review: ReviewView) -> str:
     when = review.created_at.astimezone().strftime("%d %b %Y")
     text = f"{stars}  {review.patient_name} · {when}"
     return f"{text}\n{review.comment}" if review.comment else text
+
+
+def format_week(week: DoctorSlots | None) -> str:
+    """The next 7 days' open slots, one line per day with slots, in the clinic's time."""
+    if week is None or not week.slots:
+        return NO_SLOTS
+    lines = [f"Open slots ({week.timezone} time):"]
+    for day, slots in week.by_day():
+        if slots:
+            times = " ".join(f"{s.starts_at:%H:%M}" for s in slots)
+            lines.append(f"{day:%a %d %b}  {times}")
+    return "\n".join(lines)
 
 
 def profile_rows(profile: DoctorProfile) -> dict[str, str]:
@@ -60,6 +73,8 @@ class DoctorProfileScreen(Screen[None]):
     ]
 
     profile: reactive[DoctorProfile | None] = reactive(None, init=False)
+    #: Set by the app just before `profile`, which redraws everything.
+    week: DoctorSlots | None = None
 
     def __init__(self, doctor_id: int) -> None:
         super().__init__()
@@ -91,6 +106,7 @@ class DoctorProfileScreen(Screen[None]):
         for field, value in profile_rows(profile).items():
             self.query_one(f"#fact-{field}", Static).update(value)
         self.query_one("#doctor-facts").display = True
+        self.query_one("#doctor-slots", Static).update(format_week(self.week))
         reviews = self.query_one("#doctor-reviews", Vertical)
         reviews.remove_children()
         if not profile.reviews:

@@ -20,7 +20,14 @@ from doctorbook.tui.widgets.tables import show_rows
 
 SEARCHING = "Searching…"
 #: Most telling first: at 80 columns whatever doesn't fit is cut at the right edge.
-COLUMNS = ("Name", "Price", "Specialties", "City", "Clinic")
+COLUMNS = ("Name", "Price", "Next slot", "Specialties", "City", "Clinic")
+
+
+def next_slot(result: SearchResult) -> str:
+    """The first open slot in the clinic's own time (slots carry its offset), or a dash."""
+    if not result.next_slots:
+        return "—"
+    return f"{result.next_slots[0].starts_at:%a %d %b %H:%M}"
 
 
 def found_text(count: int) -> str:
@@ -99,7 +106,7 @@ class SearchScreen(Screen[None]):
 
     def watch_results(self, results: tuple[SearchResult, ...] | None) -> None:
         rows = [
-            (str(r.doctor_id), (r.name, format_price(r.price, r.currency),
+            (str(r.doctor_id), (r.name, format_price(r.price, r.currency), next_slot(r),
                                 ", ".join(r.specialties), r.city, r.clinic))
             for r in results or ()
         ]
