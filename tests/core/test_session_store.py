@@ -263,7 +263,7 @@ def test_a_second_process_waiting_for_the_refresh_uses_the_new_tokens(db, clock,
         except Exception as exc:  # pragma: no cover - the failure is what we assert on
             errors.append(exc)
 
-    threads = [threading.Thread(target=client) for _ in range(4)]
+    threads = [threading.Thread(target=client) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

@@ -195,8 +195,10 @@ def resume(
     except auth.SessionExpired:
         pass
     except AuthenticationError:
-        # Rotated by another process between our read and our check: its tokens are stored.
-        current = store.load()
+        # Perhaps rotated by another process between our read and our check. Its refresh
+        # commits before it stores the new tokens, so wait for its lock before re-reading.
+        with lock() if lock is not None else contextlib.nullcontext():
+            current = store.load()
         if current is None or current == stored:
             raise
         return _authenticate(db, current)
