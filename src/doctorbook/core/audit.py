@@ -34,7 +34,7 @@ def record(
     entity_id: str | int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    from doctorbook.core.models import AuditEntry
+    from doctorbook.core.account_models import AuditEntry
 
     clean = {k: v for k, v in (data or {}).items() if k not in _SECRET_KEYS}
     uow.session.add(
@@ -61,7 +61,7 @@ def list_entries(
 ) -> list[AuditView]:
     from sqlalchemy import select
 
-    from doctorbook.core.models import AuditEntry
+    from doctorbook.core.account_models import AuditEntry
 
     require(actor, Permission.AUDIT_VIEW)
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)

@@ -61,7 +61,7 @@ class LoginResult:
 
 
 def _view(user: object) -> UserView:
-    from doctorbook.core.models import User
+    from doctorbook.core.account_models import User
 
     assert isinstance(user, User)
     return UserView(
@@ -93,7 +93,7 @@ def clean_name(name: str) -> str:
 def _find_by_email(uow: UnitOfWork, email: str, *, lock: bool = False) -> object | None:
     from sqlalchemy import select
 
-    from doctorbook.core.models import User
+    from doctorbook.core.account_models import User
 
     stmt = select(User).where(User.email == email)
     if lock:
@@ -106,7 +106,7 @@ def _create_user(
 ) -> object:
     from sqlalchemy.exc import IntegrityError
 
-    from doctorbook.core.models import User
+    from doctorbook.core.account_models import User
 
     email = normalise_email(email)
     name = clean_name(name)
@@ -146,7 +146,7 @@ def register(
 def admin_exists(uow: UnitOfWork) -> bool:
     from sqlalchemy import exists, select
 
-    from doctorbook.core.models import User
+    from doctorbook.core.account_models import User
 
     return bool(uow.session.scalar(select(exists().where(User.role == str(Role.ADMIN)))))
 
@@ -192,7 +192,7 @@ def create_staff(
 
 
 def _issue_session(uow: UnitOfWork, user_id: int, family_id: uuid.UUID) -> tuple[str, str, object]:
-    from doctorbook.core.models import AuthSession
+    from doctorbook.core.account_models import AuthSession
 
     now = uow.now()
     access = tokens.new_token(tokens.ACCESS_PREFIX)
@@ -215,7 +215,7 @@ def _recent_failures(uow: UnitOfWork, user_id: int, now: datetime) -> int:
     """
     from sqlalchemy import and_, func, or_, select
 
-    from doctorbook.core.models import AuditEntry
+    from doctorbook.core.account_models import AuditEntry
 
     reset_id = (
         select(func.coalesce(func.max(AuditEntry.id), 0))
@@ -240,7 +240,7 @@ def _recent_failures(uow: UnitOfWork, user_id: int, now: datetime) -> int:
 
 def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     """Check the password; count failures; lock after 5 in 15 minutes; issue a token pair."""
-    from doctorbook.core.models import AuthSession, User
+    from doctorbook.core.account_models import AuthSession, User
 
     try:
         email = normalise_email(email)
@@ -302,7 +302,7 @@ def authenticate(uow: UnitOfWork, *, access_token: str) -> Actor:
     """The actor behind an access token; refuses expired, revoked and disabled sessions."""
     from sqlalchemy import select
 
-    from doctorbook.core.models import AuthSession, User
+    from doctorbook.core.account_models import AuthSession, User
 
     found = uow.session.execute(
         select(AuthSession, User)
@@ -326,7 +326,7 @@ def refresh(uow: UnitOfWork, *, refresh_token: str) -> LoginResult:
     """
     from sqlalchemy import select, update
 
-    from doctorbook.core.models import AuthSession, User
+    from doctorbook.core.account_models import AuthSession, User
 
     now = uow.now()
     session = uow.session.scalars(
@@ -372,7 +372,7 @@ def logout(
     """Revoke the session behind either token; False if there was nothing to revoke."""
     from sqlalchemy import or_, select
 
-    from doctorbook.core.models import AuthSession, User
+    from doctorbook.core.account_models import AuthSession, User
 
     conditions = []
     if access_token:
@@ -397,7 +397,7 @@ def logout(
 
 
 def whoami(uow: UnitOfWork, *, actor: Actor) -> UserView:
-    from doctorbook.core.models import User
+    from doctorbook.core.account_models import User
 
     if actor.is_anonymous:
         raise AuthenticationError("you are not logged in; run `doctorbook login` first")
@@ -411,7 +411,7 @@ def set_active(uow: UnitOfWork, *, actor: Actor, user_id: int, active: bool) -> 
     """Disable (revoking every session) or re-enable an account."""
     from sqlalchemy import update
 
-    from doctorbook.core.models import AuthSession, User
+    from doctorbook.core.account_models import AuthSession, User
 
     require(actor, Permission.USERS_DISABLE)
     user = uow.session.get(User, user_id, with_for_update=True)
