@@ -32,8 +32,9 @@ def _database_error(exc: Exception) -> str | None:
     """A message for SQLAlchemy/psycopg connection failures, without importing them eagerly."""
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is not None and isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()
-        return "database unreachable: " + (first[0] if first else type(exc).__name__)
+        from doctorbook.core.db import describe_unreachable
+
+        return describe_unreachable(exc)
     return None
 
 

@@ -101,6 +101,11 @@ def _find_by_email(uow: UnitOfWork, email: str, *, lock: bool = False) -> object
     return uow.session.scalars(stmt).first()
 
 
+def email_registered(uow: UnitOfWork, email: str) -> bool:
+    """Whether an account already uses this (normalised) e-mail."""
+    return _find_by_email(uow, email) is not None
+
+
 def _create_user(
     uow: UnitOfWork, *, email: str, name: str, password: str, role: Role, phone: str | None
 ) -> object:
@@ -111,7 +116,7 @@ def _create_user(
     email = normalise_email(email)
     name = clean_name(name)
     passwords.check_policy(password, email=email)
-    if _find_by_email(uow, email) is not None:
+    if email_registered(uow, email):
         raise Conflict(f"an account with e-mail {email} already exists")
     now = uow.now()
     user = User(

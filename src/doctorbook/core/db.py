@@ -44,7 +44,6 @@ class UnitOfWork:
     def __init__(self, session: Session, clock: Clock) -> None:
         self.session = session
         self.clock = clock
-        self._committed = False
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -62,7 +61,6 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
-        self._committed = True
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -80,22 +78,20 @@ class Database:
     _factory: sessionmaker[Session] | None = None
 
     def unit_of_work(self) -> UnitOfWork:
-        from sqlalchemy.exc import OperationalError
         from sqlalchemy.orm import sessionmaker
 
         if self._factory is None:
             self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
-        try:
-            session = self._factory()
-        except OperationalError as exc:  # pragma: no cover - sessions connect lazily
-            raise DatabaseUnavailable(_describe(exc)) from None
-        return UnitOfWork(session, self.clock)
+        # Sessions connect lazily: a dead server shows up at the first query, as
+        # DatabaseUnavailable from `current_revision` or via `describe_unreachable` at the edge.
+        return UnitOfWork(self._factory(), self.clock)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _describe(exc: BaseException) -> str:
+def describe_unreachable(exc: BaseException) -> str:
+    """One line for a connection failure: the driver's first line, never a traceback."""
     first = str(getattr(exc, "orig", exc)).strip().splitlines()
     return "database unreachable: " + (first[0] if first else type(exc).__name__)
 
@@ -110,20 +106,16 @@ def current_revision(engine: Engine) -> str | None:
     except ProgrammingError:
         return None  # no alembic_version table: a fresh database
     except OperationalError as exc:
-        raise DatabaseUnavailable(_describe(exc)) from None
+        raise DatabaseUnavailable(describe_unreachable(exc)) from None
 
 
-def database_url(settings: Settings) -> tuple[str, bool]:
-    """The SQLAlchemy URL for the settings; starts the embedded server if that is the choice.
-
-    The second value is True when the embedded server was started by this call.
-    """
+def database_url(settings: Settings) -> str:
+    """The SQLAlchemy URL for the settings; starts the embedded server if that is the choice."""
     if settings.database_url:
-        return normalise_url(settings.database_url), False
+        return normalise_url(settings.database_url)
     from doctorbook.core import embedded
 
-    server, started = embedded.ensure_running(settings.pgdata)
-    return server.url(), started
+    return embedded.ensure_running(settings.pgdata).url()
 
 
 def open_database(
@@ -134,8 +126,7 @@ def open_database(
     The embedded database is migrated automatically; an external one must be migrated with
     `doctorbook db upgrade` (we never change a shared server's schema behind its owner's back).
     """
-    url, _started = database_url(settings)
-    engine = make_engine(url)
+    engine = make_engine(database_url(settings))
     db = Database(engine=engine, clock=clock or SystemClock())
     if not migrate:
         return db
@@ -149,8 +140,7 @@ def open_database(
 
         time.sleep(1.0)
         engine.dispose()
-        url, _ = database_url(settings)
-        engine = make_engine(url)
+        engine = make_engine(database_url(settings))
         db = Database(engine=engine, clock=db.clock)
         revision = current_revision(engine)
     if revision != SCHEMA_REVISION:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from doctorbook.core import auth, doctors, invites, schedule, slots, specialties
@@ -45,16 +44,10 @@ DOCTORS = (
      "Harbour Practice", "Kaistraße 9", "Hamburg", "60", "Family doctor."),
 )
 
-_TOKEN = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
-
 
 def _exists(db: Database, email: str) -> bool:
-    from sqlalchemy import select
-
-    from doctorbook.core.models import User
-
     with db.unit_of_work() as uow:
-        return uow.session.scalar(select(User.id).where(User.email == email)) is not None
+        return auth.email_registered(uow, email)
 
 
 def _admin(db: Database, account: DemoAccount) -> Actor:
@@ -77,7 +70,7 @@ def _seed_doctor(db: Database, admin: Actor, spec: tuple[object, ...]) -> None:
     with db.unit_of_work() as uow:
         row = uow.session.get(EmailOutbox, view.outbox_id)
         assert row is not None
-        match = _TOKEN.search(row.text_body)
+        match = invites.INVITE_TOKEN_RE.search(row.text_body)
         assert match is not None
         # The demo reads its own invite e-mail instead of waiting for dispatch-emails.
         row.status = "cancelled"

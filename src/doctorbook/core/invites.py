@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,8 @@ from doctorbook.core.errors import (
 from doctorbook.core.rbac import Actor, Permission, Role, require
 
 INVITE_PREFIX = "dbi_"
+#: How the invite e-mail shows its token (templates/email/doctor_invite.*).
+INVITE_TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
 DEFAULT_TTL = timedelta(hours=72)
 
 
@@ -50,14 +53,6 @@ class RequestView:
     decided_at: datetime | None
 
 
-def _user_exists(uow: UnitOfWork, email: str) -> bool:
-    from sqlalchemy import select
-
-    from doctorbook.core.models import User
-
-    return uow.session.scalar(select(User.id).where(User.email == email)) is not None
-
-
 def _specialty_names(uow: UnitOfWork, ids: list[int]) -> tuple[str, ...]:
     from sqlalchemy import select
 
@@ -84,7 +79,7 @@ def _create_invite(
 
     from doctorbook.core.models import Invite
 
-    if _user_exists(uow, email):
+    if auth.email_registered(uow, email):
         raise Conflict(f"{email} already has a doctorbook account")
     now = uow.now()
     # Re-inviting replaces the old token: the previous one stops working.
@@ -260,7 +255,7 @@ def accept_invite(
     now = uow.now()
     if invite.expires_at <= now:
         raise PolicyViolation("this invite has expired; ask the clinic's admin for a new one")
-    if _user_exists(uow, invite.email):
+    if auth.email_registered(uow, invite.email):
         raise Conflict(f"{invite.email} already has a doctorbook account")
     passwords.check_policy(password, email=invite.email)
     user = User(email=invite.email, name=invite.name, role=str(Role.DOCTOR),

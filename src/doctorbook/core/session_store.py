@@ -116,14 +116,11 @@ class KeyringStore:
 
     def clear(self) -> None:
         import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
+        from keyring.errors import KeyringError
 
-        try:
+        # Nothing stored (PasswordDeleteError is a KeyringError) or no keyring: nothing to do.
+        with contextlib.suppress(KeyringError):
             keyring.delete_password(SERVICE, self.profile)
-        except PasswordDeleteError:
-            pass
-        except KeyringError:
-            pass
         self.fallback.clear()
 
 

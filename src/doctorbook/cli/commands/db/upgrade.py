@@ -15,8 +15,7 @@ def upgrade() -> None:
     from doctorbook.core.db import database_url, make_engine
 
     ctx = CliContext.from_env()
-    url, _ = database_url(ctx.settings)
-    engine = make_engine(url)
+    engine = make_engine(database_url(ctx.settings))
     try:
         before = migrate.status(engine)
         migrate.upgrade(engine)
