@@ -177,7 +177,8 @@ def test_a_receptionist_sees_every_appointment(uow: UnitOfWork, clinic: Clinic) 
 def test_upcoming_and_past_split_on_the_clock(uow: UnitOfWork, clinic: Clinic, clock) -> None:
     ids = clinic.ids
     in_progress = _book(uow, clinic.alice, clinic.dr_who, NOW - timedelta(minutes=10))
-    just_ended = _book(uow, clinic.alice, clinic.dr_who, NOW - timedelta(minutes=30))
+    # Ends 08:50, as the in-progress one starts: a patient's visits never overlap.
+    just_ended = _book(uow, clinic.alice, clinic.dr_who, NOW - timedelta(minutes=40))
     uow.commit()
 
     upcoming = list_appointments(uow, actor=clinic.alice, scope=Scope.UPCOMING)

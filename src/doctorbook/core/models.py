@@ -30,14 +30,14 @@ from doctorbook.core.account_models import AuditEntry, AuthSession, User
 from doctorbook.core.schema_base import NAMING_CONVENTION, TS, Base
 
 __all__ = [
-    "NAMING_CONVENTION", "TS", "Appointment", "AuditEntry", "AuthSession", "AvailabilitySlot",
-    "Base", "Doctor", "DoctorRequest", "DoctorSpecialty", "EmailOutbox", "Invite",
-    "ScheduleException", "ScheduleRule", "Specialty", "User",
+    "NAMING_CONVENTION", "TS", "Appointment", "AppointmentNote", "AuditEntry", "AuthSession",
+    "AvailabilitySlot", "Base", "Doctor", "DoctorRequest", "DoctorSpecialty", "EmailOutbox",
+    "Invite", "ScheduleException", "ScheduleRule", "Specialty", "User",
 ]
 
 
 class Appointment(Base):
-    """A booked visit. The booking issue links it to slots and doctor profiles."""
+    """A booked visit: holds its slot and the patient's time until it is cancelled."""
 
     __tablename__ = "appointments"
     __table_args__ = (
@@ -47,19 +47,58 @@ class Appointment(Base):
             name="status_known",
         ),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # One live appointment per slot; no overlapping live appointments per patient.
+        Index("uq_appointments_slot_live", "slot_id", unique=True,
+              postgresql_where=text("status <> 'cancelled'")),
+        Index("ix_appointments_doctor_starts", "doctor_id", "starts_at"),
+        ExcludeConstraint(
+            (column("patient_id"), "="),
+            (func.tstzrange(column("starts_at"), column("ends_at")), "&&"),
+            name="ex_appointments_patient_no_overlap",
+            using="gist",
+            where=text("status <> 'cancelled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # SET NULL: regenerating slots may delete an open slot a cancelled visit pointed at.
+    slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("availability_slots.id", ondelete="SET NULL")
+    )
     starts_at: Mapped[datetime] = mapped_column(TS, index=True)
     ends_at: Mapped[datetime] = mapped_column(TS)
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(TS)
+    late_cancel: Mapped[bool] = mapped_column(server_default=text("false"))
+    rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    # The iCalendar SEQUENCE: bumped on every change the patient's calendar must follow.
+    sequence: Mapped[int] = mapped_column(server_default=text("0"))
+    policy_override: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+class AppointmentNote(Base):
+    """A doctor's private note: never shown to patients or receptionists, never e-mailed."""
+
+    __tablename__ = "appointment_notes"
+    __table_args__ = (
+        CheckConstraint("length(body) BETWEEN 1 AND 10000", name="body_length"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS)
 
 
 class EmailOutbox(Base):

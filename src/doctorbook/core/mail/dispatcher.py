@@ -148,6 +148,22 @@ WHERE id IN (
 RETURNING id, kind, to_address, attempts, last_error
 """
 
+# Reminders are re-checked just before they are claimed: one for a visit that was cancelled,
+# completed or missed, or that has already started, is cancelled instead of sent (the use
+# cases cancel them too; this covers a change that raced the queueing or a claim).
+_STALE_REMINDERS_SQL = """
+UPDATE email_outbox AS o SET
+    status = 'cancelled', lease_until = NULL, updated_at = :now,
+    last_error = 'not sent: appointment ' || a.id || ' is ' || a.status
+                 || CASE WHEN a.starts_at <= :now THEN ' and has started' ELSE '' END
+FROM appointments AS a
+WHERE o.kind = 'appointment_reminder' AND o.entity_kind = 'appointment'
+  AND a.id = CAST(o.entity_id AS bigint)
+  AND ((o.status = 'pending' AND o.next_attempt_at <= :now)
+       OR (o.status = 'sending' AND o.lease_until <= :now))
+  AND (a.status NOT IN ('pending', 'confirmed') OR a.starts_at <= :now)
+"""
+
 # Two claim paths, each served by its partial index: leases that ran out (a crashed
 # dispatcher's rows) first, then due pending rows oldest first. SKIP LOCKED makes concurrent
 # dispatchers take disjoint rows; the attempt is counted here, at claim time, so a message
@@ -312,6 +328,7 @@ class Dispatcher:
         lease = now + timedelta(seconds=self.lease_seconds)
         common = {"now": now, "max_attempts": self.policy.max_attempts}
         with self.db.unit_of_work() as uow:
+            uow.session.execute(text(_STALE_REMINDERS_SQL), {"now": now})
             given_up = uow.session.execute(
                 text(_GIVE_UP_SQL), {**common, "removed": BODY_REMOVED_FAILED}
             ).all()

@@ -154,11 +154,15 @@ def to_mime(message: OutgoingMessage) -> EmailMessage:
     if message.html is not None:
         mime.add_alternative(message.html, subtype="html")
     for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
+        # "text/calendar; method=REQUEST": the type, then parameters the part keeps.
+        kind, *raw_params = (p.strip() for p in attachment.content_type.split(";"))
+        maintype, _, subtype = kind.partition("/")
         if not subtype:
             maintype, subtype = "application", "octet-stream"
+        params = dict(p.partition("=")[::2] for p in raw_params if "=" in p)
         mime.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+            params={k.strip(): v.strip() for k, v in params.items()},
         )
     return mime
 

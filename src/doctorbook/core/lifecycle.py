@@ -1,0 +1,211 @@
+"""An appointment's life after booking: confirm, check in, complete, no-show, cancel, notes.
+
+Each use case locks the appointment row, checks who may act and whether the transition is
+allowed, changes it, and writes the audit entry (and any e-mail) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from doctorbook.core import appointment_mail, audit
+from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView, load_view
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
+from doctorbook.core.rbac import Actor, Permission, Role, require
+
+if TYPE_CHECKING:
+    from doctorbook.core.models import Appointment
+
+MAX_REASON = 500
+MAX_NOTE = 10_000
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    #: How the refusal reads when the appointment is in another status.
+    needs: str
+
+
+TRANSITIONS = {
+    "confirm": Transition("confirm", ("pending",), "confirmed", "only a pending appointment"),
+    "check_in": Transition("check_in", ("confirmed",), "checked_in",
+                           "only a confirmed appointment"),
+    "complete": Transition("complete", ("checked_in",), "completed",
+                           "only a checked-in appointment"),
+    # A patient who arrived (checked in) is not a no-show.
+    "no_show": Transition("no_show", ("pending", "confirmed"), "no_show",
+                          "only a pending or confirmed appointment"),
+}
+
+
+def clean_text(value: str | None, label: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    text = "".join(ch for ch in value if ch.isprintable() or ch == "\n").strip()
+    if len(text) > limit:
+        raise ValidationError(f"{label} is too long (at most {limit} characters)")
+    return text or None
+
+
+def lock(uow: UnitOfWork, appointment_id: int) -> Appointment:
+    from sqlalchemy import select
+
+    from doctorbook.core.models import Appointment
+
+    row = uow.session.scalars(
+        select(Appointment).where(Appointment.id == appointment_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"no appointment {appointment_id}")
+    return row
+
+
+def check_may_manage(actor: Actor, appointment: Appointment) -> None:
+    """Doctors manage their own appointments; receptionists and admins every one."""
+    require(actor, Permission.APPOINTMENTS_MANAGE)
+    if actor.role == Role.DOCTOR and appointment.doctor_id != actor.user_id:
+        raise PermissionDenied("access denied: this is not one of your appointments")
+
+
+def _status_word(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def change_status(
+    uow: UnitOfWork, *, actor: Actor, appointment_id: int, action: str
+) -> AppointmentView:
+    """confirm | check_in | complete | no_show, by the doctor or the desk."""
+    transition = TRANSITIONS[action]
+    appointment = lock(uow, appointment_id)
+    check_may_manage(actor, appointment)
+    verb = action.replace("_", "-")
+    if appointment.status not in transition.sources:
+        raise PolicyViolation(
+            f"can't {verb} appointment {appointment_id}: it is "
+            f"{_status_word(appointment.status)}; {transition.needs} can be"
+            f" {_status_word(transition.target)}"
+        )
+    now = uow.now()
+    if action == "no_show" and now < appointment.starts_at:
+        raise PolicyViolation("a no-show can only be recorded once the start time has passed")
+    before = appointment.status
+    appointment.status = transition.target
+    appointment.updated_at = now
+    if action == "confirm":
+        appointment.sequence += 1
+    uow.session.flush()
+    audit.record(uow, actor=actor, action=f"appointment.{transition.target}",
+                 entity_kind="appointment", entity_id=appointment_id,
+                 data={"from": before, "to": transition.target})
+    view = load_view(uow, appointment_id)
+    if action == "confirm":
+        appointment_mail.confirmed(uow, view)
+    elif action in ("complete", "no_show"):
+        # A visit that happened (or was missed) needs no more reminders.
+        appointment_mail.cancel_reminders(uow, appointment_id)
+    uow.commit()
+    return view
+
+
+def release(
+    uow: UnitOfWork, appointment: Appointment, *, actor: Actor, reason: str, late: bool
+) -> None:
+    """Cancel in place and open the slot again at once (no commit, no e-mail)."""
+    from sqlalchemy import update
+
+    from doctorbook.core.models import AvailabilitySlot
+
+    now = uow.now()
+    appointment.status = "cancelled"
+    appointment.cancel_reason = reason
+    appointment.cancelled_at = now
+    appointment.cancelled_by_id = actor.user_id
+    appointment.late_cancel = late
+    appointment.sequence += 1
+    appointment.updated_at = now
+    uow.session.flush()
+    if appointment.slot_id is not None:
+        uow.session.execute(
+            update(AvailabilitySlot)
+            .where(AvailabilitySlot.id == appointment.slot_id,
+                   AvailabilitySlot.status == "booked")
+            .values(status="open", updated_at=now)
+        )
+
+
+def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) -> bool:
+    """Who may cancel now; returns whether it is a late cancel (inside the window)."""
+    from sqlalchemy import select
+
+    from doctorbook.core.models import Doctor
+
+    require(actor, Permission.APPOINTMENTS_CANCEL_OWN, Permission.APPOINTMENTS_MANAGE)
+    if appointment.status not in ACTIVE_STATUSES:
+        raise PolicyViolation(
+            f"appointment {appointment.id} is already {_status_word(appointment.status)}"
+        )
+    hours = uow.session.scalar(
+        select(Doctor.cancel_hours).where(Doctor.user_id == appointment.doctor_id)
+    )
+    deadline = appointment.starts_at - timedelta(hours=24 if hours is None else hours)
+    late = uow.now() > deadline
+    if actor.can(Permission.APPOINTMENTS_MANAGE):
+        check_may_manage(actor, appointment)
+        return late
+    if appointment.patient_id != actor.user_id:
+        raise PermissionDenied("access denied: this is not one of your appointments")
+    if late:
+        view = load_view(uow, appointment.id)
+        refusal = view.patient_cancel_refusal(uow.now())
+        raise PolicyViolation(f"too late to cancel appointment {appointment.id}: {refusal}")
+    return late
+
+
+def cancel(
+    uow: UnitOfWork, *, actor: Actor, appointment_id: int, reason: str | None = None
+) -> AppointmentView:
+    """A patient until the cancellation window; the doctor or desk any time, with a reason."""
+    appointment = lock(uow, appointment_id)
+    late = check_may_cancel(uow, actor, appointment)
+    text = clean_text(reason, "reason", MAX_REASON)
+    staff = actor.role != Role.PATIENT
+    if staff and not text:
+        raise ValidationError("give a reason when cancelling for the clinic (--reason)")
+    before = appointment.status
+    release(uow, appointment, actor=actor, reason=text or "cancelled by the patient", late=late)
+    audit.record(uow, actor=actor, action="appointment.cancelled", entity_kind="appointment",
+                 entity_id=appointment_id,
+                 data={"from": before, "to": "cancelled", "late": late,
+                       "by": "staff" if staff else "patient"})
+    view = load_view(uow, appointment_id)
+    appointment_mail.cancelled(uow, view)
+    uow.commit()
+    return view
+
+
+def add_note(uow: UnitOfWork, *, actor: Actor, appointment_id: int, text: str) -> int:
+    """The doctor's private note on their own appointment; returns the note id."""
+    from doctorbook.core.models import AppointmentNote
+
+    require(actor, Permission.APPOINTMENTS_NOTES)
+    body = clean_text(text, "note", MAX_NOTE)
+    if not body:
+        raise ValidationError("the note is empty")
+    appointment = lock(uow, appointment_id)
+    if appointment.doctor_id != actor.user_id:
+        raise PermissionDenied("access denied: only the appointment's doctor writes its notes")
+    note = AppointmentNote(appointment_id=appointment_id, author_id=actor.user_id, body=body,
+                           created_at=uow.now())
+    uow.session.add(note)
+    uow.session.flush()
+    # The text itself stays out of the audit log: it is private to the doctor.
+    audit.record(uow, actor=actor, action="appointment.note_added", entity_kind="appointment",
+                 entity_id=appointment_id, data={"note_id": note.id, "length": len(body)})
+    uow.commit()
+    return note.id
