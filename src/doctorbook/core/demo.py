@@ -88,6 +88,47 @@ def _seed_doctor(db: Database, admin: Actor, spec: tuple[object, ...]) -> None:
             schedule.add_rule(uow, actor=doctor, weekday=weekday, start=start, end=end)
 
 
+#: Demo visits: (patient, doctor, which open slot of that doctor from tomorrow, reason).
+BOOKINGS = (
+    ("paul@demo.clinic", "heart@demo.clinic", 2, "Palpitations after exercise"),
+    ("petra@demo.clinic", "heart@demo.clinic", 5, "Blood pressure follow-up"),
+    ("petra@demo.clinic", "skin@demo.clinic", 30, None),
+)
+
+
+def _seed_bookings(db: Database) -> None:
+    """A few upcoming visits booked at the desk, the first time only, so no screen starts empty."""
+    from datetime import timedelta
+
+    from sqlalchemy import exists, func, select
+
+    from doctorbook.core import booking
+    from doctorbook.core.models import Appointment, AvailabilitySlot, User
+
+    with db.unit_of_work() as uow:
+        if uow.session.scalar(select(exists().where(Appointment.id.isnot(None)))):
+            return
+        desk = uow.session.scalars(
+            select(User).where(User.email == "reception@demo.clinic")).first()
+        if desk is None:
+            return
+        actor = Actor(desk.id, Role.RECEPTIONIST, desk.email)
+        tomorrow = uow.now() + timedelta(days=1)
+        picks = []
+        for patient, doctor_email, nth, reason in BOOKINGS:
+            slot_id = uow.session.scalar(
+                select(AvailabilitySlot.id)
+                .join(User, User.id == AvailabilitySlot.doctor_id)
+                .where(func.lower(User.email) == doctor_email, AvailabilitySlot.status == "open",
+                       AvailabilitySlot.starts_at >= tomorrow)
+                .order_by(AvailabilitySlot.starts_at).offset(nth).limit(1))
+            if slot_id is not None:
+                picks.append((patient, slot_id, reason))
+    for patient, slot_id, reason in picks:
+        with db.unit_of_work() as uow:
+            booking.book(uow, actor=actor, slot_id=slot_id, patient_email=patient, reason=reason)
+
+
 def seed(db: Database) -> tuple[DemoAccount, ...]:
     """Create what doesn't exist yet (idempotent) and return the accounts to print."""
     admin = Actor.anonymous()
@@ -123,6 +164,7 @@ def seed(db: Database) -> tuple[DemoAccount, ...]:
         slots.generate(uow, actor=admin, days=28)
     with db.unit_of_work() as uow:
         waiting = invites.list_requests(uow, actor=admin)
+    _seed_bookings(db)
     if not waiting and not _exists(db, "newdoc@demo.clinic"):
         with db.unit_of_work() as uow:
             invites.request_join(uow, email="newdoc@demo.clinic", name="Dr Nora New",
