@@ -177,3 +177,17 @@ def test_private_notes_are_the_doctors_alone(uow: UnitOfWork, clinic: Clinic) ->
         lifecycle.add_note(uow, actor=clinic.doctor, appointment_id=view.id, text="  ")
     entry = audit.list_entries(uow, actor=clinic.admin, action="appointment.note_added")[0]
     assert "lupus" not in str(entry.data)
+
+
+def test_reschedule_stays_with_the_doctor_and_strangers_learn_nothing(
+    uow: UnitOfWork, clinic: Clinic
+) -> None:
+    view = booking.book(uow, actor=clinic.alice,
+                        slot_id=add_slot(uow, clinic.doctor.user_id, TOMORROW_10))
+    elsewhere = add_slot(uow, clinic.other_doctor.user_id, IN_3_DAYS_10)
+    with pytest.raises(ValidationError, match="another doctor"):
+        booking.reschedule(uow, actor=clinic.desk, appointment_id=view.id, new_slot_id=elsewhere)
+    # Bob asks about Alice's appointment with its own slot: denied, not "current slot".
+    with pytest.raises(PermissionDenied, match="access denied"):
+        booking.reschedule(uow, actor=clinic.bob, appointment_id=view.id,
+                           new_slot_id=view.slot_id or 0)

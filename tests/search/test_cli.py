@@ -115,7 +115,7 @@ def test_doctors_show_lists_a_week_of_open_slots(cli, clinics, db):
     wed = next(line for line in lines if "Wed 02 Dec" in line)
     assert "09:00 #" in wed and "10:00 #" in wed
     assert any("Fri 04 Dec" in line and "—" in line for line in lines)
-    assert "doctorbook book" not in human.stdout  # no hint at a command that doesn't exist yet
+    assert "Book one with: doctorbook book SLOT_ID" in human.stdout
 
 
 def test_a_profile_without_open_slots_says_so(cli, clinics):

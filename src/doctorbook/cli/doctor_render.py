@@ -46,7 +46,7 @@ def print_week(week: DoctorSlots) -> None:
         table.add_row(f"{day:%a %d %b}",
                       "  ".join(slot_label(s, with_day=False) for s in slots) or "—")
     Console().print(table)
-    # The booking part of issue 4 adds "Book one with: doctorbook book SLOT_ID" here.
+    typer.echo("Book one with: doctorbook book SLOT_ID [--reason TEXT]")
 
 
 def profile_json(

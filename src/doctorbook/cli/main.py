@@ -7,6 +7,7 @@ import typer
 from doctorbook.cli.commands import (
     admin,
     appointments,
+    audit,
     db,
     doctors,
     doctors_join,
@@ -18,6 +19,7 @@ from doctorbook.cli.commands import (
 )
 from doctorbook.cli.commands.app import demo, kiosk, tui
 from doctorbook.cli.commands.auth import login, logout, refresh, register, whoami
+from doctorbook.cli.commands.booking import book
 from doctorbook.cli.commands.dispatch import emails as dispatch_emails
 from doctorbook.cli.commands.doctors_join import accept_invite, invite, request_join
 from doctorbook.cli.commands.search import search
@@ -39,6 +41,7 @@ app.command("tui")(tui.tui)
 app.command("kiosk")(kiosk.kiosk)
 app.command("demo")(demo.demo)
 app.command("search")(search.search)
+app.command("book")(book.book)
 app.command("invite")(invite.invite)
 app.command("request-join")(request_join.request_join)
 app.command("accept-invite")(accept_invite.accept_invite)
@@ -53,6 +56,7 @@ app.add_typer(doctors.app, name="doctors")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(slots.app, name="slots")
+app.add_typer(audit.app, name="audit")
 
 
 def run() -> None:

@@ -12,3 +12,6 @@ PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+OverridePolicy = Annotated[bool, typer.Option(
+    "--override-policy",
+    help="Desk staff: book despite the doctor's minimum notice (audited).")]

@@ -57,11 +57,14 @@ def list_entries(
     entity_kind: str | None = None,
     entity_id: str | None = None,
     action: str | None = None,
+    actor_email: str | None = None,
+    since: datetime | None = None,
     limit: int = 200,
 ) -> list[AuditView]:
+    """Newest first; `actor_email` (any case) is who acted, `since` an aware instant."""
     from sqlalchemy import select
 
-    from doctorbook.core.account_models import AuditEntry
+    from doctorbook.core.account_models import AuditEntry, User
 
     require(actor, Permission.AUDIT_VIEW)
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
@@ -71,6 +74,12 @@ def list_entries(
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
+    if actor_email:
+        # E-mails are stored lower-cased, so the unique index answers this.
+        who = select(User.id).where(User.email == actor_email.strip().lower())
+        stmt = stmt.where(AuditEntry.actor_id.in_(who))
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
     return [
         AuditView(
             id=e.id, at=e.at, actor_id=e.actor_id, actor_role=e.actor_role, action=e.action,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from doctorbook.core import appointment_mail, audit
-from doctorbook.core.appointments import AppointmentView, load_view
+from doctorbook.core.appointments import AppointmentView, check_can_see, load_view
 from doctorbook.core.availability import HORIZON
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import (
@@ -273,6 +273,8 @@ def reschedule(
 ) -> AppointmentView:
     """Move an appointment to another slot: the old one cancelled ("rescheduled") and linked."""
     old = lock(uow, appointment_id)
+    # Who asks comes first: a stranger learns nothing about the appointment's state.
+    check_can_see(actor, patient_id=old.patient_id, doctor_id=old.doctor_id)
     if old.status == "cancelled":
         raise PolicyViolation(f"appointment {appointment_id} is cancelled and can't be rescheduled")
     if old.status not in ("pending", "confirmed"):
@@ -283,6 +285,12 @@ def reschedule(
     if old.slot_id == new_slot_id:
         raise ValidationError("that is the appointment's current slot")
     late = check_may_cancel(uow, actor, old)
+    if _load_slot(uow, new_slot_id).doctor_id != old.doctor_id:
+        # Another doctor is a new booking and a cancellation, not a reschedule.
+        raise ValidationError(
+            f"slot {new_slot_id} is with another doctor; reschedule to one of the same doctor's"
+            " slots"
+        )
     before = old.status
     # Free the old time first: a new slot overlapping the old one must not clash with it.
     release(uow, old, actor=actor, reason=RESCHEDULED, late=late)

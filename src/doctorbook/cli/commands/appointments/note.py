@@ -1,0 +1,36 @@
+"""`doctorbook appointments note ID TEXT`: the doctor's private note on their appointment."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.commands.appointments.options import AppointmentId
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def note(
+    appointment_id: AppointmentId,
+    text: Annotated[str, typer.Argument(
+        metavar="TEXT", help="The note; `-` reads it from standard input (several lines, and "
+                             "out of your shell history).")],
+    json_output: JsonOutput = False,
+) -> None:
+    """Add a private note to one of your appointments (doctors). Only you ever see it."""
+    from doctorbook.core.lifecycle import add_note
+
+    body = sys.stdin.read() if text == "-" else text
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        note_id = add_note(uow, actor=actor, appointment_id=appointment_id, text=body)
+    if json_output:
+        print_json({"appointment_id": appointment_id, "note_id": note_id})
+        return
+    typer.echo(f"Added note {note_id} to appointment {appointment_id} (visible only to you).")

@@ -1,0 +1,41 @@
+"""`doctorbook appointments reschedule ID NEW_SLOT_ID`: move a visit to another open slot."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.appointment_render import echo_changed
+from doctorbook.cli.commands.appointments.options import AppointmentId
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput, OverridePolicy
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def reschedule(
+    appointment_id: AppointmentId,
+    new_slot_id: Annotated[int, typer.Argument(
+        metavar="NEW_SLOT_ID", help="The open slot to move to (from `doctors show`).", min=1)],
+    override_policy: OverridePolicy = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Move a pending or confirmed appointment to another open slot.
+
+    The old appointment is cancelled (its slot opens again) and a new
+    one takes its place; --json shows the new one.
+    """
+    from doctorbook.core.booking import reschedule as move
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = move(uow, actor=actor, appointment_id=appointment_id, new_slot_id=new_slot_id,
+                    override_policy=override_policy)
+    if json_output:
+        print_json(view.to_json())
+        return
+    echo_changed(view, f"Moved appointment {appointment_id} to appointment {view.id}",
+                 tail=f" (appointment {appointment_id} is cancelled)")

@@ -1,0 +1,1 @@
+"""`doctorbook book`: book an open slot, for yourself or (desk staff) for a patient."""

@@ -1,0 +1,43 @@
+"""`doctorbook book SLOT_ID`: book an open slot (patients for themselves, the desk for anyone)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.appointment_render import status_word, when
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput, OverridePolicy
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def book(
+    slot_id: Annotated[int, typer.Argument(
+        metavar="SLOT_ID", help="The slot's id (the #id in `search` and `doctors show`).",
+        min=1)],
+    patient: Annotated[str | None, typer.Option(
+        "--patient", metavar="EMAIL",
+        help="Desk staff: the patient's e-mail. Patients book for themselves.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why the visit, for the doctor (at most 500 characters).")] = None,
+    override_policy: OverridePolicy = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Book an open slot. It is confirmed at once if the doctor auto-confirms, else pending."""
+    from doctorbook.core.booking import book as book_slot
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = book_slot(uow, actor=actor, slot_id=slot_id, patient_email=patient,
+                         reason=reason, override_policy=override_policy)
+    if json_output:
+        print_json(view.to_json())
+        return
+    patient_part = "" if view.patient_id == actor.user_id else f" for {view.patient_name}"
+    pending = " until the clinic confirms it" if view.status == "pending" else ""
+    typer.echo(f"Booked appointment {view.id}{patient_part} with {view.doctor_name} on "
+               f"{when(view)} — {status_word(view.status)}{pending}")
