@@ -34,8 +34,13 @@ def test_the_happy_path_pending_confirmed_checked_in_completed(
         lifecycle.change_status(uow, actor=clinic.desk, appointment_id=view.id, action="check_in")
     assert lifecycle.change_status(uow, actor=clinic.doctor, appointment_id=view.id,
                                    action="confirm").status == "confirmed"
+    with pytest.raises(PolicyViolation, match="check-in opens 12 h before"):
+        lifecycle.change_status(uow, actor=clinic.desk, appointment_id=view.id, action="check_in")
+    clock.advance(timedelta(hours=23, minutes=40))  # 09:40 Berlin, the patient is at the desk
     assert lifecycle.change_status(uow, actor=clinic.desk, appointment_id=view.id,
                                    action="check_in").status == "checked_in"
+    with pytest.raises(PolicyViolation, match="checked in; please ask at the desk"):
+        lifecycle.cancel(uow, actor=clinic.alice, appointment_id=view.id)
     with pytest.raises(PolicyViolation, match="only a pending or confirmed"):
         lifecycle.change_status(uow, actor=clinic.doctor, appointment_id=view.id,
                                 action="no_show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from doctorbook.core import schedule, slots
 from doctorbook.core.db import Database
@@ -126,9 +126,12 @@ async def test_patient_searches_by_specialty_and_opens_a_public_profile(
         assert text_of(pilot, "#fact-price") == "80.00 EUR"
         assert text_of(pilot, "#fact-rating") == "No ratings yet"
         assert text_of(pilot, "#fact-about") == "Hearts and more."
-        assert text_of(pilot, "#doctor-slots") == (
-            "Open slots (Europe/Berlin time):\nWed 25 Nov  09:00 09:30"
+        assert str(app.screen.query_one("#slots-title", Label).render()) == (
+            "Open slots in the next 7 days (Europe/Berlin time) · Enter books"
         )
+        picker: DataTable[str] = app.screen.query_one("#slot-picker", DataTable)
+        assert [str(row.label) for row in picker.ordered_rows] == ["Wed 25 Nov"]
+        assert picker.get_row_at(0)[:3] == ["09:00", "09:30", ""]
         assert text_of(pilot, "#doctor-reviews Static") == NO_REVIEWS
         assert not any("Book" in str(b.label) for b in app.screen.query("Button"))
 

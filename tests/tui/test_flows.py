@@ -18,6 +18,7 @@ from doctorbook.core.rbac import Role
 from doctorbook.core.session_store import FileStore, MemoryStore
 from doctorbook.core.settings import Settings
 from doctorbook.tui.app import DoctorbookApp, make_app
+from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
 from doctorbook.tui.screens.help import HelpScreen
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
@@ -178,9 +179,13 @@ async def test_doctor_gets_their_own_mode(settings: Settings, db: Database) -> N
     app = make_app(settings=settings, db=db, store=None)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "doc@example.com")
-        assert isinstance(app.screen, StaffHomeScreen)
+        assert isinstance(app.screen, DoctorHomeScreen)
         assert app.current_mode == "doctor"
-        assert "No appointments booked with you yet." in empty_state_text(app)
+        # The doctor's home is the dashboard of the next 14 days.
+        await settle(pilot)
+        empty = app.screen.query_one("#dashboard-empty", Static)
+        assert empty.display
+        assert str(empty.render()) == "No appointments in the next 14 days."
 
 
 async def test_stored_session_skips_login(settings: Settings, db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from textual.app import App, ComposeResult
@@ -9,7 +10,12 @@ from textual.widgets import DataTable, Static
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.tui.messages import AppointmentLists
-from doctorbook.tui.widgets.appointments import LOADING, AppointmentList, format_when
+from doctorbook.tui.widgets.appointments import (
+    CALL_THE_CLINIC,
+    LOADING,
+    AppointmentList,
+    format_when,
+)
 
 START = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
@@ -50,7 +56,10 @@ async def test_loading_then_empty_then_rows() -> None:
         assert not empty.display
         upcoming = app.query_one("#upcoming", DataTable)
         past = app.query_one("#past", DataTable)
-        assert upcoming.get_row_at(0) == [format_when(START), "Dr Who", "Confirmed", "check-up"]
+        # Without the time the lists were read, the "Cancel until" column stays empty.
+        assert upcoming.get_row_at(0) == [
+            format_when(START), "Dr Who", "Confirmed", "", "check-up"
+        ]
         assert past.get_row_at(0)[2] == "No show"
 
 
@@ -66,3 +75,27 @@ async def test_staff_columns_and_an_empty_section() -> None:
         ]
         assert upcoming.get_row_at(0)[1] == "Pat Patient"
         assert app.query_one("#past", DataTable).get_row_at(0)[0] == "No past visits."
+
+
+async def test_patients_see_until_when_they_may_cancel() -> None:
+    """In the clinic's time; once the window has closed, 'call the clinic'."""
+    app = ListApp(show_patient=False)
+    berlin = "Europe/Berlin"
+    soon = replace(visit(1, START), timezone=berlin)
+    later = replace(visit(2, START + timedelta(days=3)), timezone=berlin)
+    gone = replace(visit(3, START + timedelta(days=4), "cancelled"), timezone=berlin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        widget = app.query_one(AppointmentList)
+        widget.lists = AppointmentLists(
+            upcoming=(soon, later, gone), past=(), as_of=START - timedelta(hours=12)
+        )
+        await pilot.pause()
+        upcoming = app.query_one("#upcoming", DataTable)
+        assert [str(c.label) for c in upcoming.columns.values()] == [
+            "When", "Doctor", "Status", "Cancel until", "Reason"
+        ]
+        assert [upcoming.get_row_at(i)[3] for i in range(3)] == [
+            CALL_THE_CLINIC, "Fri 27 Nov 11:30", "—"
+        ]
+        assert upcoming.get_row_at(0)[0] == "Wed 25 Nov 2026 11:30"  # Berlin time
+        assert widget.highlighted_upcoming() == soon

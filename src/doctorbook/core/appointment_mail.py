@@ -75,29 +75,27 @@ def _calendar(uow: UnitOfWork, view: AppointmentView, method: ics.Method) -> out
     return ics.attachment(method, body, filename=name)
 
 
-def _send(
+def _mail(
     uow: UnitOfWork, view: AppointmentView, *, kind: str, context: dict[str, Any],
     attachments: tuple[outbox.Attachment, ...] = (), send_at: datetime | None = None,
-) -> int:
+) -> outbox.Mail:
     assert view.patient_email is not None
-    return outbox.enqueue(
-        uow, kind=kind, to=view.patient_email, to_name=view.patient_name, template="appointment",
+    return outbox.Mail(
+        kind=kind, to=view.patient_email, to_name=view.patient_name, template="appointment",
         context={**context, "attached": bool(attachments)}, attachments=attachments,
         entity_kind=ENTITY, entity_id=view.id, send_at=send_at,
     )
 
 
-def queue_reminders(uow: UnitOfWork, view: AppointmentView) -> int:
-    """Queue the 24 h and 2 h reminders at their time; a time already past is skipped."""
-    now, queued = uow.now(), 0
+def _reminders(uow: UnitOfWork, view: AppointmentView) -> list[outbox.Mail]:
+    """The 24 h and 2 h reminders at their time; a time already past is skipped."""
+    now, mails = uow.now(), []
     for before, lead in REMINDERS:
         at = view.starts_at - before
-        if at <= now:
-            continue
-        _send(uow, view, kind=KIND_REMINDER, context=_context(view, "reminder", lead=lead, at=at),
-              send_at=at)
-        queued += 1
-    return queued
+        if at > now:
+            mails.append(_mail(uow, view, kind=KIND_REMINDER, send_at=at,
+                               context=_context(view, "reminder", lead=lead, at=at)))
+    return mails
 
 
 def cancel_reminders(uow: UnitOfWork, appointment_id: int) -> int:
@@ -107,20 +105,24 @@ def cancel_reminders(uow: UnitOfWork, appointment_id: int) -> int:
 
 
 def booked(uow: UnitOfWork, view: AppointmentView) -> None:
-    _send(uow, view, kind=KIND_UPDATE, context=_context(view, "booked", at=uow.now()),
-          attachments=(_calendar(uow, view, ics.Method.REQUEST),))
-    queue_reminders(uow, view)
+    """The confirmation (or request received) with its invitation, and both reminders."""
+    confirmation = _mail(uow, view, kind=KIND_UPDATE,
+                         context=_context(view, "booked", at=uow.now()),
+                         attachments=(_calendar(uow, view, ics.Method.REQUEST),))
+    outbox.enqueue_many(uow, [confirmation, *_reminders(uow, view)])
 
 
 def confirmed(uow: UnitOfWork, view: AppointmentView) -> None:
-    _send(uow, view, kind=KIND_UPDATE, context=_context(view, "confirmed", at=uow.now()),
-          attachments=(_calendar(uow, view, ics.Method.REQUEST),))
+    outbox.enqueue_many(uow, [_mail(
+        uow, view, kind=KIND_UPDATE, context=_context(view, "confirmed", at=uow.now()),
+        attachments=(_calendar(uow, view, ics.Method.REQUEST),))])
 
 
 def cancelled(uow: UnitOfWork, view: AppointmentView) -> None:
     cancel_reminders(uow, view.id)
-    _send(uow, view, kind=KIND_UPDATE, context=_context(view, "cancelled"),
-          attachments=(_calendar(uow, view, ics.Method.CANCEL),))
+    outbox.enqueue_many(uow, [_mail(
+        uow, view, kind=KIND_UPDATE, context=_context(view, "cancelled"),
+        attachments=(_calendar(uow, view, ics.Method.CANCEL),))])
 
 
 def rescheduled(uow: UnitOfWork, old: AppointmentView, new: AppointmentView) -> None:
@@ -128,7 +130,7 @@ def rescheduled(uow: UnitOfWork, old: AppointmentView, new: AppointmentView) -> 
     cancel_reminders(uow, old.id)
     context = _context(new, "rescheduled", at=uow.now(),
                        old_when=when(old.local_start, old.local_end, old.timezone))
-    _send(uow, new, kind=KIND_UPDATE, context=context,
-          attachments=(_calendar(uow, new, ics.Method.REQUEST),
-                       _calendar(uow, old, ics.Method.CANCEL)))
-    queue_reminders(uow, new)
+    moved = _mail(uow, new, kind=KIND_UPDATE, context=context,
+                  attachments=(_calendar(uow, new, ics.Method.REQUEST),
+                               _calendar(uow, old, ics.Method.CANCEL)))
+    outbox.enqueue_many(uow, [moved, *_reminders(uow, new)])

@@ -94,6 +94,8 @@ class AppointmentView:
             return "it is already cancelled"
         if not self.is_active:
             return f"it is {self.status.replace('_', ' ')}"
+        if self.status == "checked_in":
+            return "you have already checked in; please ask at the desk"
         if now > self.cancel_deadline:
             deadline = self.cancel_deadline.astimezone(self.zone)
             return (

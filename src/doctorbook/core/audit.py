@@ -34,19 +34,25 @@ def record(
     entity_id: str | int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
+    from typing import cast
+
+    from sqlalchemy import Table, insert
+
     from doctorbook.core.account_models import AuditEntry
 
     clean = {k: v for k, v in (data or {}).items() if k not in _SECRET_KEYS}
-    uow.session.add(
-        AuditEntry(
-            at=uow.now(),
-            actor_id=actor.user_id,
-            actor_role=str(actor.role) if actor.role else None,
-            action=action,
-            entity_kind=entity_kind,
-            entity_id=None if entity_id is None else str(entity_id),
-            data=clean,
-        )
+    # A plain INSERT now, in the caller's transaction: no ORM object to track and flush.
+    uow.session.execute(
+        insert(cast("Table", AuditEntry.__table__)),
+        {
+            "at": uow.now(),
+            "actor_id": actor.user_id,
+            "actor_role": str(actor.role) if actor.role else None,
+            "action": action,
+            "entity_kind": entity_kind,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "data": clean,
+        },
     )
 
 

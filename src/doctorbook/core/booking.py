@@ -9,6 +9,7 @@ patient) back this up in the database itself.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -129,7 +130,7 @@ def _check_bookable(
     if slot.starts_at >= now + lead:
         return False
     if not override_policy:
-        hint = ("; staff can override with --override-policy"
+        hint = ("; clinic staff can override the booking policy"
                 if actor.can(Permission.APPOINTMENTS_BOOK_FOR_PATIENT) else "")
         raise PolicyViolation(
             f"too short notice: {slot.doctor_name} takes bookings at least "
@@ -145,94 +146,142 @@ def _duration(delta: timedelta) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
-def _claim(uow: UnitOfWork, slot_id: int) -> None:
-    from sqlalchemy import update
-
-    from doctorbook.core.models import AvailabilitySlot
-
-    claimed = uow.session.execute(
-        update(AvailabilitySlot)
-        .where(AvailabilitySlot.id == slot_id, AvailabilitySlot.status == "open")
-        .values(status="booked", updated_at=uow.now())
-        .returning(AvailabilitySlot.id)
-    ).first()
-    if claimed is None:
-        raise slot_gone(slot_id)
-
-
-#: Advisory-lock namespace for "one booking at a time per patient".
+#: Advisory-lock namespace for "one booking at a time per patient". Without that lock, two
+#: inserts racing on the patient-overlap exclusion constraint can deadlock (each waits for the
+#: other's tuple); with it the second waits, then meets the first's row and gets a Conflict.
 _PATIENT_LOCK_SPACE = 4201
 
 
-def _lock_patient(uow: UnitOfWork, patient_id: int) -> None:
-    """Serialise one patient's concurrent bookings until commit.
+# The whole claim in one statement: check the slot is bookable, flip it open -> booked (the
+# conditional update that decides races: a concurrent winner's committed 'booked' fails the
+# re-checked `status = 'open'`), insert the appointment, and return what the view and the
+# e-mails need. No row back means refused; `_why_not` then says why.
+_BOOK_SQL = """
+WITH lk AS MATERIALIZED (
+    -- One booking at a time per patient (see _lock_patient), taken before any row is written.
+    SELECT pg_advisory_xact_lock(:lock_space, :lock_key) AS taken
+), target AS (
+    SELECT s.id, s.doctor_id, s.starts_at, s.ends_at, d.auto_confirm, d.lead_minutes,
+           s.starts_at < CAST(:now AS timestamptz) + d.lead_minutes * interval '1 minute'
+               AS short_notice
+    FROM availability_slots s
+    JOIN doctors d ON d.user_id = s.doctor_id
+    JOIN users du ON du.id = s.doctor_id
+    CROSS JOIN lk
+    WHERE s.id = :slot AND s.status = 'open' AND d.status = 'active' AND du.is_active
+      AND s.starts_at > :now AND s.starts_at < :horizon
+      -- The patient is free then (the exclusion constraint's own index answers this).
+      AND NOT EXISTS (
+          SELECT 1 FROM appointments a
+          WHERE a.patient_id = CAST(:patient AS bigint) AND a.status <> 'cancelled'
+            AND tstzrange(a.starts_at, a.ends_at) && tstzrange(s.starts_at, s.ends_at))
+), claimed AS (
+    UPDATE availability_slots s SET status = 'booked', updated_at = :now
+    FROM target t
+    WHERE s.id = t.id AND s.status = 'open' AND (:override OR NOT t.short_notice)
+    RETURNING s.id
+), made AS (
+    INSERT INTO appointments (patient_id, doctor_id, booked_by_id, slot_id, starts_at, ends_at,
+                              status, reason, rescheduled_from_id, policy_override, sequence,
+                              late_cancel, created_at, updated_at)
+    SELECT CAST(:patient AS bigint), t.doctor_id, CAST(:actor AS bigint), t.id, t.starts_at,
+           t.ends_at, CASE WHEN t.auto_confirm THEN 'confirmed' ELSE 'pending' END,
+           CAST(:reason AS text), CAST(:from_id AS bigint), t.short_notice, 0, false, :now, :now
+    FROM target t JOIN claimed c ON c.id = t.id
+    RETURNING id, status, starts_at, ends_at, doctor_id, slot_id, policy_override, reason,
+              rescheduled_from_id, booked_by_id, patient_id
+), logged AS (
+    -- The audit entries, in the same statement: the booking, and an override if one was used.
+    INSERT INTO audit_log (at, actor_id, actor_role, action, entity_kind, entity_id, data)
+    SELECT :now, CAST(:actor AS bigint), CAST(:role AS text), 'appointment.booked',
+           'appointment', CAST(m.id AS text),
+           jsonb_build_object('from', NULL, 'to', m.status, 'slot_id', m.slot_id,
+                              'patient_id', m.patient_id, 'policy_override', m.policy_override)
+           || CAST(:audit_extra AS jsonb)
+    FROM made m
+    UNION ALL
+    SELECT :now, CAST(:actor AS bigint), CAST(:role AS text), 'appointment.policy_overridden',
+           'appointment', CAST(m.id AS text),
+           jsonb_build_object('rule', 'lead_time', 'lead_minutes', t.lead_minutes,
+                              'minutes_ahead',
+                              floor(extract(epoch FROM m.starts_at - :now) / 60)::int)
+    FROM made m JOIN target t ON t.id = m.slot_id
+    WHERE m.policy_override
+)
+SELECT m.id, m.status, m.starts_at, m.ends_at, m.doctor_id, m.slot_id, m.policy_override,
+       m.reason, m.rescheduled_from_id, m.booked_by_id, t.lead_minutes,
+       pu.name AS patient_name, pu.email AS patient_email, pu.phone AS patient_phone,
+       du.name AS doctor_name, du.email AS doctor_email, COALESCE(d.timezone, 'UTC') AS tz,
+       d.clinic_name, d.address, d.city, d.cancel_hours
+FROM made m
+JOIN target t ON t.id = m.slot_id
+JOIN users pu ON pu.id = CAST(:patient AS bigint)
+JOIN users du ON du.id = m.doctor_id
+JOIN doctors d ON d.user_id = m.doctor_id
+"""
 
-    Without it, two inserts racing on the patient-overlap exclusion constraint can deadlock
-    (each waits for the other's tuple); with it the second sees the first's appointment and
-    gets a clean Conflict.
-    """
-    from sqlalchemy import text
 
-    uow.session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                        {"space": _PATIENT_LOCK_SPACE, "key": patient_id % 2_147_483_647})
-
-
-def _check_patient_free(uow: UnitOfWork, patient_id: int, slot: _Slot, mine: bool) -> None:
-    from sqlalchemy import select
+def _why_not(
+    uow: UnitOfWork, actor: Actor, slot_id: int, patient_id: int, override_policy: bool
+) -> Exception:
+    """The precise refusal for a claim that returned nothing (the slow path, failures only)."""
+    from sqlalchemy import func, select
 
     from doctorbook.core.models import Appointment
 
+    slot = _load_slot(uow, slot_id)
+    _check_bookable(uow, actor, slot, override_policy)
     clash = uow.session.scalar(
         select(Appointment.id).where(
-            Appointment.patient_id == patient_id,
-            Appointment.status != "cancelled",
-            Appointment.starts_at < slot.ends_at,
-            Appointment.ends_at > slot.starts_at,
+            Appointment.patient_id == patient_id, Appointment.status != "cancelled",
+            func.tstzrange(Appointment.starts_at, Appointment.ends_at).op("&&")(
+                func.tstzrange(slot.starts_at, slot.ends_at)),
         ).limit(1)
     )
     if clash is not None:
-        who = "you already have" if mine else "the patient already has"
-        raise Conflict(f"{who} an appointment at that time (appointment {clash})")
+        who = "you already have" if actor.user_id == patient_id else "the patient already has"
+        return Conflict(f"{who} an appointment at that time (appointment {clash})")
+    return slot_gone(slot_id)  # bookable a moment ago: somebody else just took it
 
 
 def _create(
     uow: UnitOfWork, *, actor: Actor, slot_id: int, patient_id: int, reason: str | None,
-    override_policy: bool, rescheduled_from: Appointment | None = None,
-) -> tuple[Appointment, _Slot, bool]:
+    override_policy: bool, audit_extra: dict[str, object],
+    rescheduled_from: Appointment | None = None,
+) -> tuple[AppointmentView, bool]:
+    """Claim the slot and create the appointment with its audit entries (no commit)."""
+    from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.models import Appointment
 
     if override_policy and not actor.can(Permission.APPOINTMENTS_BOOK_FOR_PATIENT):
         raise PermissionDenied("only clinic staff may override the booking policy")
-    slot = _load_slot(uow, slot_id)
-    overridden = _check_bookable(uow, actor, slot, override_policy)
-    _lock_patient(uow, patient_id)
-    _check_patient_free(uow, patient_id, slot, mine=actor.user_id == patient_id)
-    _claim(uow, slot_id)
     now = uow.now()
-    appointment = Appointment(
-        patient_id=patient_id, doctor_id=slot.doctor_id, booked_by_id=actor.user_id,
-        slot_id=slot_id, starts_at=slot.starts_at, ends_at=slot.ends_at,
-        status="confirmed" if slot.auto_confirm else "pending", reason=reason,
-        rescheduled_from_id=None if rescheduled_from is None else rescheduled_from.id,
-        policy_override=overridden, sequence=0, late_cancel=False, created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(appointment)
     try:
-        uow.session.flush()
+        row = uow.session.execute(text(_BOOK_SQL), {
+            "now": now, "horizon": now + HORIZON, "slot": slot_id, "override": override_policy,
+            "patient": patient_id, "actor": actor.user_id, "reason": reason,
+            "from_id": None if rescheduled_from is None else rescheduled_from.id,
+            "role": str(actor.role), "audit_extra": json.dumps(audit_extra),
+            "lock_space": _PATIENT_LOCK_SPACE, "lock_key": patient_id % 2_147_483_647,
+        }).first()
     except IntegrityError as exc:
-        # The database's own invariants, reached only by a race the checks above lost.
+        # The database's own invariants: the patient-overlap exclusion constraint.
         if "patient_no_overlap" in str(exc.orig):
-            raise Conflict("the patient already has an appointment at that time") from None
+            who = "you already have" if actor.user_id == patient_id else "the patient already has"
+            raise Conflict(f"{who} an appointment at that time") from None
         raise slot_gone(slot_id) from None
-    if overridden:
-        audit.record(uow, actor=actor, action="appointment.policy_overridden",
-                     entity_kind="appointment", entity_id=appointment.id,
-                     data={"rule": "lead_time", "lead_minutes": slot.lead_minutes,
-                           "minutes_ahead": int((slot.starts_at - now).total_seconds() // 60)})
-    return appointment, slot, overridden
+    if row is None:
+        raise _why_not(uow, actor, slot_id, patient_id, override_policy)
+    view = AppointmentView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
+        patient_id=patient_id, patient_name=row.patient_name, patient_email=row.patient_email,
+        patient_phone=row.patient_phone, doctor_id=row.doctor_id, doctor_name=row.doctor_name,
+        doctor_email=row.doctor_email, reason=row.reason, slot_id=row.slot_id, timezone=row.tz,
+        clinic_name=row.clinic_name, address=row.address, city=row.city,
+        cancel_hours=row.cancel_hours, booked_by_id=row.booked_by_id,
+        rescheduled_from_id=row.rescheduled_from_id,
+    )
+    return view, bool(row.policy_override)
 
 
 def book(
@@ -248,16 +297,11 @@ def book(
     """Book an open slot: claim it, create the appointment, queue e-mails, audit; one commit."""
     patient = _patient_for(uow, actor, patient_email, patient_id)
     text = clean_text(reason, "reason", MAX_REASON)
-    appointment, _slot, overridden = _create(
+    view, _overridden = _create(
         uow, actor=actor, slot_id=slot_id, patient_id=patient, reason=text,
         override_policy=override_policy,
+        audit_extra={"on_behalf": patient != actor.user_id},
     )
-    audit.record(uow, actor=actor, action="appointment.booked", entity_kind="appointment",
-                 entity_id=appointment.id,
-                 data={"from": None, "to": appointment.status, "slot_id": slot_id,
-                       "patient_id": patient, "on_behalf": patient != actor.user_id,
-                       "policy_override": overridden})
-    view = load_view(uow, appointment.id)
     appointment_mail.booked(uow, view)
     uow.commit()
     return view
@@ -294,21 +338,16 @@ def reschedule(
     before = old.status
     # Free the old time first: a new slot overlapping the old one must not clash with it.
     release(uow, old, actor=actor, reason=RESCHEDULED, late=late)
-    new, _slot, overridden = _create(
+    new, _overridden = _create(
         uow, actor=actor, slot_id=new_slot_id, patient_id=old.patient_id, reason=old.reason,
         override_policy=override_policy, rescheduled_from=old,
+        audit_extra={"rescheduled_from_id": appointment_id},
     )
     audit.record(uow, actor=actor, action="appointment.rescheduled", entity_kind="appointment",
                  entity_id=appointment_id,
                  data={"from": before, "to": "cancelled", "late": late,
                        "new_appointment_id": new.id, "new_slot_id": new_slot_id})
-    audit.record(uow, actor=actor, action="appointment.booked", entity_kind="appointment",
-                 entity_id=new.id,
-                 data={"from": None, "to": new.status, "slot_id": new_slot_id,
-                       "patient_id": old.patient_id, "rescheduled_from_id": appointment_id,
-                       "policy_override": overridden})
-    new_view = load_view(uow, new.id)
     cancelled_view = load_view(uow, appointment_id)
-    appointment_mail.rescheduled(uow, cancelled_view, new_view)
+    appointment_mail.rescheduled(uow, cancelled_view, new)
     uow.commit()
-    return new_view
+    return new

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from doctorbook.core.models import Appointment
 
 MAX_REASON = 500
+#: How early before the start a patient can be checked in (they are at the desk, not days off).
+CHECK_IN_OPENS = timedelta(hours=12)
 MAX_NOTE = 10_000
 
 
@@ -94,6 +96,10 @@ def change_status(
     now = uow.now()
     if action == "no_show" and now < appointment.starts_at:
         raise PolicyViolation("a no-show can only be recorded once the start time has passed")
+    if action == "check_in" and appointment.starts_at - now > CHECK_IN_OPENS:
+        raise PolicyViolation(
+            f"check-in opens {CHECK_IN_OPENS.seconds // 3600} h before the visit"
+        )
     before = appointment.status
     appointment.status = transition.target
     appointment.updated_at = now
@@ -160,6 +166,10 @@ def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) ->
         return late
     if appointment.patient_id != actor.user_id:
         raise PermissionDenied("access denied: this is not one of your appointments")
+    if appointment.status == "checked_in":
+        raise PolicyViolation(
+            f"appointment {appointment.id} is checked in; please ask at the desk"
+        )
     if late:
         view = load_view(uow, appointment.id)
         refusal = view.patient_cancel_refusal(uow.now())
@@ -176,7 +186,7 @@ def cancel(
     text = clean_text(reason, "reason", MAX_REASON)
     staff = actor.role != Role.PATIENT
     if staff and not text:
-        raise ValidationError("give a reason when cancelling for the clinic (--reason)")
+        raise ValidationError("give a reason when cancelling for the clinic")
     before = appointment.status
     release(uow, appointment, actor=actor, reason=text or "cancelled by the patient", late=late)
     audit.record(uow, actor=actor, action="appointment.cancelled", entity_kind="appointment",

@@ -32,6 +32,7 @@ from doctorbook.core.session_store import (
 )
 from doctorbook.core.settings import Settings
 from doctorbook.tui.messages import (
+    AppointmentChanged,
     AppointmentLists,
     AppointmentsLoaded,
     AppointmentsRequested,
@@ -78,9 +79,11 @@ from doctorbook.tui.screens.request_join import RequestJoinScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.screens.specialties import SpecialtiesScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
+from doctorbook.tui.widgets.appointments import doctor_title
 
 LOGIN_MODE = "login"
 KIOSK_PATIENTS_ONLY = "The kiosk is for patients"
+KIOSK_BOOKED = "You were logged out after your booking. Thank you!"
 
 #: Worker groups: opening a session, ending one, calls made as the logged-in user, and calls
 #: anyone may make without a session (asking to join as a doctor).
@@ -108,13 +111,6 @@ def home_screen(user: UserView) -> HomeScreen:
     if user.role is Role.ADMIN:
         return AdminHomeScreen(user)
     return StaffHomeScreen(user)
-
-
-def doctor_title(name: str) -> str:
-    """'Dr Jana Novak' for 'Jana Novak', and for 'Dr Jana Novak' too."""
-    if name.split(" ", 1)[0].rstrip(".").casefold() == "dr":
-        return name
-    return f"Dr {name}"
 
 
 def _duration(seconds: float) -> str:
@@ -263,9 +259,10 @@ class DoctorbookApp(App[None]):
         with self.db.unit_of_work() as uow:
             upcoming = list_appointments(uow, actor=actor, scope=Scope.UPCOMING)
             past = list_appointments(uow, actor=actor, scope=Scope.PAST)
-        self.post_message(
-            AppointmentsLoaded(generation, AppointmentLists(tuple(upcoming), tuple(past)))
-        )
+            as_of = uow.now()
+        self.post_message(AppointmentsLoaded(
+            generation, AppointmentLists(tuple(upcoming), tuple(past), as_of)
+        ))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _join_with_invite(self, token: str, password: str) -> None:
@@ -581,6 +578,17 @@ class DoctorbookApp(App[None]):
             screen.requests = message.requests
         if message.note and message.generation == self._generation:
             self.notify(message.note, markup=False)
+
+    async def on_appointment_changed(self, message: AppointmentChanged) -> None:
+        """A screen booked, cancelled, moved or checked in a visit: say so, refresh the home
+        screen's lists; the kiosk logs the patient out after each booking (DESIGN §6)."""
+        if self.user is None:
+            return
+        self.notify(message.note, markup=False, timeout=10)
+        if self.kiosk and message.booked:
+            await self._log_out(KIOSK_BOOKED)
+            return
+        self._load_appointments(self._generation)
 
     def on_logged_out(self, message: LoggedOut) -> None:
         self.notify(message.reason or "You have logged out.", markup=False)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from textual.message import Message
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.core.auth import UserView
 from doctorbook.core.availability import DoctorSlots
+from doctorbook.core.dayview import DaySlot
 from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.invites import InviteView, RequestView
 from doctorbook.core.search import SearchResult
@@ -21,6 +23,8 @@ class AppointmentLists:
 
     upcoming: tuple[AppointmentView, ...]
     past: tuple[AppointmentView, ...]
+    #: When they were read: what "can the patient still cancel" is judged against.
+    as_of: datetime | None = None
 
     @property
     def empty(self) -> bool:
@@ -304,3 +308,56 @@ class JoinRequestsLoaded(Message):
         self.generation = generation
         self.requests = requests
         self.note = note
+
+
+# --- booking: posted by the workers of the booking screens --------------------------------
+
+
+class AppointmentChanged(Message):
+    """A screen's worker booked, cancelled, moved or checked in an appointment. The screen
+    shows its data again; the app tells the user `note`, refreshes the home screen's lists and,
+    in a kiosk, logs out after a booking."""
+
+    def __init__(self, appointment: AppointmentView, note: str, *, booked: bool = False) -> None:
+        super().__init__()
+        self.appointment = appointment
+        self.note = note
+        self.booked = booked
+
+
+class PatientsFound(Message):
+    """A patient lookup answered request number `request`."""
+
+    def __init__(self, request: int, patients: tuple[UserView, ...]) -> None:
+        super().__init__()
+        self.request = request
+        self.patients = patients
+
+
+class PatientCreated(Message):
+    """The desk created a patient record."""
+
+    def __init__(self, patient: UserView) -> None:
+        super().__init__()
+        self.patient = patient
+
+
+class DoctorsListed(Message):
+    """The doctors the day view can show (every publicly visible one)."""
+
+    def __init__(self, doctors: tuple[SearchResult, ...]) -> None:
+        super().__init__()
+        self.doctors = doctors
+
+
+class DayLoaded(Message):
+    """One doctor's slots of one local day, for the day view's request number `request`."""
+
+    def __init__(
+        self, request: int, doctor_id: int, day: date, slots: tuple[DaySlot, ...]
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.doctor_id = doctor_id
+        self.day = day
+        self.slots = slots

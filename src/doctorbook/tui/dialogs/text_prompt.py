@@ -1,4 +1,4 @@
-"""Ask for one line of text (a name); Enter returns it, Escape returns None."""
+"""Ask for one line of text (a name, a reason); Enter returns it, Escape returns None."""
 
 from __future__ import annotations
 
@@ -15,14 +15,24 @@ from doctorbook.tui.widgets.field import FieldInput
 
 
 class TextPrompt(ModalScreen[str | None]):
-    """A titled dialog with one input; empty text counts as cancelling."""
+    """A titled dialog with one input; empty text counts as cancelling, unless `allow_empty`
+    (then it is returned as "", for core to refuse with its own message)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel-prompt"),
     ]
 
-    def __init__(self, *, title: str, label: str, value: str = "", submit: str = "OK") -> None:
+    def __init__(
+        self,
+        *,
+        title: str,
+        label: str,
+        value: str = "",
+        submit: str = "OK",
+        allow_empty: bool = False,
+    ) -> None:
         super().__init__()
+        self.allow_empty = allow_empty
         self.prompt_title = title
         self.label = label
         self.value = value
@@ -47,7 +57,7 @@ class TextPrompt(ModalScreen[str | None]):
     @on(Button.Pressed, "#prompt-ok")
     def _submit(self) -> None:
         text = " ".join(self.query_one("#prompt-value", Input).value.split())
-        self.dismiss(text or None)
+        self.dismiss(text if text or self.allow_empty else None)
 
     @on(Button.Pressed, "#prompt-cancel")
     def action_cancel(self) -> None:

@@ -1,25 +1,46 @@
-"""A doctor's public profile: specialties, clinic, price, rating and reviews."""
+"""A doctor's public profile: specialties, clinic, price, rating, reviews, and the week's open
+slots as a picker: a patient moves to a time and presses Enter (or b) to book it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
 
-from doctorbook.core.availability import DoctorSlots
+from doctorbook.core import booking
+from doctorbook.core.availability import DoctorSlots, SlotRef
 from doctorbook.core.doctors import DoctorProfile, ReviewView
-from doctorbook.tui.messages import DoctorProfileRequested
+from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.rbac import Role
+from doctorbook.tui.dialogs.book_slot import BookSlotDialog
+from doctorbook.tui.messages import AppointmentChanged, DoctorProfileRequested
+from doctorbook.tui.widgets.appointments import booked_note, doctor_title
 
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user (its error handler's).
+SESSION_GROUP = "session"
 LOADING = "Loading the profile…"
 NO_SLOTS = "No open slots in the next 7 days."
 NO_REVIEWS = "No reviews yet."
 FIELDS = ("specialties", "clinic", "address", "city", "price", "rating", "about")
+#: Times per row of the picker: a day with more slots continues on the next row (fits 80x24).
+SLOTS_PER_ROW = 8
+PICK_HINT = "Enter books"
+STAFF_HINT = "the desk books in the day view"
+STAFF_CANT_BOOK = (
+    "Patients book here. To book for a patient, use the day view (v on the home screen)."
+)
 
 
 def format_price(price: Decimal | None, currency: str) -> str:
@@ -40,16 +61,32 @@ def format_review(review: ReviewView) -> str:
     return f"{text}\n{review.comment}" if review.comment else text
 
 
-def format_week(week: DoctorSlots | None) -> str:
-    """The next 7 days' open slots, one line per day with slots, in the clinic's time."""
-    if week is None or not week.slots:
-        return NO_SLOTS
-    lines = [f"Open slots ({week.timezone} time):"]
-    for day, slots in week.by_day():
-        if slots:
-            times = " ".join(f"{s.starts_at:%H:%M}" for s in slots)
-            lines.append(f"{day:%a %d %b}  {times}")
-    return "\n".join(lines)
+def picker_rows(week: DoctorSlots | None) -> list[tuple[str, tuple[SlotRef, ...]]]:
+    """(day label, slots) per row of the picker: days with open slots only, in clinic time;
+    a day with more than SLOTS_PER_ROW slots goes on over several rows (label on the first)."""
+    rows: list[tuple[str, tuple[SlotRef, ...]]] = []
+    for day, slots in week.by_day() if week is not None else ():
+        for start in range(0, len(slots), SLOTS_PER_ROW):
+            label = f"{day:%a %d %b}" if start == 0 else ""
+            rows.append((label, slots[start:start + SLOTS_PER_ROW]))
+    return rows
+
+
+def clinic_line(profile: DoctorProfile) -> str:
+    """'Central Clinic, Hauptstr. 1, Berlin' (whatever of it is filled in)."""
+    parts = [profile.clinic_name, profile.address, profile.city]
+    return ", ".join(p for p in parts if p) or "—"
+
+
+def slot_when(slot: SlotRef, zone: str) -> str:
+    """'Wed 25 Nov 2026 at 10:00 (Europe/Berlin time)'."""
+    return f"{slot.starts_at:%a %d %b %Y at %H:%M} ({zone} time)"
+
+
+def confirmation_note(profile: DoctorProfile) -> str:
+    if profile.auto_confirm:
+        return "Confirmed at once; you get an e-mail with the details."
+    return "The clinic confirms the visit; you get an e-mail when it does."
 
 
 def profile_rows(profile: DoctorProfile) -> dict[str, str]:
@@ -66,19 +103,29 @@ def profile_rows(profile: DoctorProfile) -> dict[str, str]:
 
 
 class DoctorProfileScreen(Screen[None]):
-    """Asks for doctor `doctor_id` when shown; the app sets `profile`."""
+    """Asks for doctor `doctor_id` when shown; the app sets `week`, then `profile` (every time,
+    so a reload after booking redraws the picker). Booking runs in this screen's worker."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "book", "Book", id="book-slot"),
         Binding("escape", "back", "Back", id="back"),
     ]
 
-    profile: reactive[DoctorProfile | None] = reactive(None, init=False)
+    profile: reactive[DoctorProfile | None] = reactive(None, init=False, always_update=True)
     #: Set by the app just before `profile`, which redraws everything.
     week: DoctorSlots | None = None
 
     def __init__(self, doctor_id: int) -> None:
         super().__init__()
         self.doctor_id = doctor_id
+        #: The slot of each picker cell, by (row, column).
+        self._cells: dict[tuple[int, int], SlotRef] = {}
+        #: A booking is on its way: Enter doesn't send a second one.
+        self._booking = False
+
+    @property
+    def doctorbook(self) -> DoctorbookApp:
+        return cast("DoctorbookApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -88,7 +135,9 @@ class DoctorProfileScreen(Screen[None]):
                 for field in FIELDS:
                     yield Label(field.capitalize(), classes="fact-label")
                     yield Static("", id=f"fact-{field}", classes="fact-value", markup=False)
+            yield Label("Open slots", id="slots-title", classes="section-title")
             yield Static(NO_SLOTS, id="doctor-slots", classes="form-hint")
+            yield DataTable(id="slot-picker", cursor_type="cell", show_header=False)
             yield Label("Reviews", classes="section-title")
             yield Vertical(id="doctor-reviews")
         yield Footer()
@@ -96,7 +145,16 @@ class DoctorProfileScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Doctor"
         self.query_one("#doctor-facts").display = False
+        picker: DataTable[str] = self.query_one("#slot-picker", DataTable)
+        for column in range(SLOTS_PER_ROW):
+            picker.add_column("", width=5, key=f"t{column}")
+        picker.display = False
         self.post_message(DoctorProfileRequested(self.doctor_id))
+
+    @property
+    def _is_patient(self) -> bool:
+        user = self.doctorbook.user
+        return user is not None and user.role is Role.PATIENT
 
     def watch_profile(self, profile: DoctorProfile | None) -> None:
         if profile is None:
@@ -106,7 +164,7 @@ class DoctorProfileScreen(Screen[None]):
         for field, value in profile_rows(profile).items():
             self.query_one(f"#fact-{field}", Static).update(value)
         self.query_one("#doctor-facts").display = True
-        self.query_one("#doctor-slots", Static).update(format_week(self.week))
+        self._show_week(self.week)
         reviews = self.query_one("#doctor-reviews", Vertical)
         reviews.remove_children()
         if not profile.reviews:
@@ -115,6 +173,118 @@ class DoctorProfileScreen(Screen[None]):
         reviews.mount_all(
             Static(format_review(r), classes="review", markup=False) for r in profile.reviews
         )
+
+    def _show_week(self, week: DoctorSlots | None) -> None:
+        """Fill the picker, the cursor staying where it was (moved onto a slot if need be)."""
+        picker: DataTable[str] = self.query_one("#slot-picker", DataTable)
+        had_focus, cursor = picker.has_focus, picker.cursor_coordinate
+        picker.clear()
+        self._cells = {}
+        rows = picker_rows(week)
+        for row, (label, slots) in enumerate(rows):
+            cells = [f"{s.starts_at:%H:%M}" for s in slots]
+            picker.add_row(*cells, *[""] * (SLOTS_PER_ROW - len(cells)), key=str(row),
+                           label=label)
+            for column, slot in enumerate(slots):
+                self._cells[(row, column)] = slot
+        zone = week.timezone if week is not None else ""
+        hint = PICK_HINT if self._is_patient else STAFF_HINT
+        self.query_one("#slots-title", Label).update(
+            f"Open slots in the next 7 days ({zone} time) · {hint}" if rows else "Open slots"
+        )
+        self.query_one("#doctor-slots", Static).display = not rows
+        picker.display = bool(rows)
+        if not rows:
+            return
+        row = min(cursor.row, len(rows) - 1)
+        column = cursor.column
+        while column > 0 and (row, column) not in self._cells:
+            column -= 1
+        picker.move_cursor(row=row, column=column, animate=False)
+        body = self.query_one("#doctor-body")
+        if had_focus or (self.is_current and self.focused in (None, body)):
+            picker.focus()
+        self.refresh_bindings()
+
+    @property
+    def highlighted(self) -> SlotRef | None:
+        """The open slot under the picker's cursor."""
+        picker: DataTable[str] = self.query_one("#slot-picker", DataTable)
+        if not picker.display or picker.row_count == 0:
+            return None
+        cursor = picker.cursor_coordinate
+        return self._cells.get((cursor.row, cursor.column))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "book":
+            return self._is_patient and self.highlighted is not None
+        return True
+
+    @on(DataTable.CellHighlighted, "#slot-picker")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.CellSelected, "#slot-picker")
+    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+        coordinate: Coordinate = event.coordinate
+        slot = self._cells.get((coordinate.row, coordinate.column))
+        if slot is not None:
+            self._ask_to_book(slot)
+
+    def action_book(self) -> None:
+        slot = self.highlighted
+        if slot is not None:
+            self._ask_to_book(slot)
+
+    def _ask_to_book(self, slot: SlotRef) -> None:
+        profile, week = self.profile, self.week
+        if profile is None or week is None or self._booking:
+            return
+        if not self._is_patient:
+            self.notify(STAFF_CANT_BOOK, severity="warning", markup=False)
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._booking = True
+                self._book(slot, reason or None)
+
+        self.app.push_screen(
+            BookSlotDialog(
+                doctor=doctor_title(profile.name), clinic=clinic_line(profile),
+                when=slot_when(slot, week.timezone), note=confirmation_note(profile),
+            ),
+            answered,
+        )
+
+    # --- the booking worker ----------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _book(self, slot: SlotRef, reason: str | None) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            view = booking.book(uow, actor=actor, slot_id=slot.slot_id, reason=reason)
+        booked = AppointmentChanged(view, booked_note(view), booked=True)
+        # Left already (Escape while booking)? Then straight to the app: the patient still
+        # hears of it, and a kiosk still logs out.
+        (self if self.is_attached else app).post_message(booked)
+
+    def on_appointment_changed(self, message: AppointmentChanged) -> None:
+        """Booked: the slot leaves the picker; the app (next) says so and refreshes lists."""
+        self._booking = False
+        self.post_message(DoctorProfileRequested(self.doctor_id))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A refusal goes to the app, the one place errors become notifications (the worker's
+        message doesn't bubble); the slots are read again, as someone may have taken one."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        if event.worker.name == "_book":
+            self._booking = False
+            if not isinstance(event.worker.error, AuthenticationError):
+                self.post_message(DoctorProfileRequested(self.doctor_id))
 
     def action_back(self) -> None:
         self.dismiss()

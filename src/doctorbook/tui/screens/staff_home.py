@@ -1,4 +1,5 @@
-"""The home of doctors, receptionists and admins: the appointments their role may see."""
+"""The home of doctors, receptionists and admins: the appointments their role may see; the
+desk's (and admins') keys to the patient lookup and the day view."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from doctorbook.core.auth import UserView
-from doctorbook.core.rbac import Role
+from doctorbook.core.rbac import ROLE_PERMISSIONS, Permission, Role
+from doctorbook.tui.screens.day_view import DayViewScreen
 from doctorbook.tui.screens.home import HomeScreen
+from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
 from doctorbook.tui.screens.search import SearchScreen
 
 HEADINGS: dict[Role, tuple[str, str]] = {
@@ -34,6 +37,8 @@ class StaffHomeScreen(HomeScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "search", "Search", id="search"),
+        Binding("p", "patients", "Patients", id="patients"),
+        Binding("v", "day_view", "Day view", id="day-view"),
     ]
 
     show_patient = True
@@ -41,6 +46,34 @@ class StaffHomeScreen(HomeScreen):
     def __init__(self, user: UserView) -> None:
         self.heading, self.empty_text = HEADINGS[user.role]
         super().__init__(user)
+        if self.books_for_patients:
+            # The desk's keys fill the key bar at 80 columns: ctrl+p still opens the palette.
+            self.palette_in_footer = False
 
     def action_search(self) -> None:
         self.app.push_screen(SearchScreen())
+
+    @property
+    def books_for_patients(self) -> bool:
+        """The desk and admins book on behalf of patients; doctors don't."""
+        return Permission.APPOINTMENTS_BOOK_FOR_PATIENT in ROLE_PERMISSIONS[self.user.role]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("patients", "day_view"):
+            return self.books_for_patients
+        return True
+
+    def action_patients(self) -> None:
+        """Find (or create) a patient; choosing one opens the day view to book for them."""
+        if not self.books_for_patients:
+            return
+
+        def chosen(patient: UserView | None) -> None:
+            if patient is not None:
+                self.app.push_screen(DayViewScreen(patient=patient))
+
+        self.app.push_screen(PatientLookupScreen(), chosen)
+
+    def action_day_view(self) -> None:
+        if self.books_for_patients:
+            self.app.push_screen(DayViewScreen())

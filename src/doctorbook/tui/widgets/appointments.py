@@ -1,7 +1,12 @@
-"""The appointment lists of a home screen: upcoming and past tables, or an empty state."""
+"""The appointment lists of a home screen: upcoming and past tables, or an empty state.
+
+Times are the clinic's wall-clock time (each appointment carries its clinic's timezone), as in
+the e-mails and the CLI: a visit at 10:00 in Berlin reads 10:00 on every terminal.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -11,17 +16,55 @@ from textual.widgets import DataTable, Label, Static
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.tui.messages import AppointmentLists
+from doctorbook.tui.widgets.tables import show_rows
 
 LOADING = "Loading appointments…"
+#: What the "Cancel until" column says once the patient can no longer cancel online.
+CALL_THE_CLINIC = "call the clinic"
+
+STAFF_COLUMNS = ("When", "Patient", "Doctor", "Status")
+PATIENT_UPCOMING_COLUMNS = ("When", "Doctor", "Status", "Cancel until", "Reason")
+PATIENT_PAST_COLUMNS = ("When", "Doctor", "Status", "Reason")
 
 
 def format_when(instant: datetime) -> str:
-    """An appointment's start in this terminal's local time, e.g. 'Tue 24 Nov 2026 10:30'."""
-    return instant.astimezone().strftime("%a %d %b %Y %H:%M")
+    """An instant as its own timezone reads it, e.g. 'Tue 24 Nov 2026 10:30'."""
+    return instant.strftime("%a %d %b %Y %H:%M")
 
 
 def status_label(status: str) -> str:
     return status.replace("_", " ").capitalize()
+
+
+def doctor_title(name: str) -> str:
+    """'Dr Jana Novak' for 'Jana Novak', and for 'Dr Jana Novak' too."""
+    if name.split(" ", 1)[0].rstrip(".").casefold() == "dr":
+        return name
+    return f"Dr {name}"
+
+
+def clinic_when(appointment: AppointmentView) -> str:
+    """'Wed 25 Nov 10:00 (Europe/Berlin)': the start in the clinic's time, zone named."""
+    return f"{appointment.local_start:%a %d %b %H:%M} ({appointment.timezone})"
+
+
+def booked_note(appointment: AppointmentView) -> str:
+    """'Booked: Dr X, Wed 25 Nov 10:00 (Europe/Berlin) — confirmed' (or pending)."""
+    return (
+        f"Booked: {doctor_title(appointment.doctor_name)}, {clinic_when(appointment)} — "
+        f"{appointment.status.replace('_', ' ')}"
+    )
+
+
+def cancel_until(appointment: AppointmentView, as_of: datetime | None) -> str:
+    """Until when the patient may cancel online; 'call the clinic' after; '—' if not active."""
+    if as_of is None:
+        return ""
+    if not appointment.is_active:
+        return "—"
+    if appointment.patient_cancel_refusal(as_of) is None:
+        return f"{appointment.cancel_deadline.astimezone(appointment.zone):%a %d %b %H:%M}"
+    return CALL_THE_CLINIC
 
 
 class AppointmentList(Vertical):
@@ -45,12 +88,25 @@ class AppointmentList(Vertical):
             yield DataTable(id="past", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        columns = ["When", "Patient", "Doctor", "Status"] if self.show_patient else [
-            "When", "Doctor", "Status", "Reason"
-        ]
-        for table_id in ("#upcoming", "#past"):
-            self.query_one(table_id, DataTable).add_columns(*columns)
+        self._fill(self.query_one("#upcoming", DataTable), self._columns(upcoming=True), [])
+        self._fill(self.query_one("#past", DataTable), self._columns(upcoming=False), [])
         self.query_one("#appointments-tables").display = False
+
+    def _columns(self, *, upcoming: bool) -> tuple[str, ...]:
+        if self.show_patient:
+            return STAFF_COLUMNS
+        return PATIENT_UPCOMING_COLUMNS if upcoming else PATIENT_PAST_COLUMNS
+
+    def _cells(
+        self, a: AppointmentView, *, upcoming: bool, as_of: datetime | None
+    ) -> tuple[str, ...]:
+        when = format_when(a.local_start)
+        if self.show_patient:
+            return (when, a.patient_name, a.doctor_name, status_label(a.status))
+        if upcoming:
+            return (when, a.doctor_name, status_label(a.status), cancel_until(a, as_of),
+                    a.reason or "")
+        return (when, a.doctor_name, status_label(a.status), a.reason or "")
 
     def watch_lists(self, lists: AppointmentLists | None) -> None:
         empty = self.query_one("#appointments-empty", Static)
@@ -62,21 +118,48 @@ class AppointmentList(Vertical):
             return
         empty.display = False
         tables.display = True
-        self._fill(self.query_one("#upcoming", DataTable), lists.upcoming, "No upcoming visits.")
-        self._fill(self.query_one("#past", DataTable), lists.past, "No past visits.")
+        for upcoming, rows, none_text in ((True, lists.upcoming, "No upcoming visits."),
+                                          (False, lists.past, "No past visits.")):
+            columns = self._columns(upcoming=upcoming)
+            table = self.query_one("#upcoming" if upcoming else "#past", DataTable)
+            if not rows:
+                self._fill(table, columns, [("none", (none_text, *[""] * (len(columns) - 1)))])
+                continue
+            self._fill(table, columns, [
+                (str(a.id), self._cells(a, upcoming=upcoming, as_of=lists.as_of)) for a in rows
+            ])
 
+    @staticmethod
     def _fill(
-        self, table: DataTable[str], rows: tuple[AppointmentView, ...], none_text: str
+        table: DataTable[str],
+        columns: Sequence[str],
+        rows: Sequence[tuple[str, Sequence[str]]],
     ) -> None:
-        table.clear()
-        if not rows:
-            table.add_row(none_text, *[""] * (len(table.columns) - 1))
-            return
-        for a in rows:
-            if self.show_patient:
-                cells = (format_when(a.starts_at), a.patient_name, a.doctor_name,
-                         status_label(a.status))
-            else:
-                cells = (format_when(a.starts_at), a.doctor_name, status_label(a.status),
-                         a.reason or "")
-            table.add_row(*cells, key=str(a.id))
+        """Show `rows`, keeping the cursor on the same appointment (or the same row)."""
+        key = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row = table.cursor_row
+        show_rows(table, columns, rows)
+        keys = [k for k, _ in rows]
+        if keys:
+            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+
+    def highlighted_upcoming(self) -> AppointmentView | None:
+        """The upcoming appointment under the cursor, unless the past table has the focus."""
+        lists = self.lists
+        upcoming: DataTable[str] = self.query_one("#upcoming", DataTable)
+        if (
+            lists is None
+            or not lists.upcoming
+            or upcoming.row_count == 0
+            or self.query_one("#past", DataTable).has_focus
+        ):
+            return None
+        key = upcoming.coordinate_to_cell_key(upcoming.cursor_coordinate).row_key.value
+        return next((a for a in lists.upcoming if str(a.id) == key), None)
+
+    def focus_upcoming(self) -> None:
+        """Put the focus in the upcoming table, if it shows appointments."""
+        if self.lists is not None and not self.lists.empty:
+            self.query_one("#upcoming", DataTable).focus()

@@ -1,0 +1,230 @@
+"""What a doctor does to one appointment: confirm, cancel (with a reason), complete, no-show,
+add a private note. Shared by the dashboard and the appointment detail screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import lifecycle
+from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView
+from doctorbook.core.errors import AuthenticationError
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.dialogs.note_form import NoteDialog
+from doctorbook.tui.dialogs.text_prompt import TextPrompt
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user: when one fails, the app
+#: shows the error, and on a dead session goes back to the login screen.
+SESSION_GROUP = "session"
+
+#: Each action's key, in core's words; a status change is offered only where core allows it.
+STATUS_ACTIONS = {
+    "confirm_visit": "confirm",
+    "complete_visit": "complete",
+    "no_show": "no_show",
+}
+#: What the notification after a change says, before the appointment and after it.
+DONE = {
+    "confirm": ("Confirmed", " The patient gets an e-mail."),
+    "complete": ("Completed", ""),
+    "no_show": ("Marked as a no-show", ""),
+    "cancel": ("Cancelled", " The patient gets an e-mail."),
+    "note": ("Note added", ""),
+}
+
+
+def done_text(action: str, appointment: AppointmentView) -> str:
+    """'Cancelled: Alice Patient · Wed 25 Nov 10:00. The patient gets an e-mail.'"""
+    before, after = DONE[action]
+    return f"{before}: {describe(appointment)}.{after}"
+
+
+def when(appointment: AppointmentView) -> str:
+    """'Wed 25 Nov 10:00', in the clinic's time."""
+    return f"{appointment.local_start:%a %d %b %H:%M}"
+
+
+def describe(appointment: AppointmentView) -> str:
+    """'Alice Patient · Wed 25 Nov 10:00'."""
+    return f"{appointment.patient_name} · {when(appointment)}"
+
+
+def status_label(status: str) -> str:
+    """'Checked in' for 'checked_in'."""
+    return status.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing done to an appointment: a status action of core's, 'cancel' or 'note'."""
+
+    action: str
+    #: The reason of a cancel, the text of a note.
+    text: str | None = None
+
+
+class AppointmentActionsScreen(Screen[None]):
+    """A screen with a selected appointment of the logged-in doctor, and the keys that act on
+    it. Core makes each change in a worker; the subclass then shows its data again
+    (`post_state`, in the same worker) so the screen reflects what core did."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "confirm_visit", "Confirm", id="confirm-appointment"),
+        Binding("x", "cancel_visit", "Cancel", id="cancel-appointment"),
+        Binding("k", "complete_visit", "Complete", id="complete-appointment"),
+        Binding("n", "no_show", "No-show", id="no-show"),
+        Binding("o", "add_note", "Note", id="add-note"),
+    ]
+
+    #: Requests are numbered so that a slow answer never replaces a newer one.
+    _requests = 0
+    _shown = 0
+
+    @property
+    def selected(self) -> AppointmentView | None:
+        """The appointment the keys act on (none while loading)."""
+        raise NotImplementedError
+
+    def post_state(self, request: int, note: str | None) -> None:
+        """Read what the screen shows (worker thread) and post it to the screen."""
+        raise NotImplementedError
+
+    @property
+    def doctorbook(self) -> DoctorbookApp:
+        return cast("DoctorbookApp", self.app)
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def next_request(self) -> int:
+        self._requests += 1
+        return self._requests
+
+    def is_current_answer(self, request: int) -> bool:
+        """True for the newest answer so far (older ones arriving late are dropped)."""
+        if request < self._shown:
+            return False
+        self._shown = request
+        return True
+
+    @property
+    def changing(self) -> bool:
+        """Whether a change asked for on this screen is still being made."""
+        return any(
+            w.node is self and w.name == "_change" and not w.is_finished for w in self.workers
+        )
+
+    def reload(self) -> None:
+        self._load(self.next_request())
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load(self, request: int) -> None:
+        self.post_state(request, None)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _change(self, request: int, appointment: AppointmentView, change: Change) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            if change.action == "cancel":
+                lifecycle.cancel(uow, actor=actor, appointment_id=appointment.id,
+                                 reason=change.text)
+            elif change.action == "note":
+                lifecycle.add_note(uow, actor=actor, appointment_id=appointment.id,
+                                   text=change.text or "")
+            else:
+                lifecycle.change_status(uow, actor=actor, appointment_id=appointment.id,
+                                        action=change.action)
+        self.post_state(request, done_text(change.action, appointment))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed call goes to the app, the one place that turns errors into notifications
+        (the worker's message doesn't bubble). A refused change shows the appointment as it
+        is now: someone else may have changed it."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        if event.worker.name == "_change" and not isinstance(
+            event.worker.error, AuthenticationError
+        ):
+            self.reload()
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the changes core allows from the selected appointment's status are offered;
+        the time rules (no no-show before the start) are core's to explain."""
+        appointment = self.selected
+        if action in STATUS_ACTIONS:
+            transition = lifecycle.TRANSITIONS[STATUS_ACTIONS[action]]
+            return appointment is not None and appointment.status in transition.sources
+        if action == "cancel_visit":
+            return appointment is not None and appointment.status in ACTIVE_STATUSES
+        if action == "add_note":
+            return appointment is not None
+        return super().check_action(action, parameters)
+
+    def _run(self, change: Change) -> None:
+        appointment = self.selected
+        if appointment is not None:
+            self._change(self.next_request(), appointment, change)
+
+    def action_confirm_visit(self) -> None:
+        self._run(Change("confirm"))
+
+    def action_complete_visit(self) -> None:
+        self._run(Change("complete"))
+
+    def action_no_show(self) -> None:
+        appointment = self.selected
+        if appointment is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run(Change("no_show"))
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Record that {appointment.patient_name} did not come on {when(appointment)}?",
+                confirm="No-show", title="No-show",
+            ),
+            answered,
+        )
+
+    def action_cancel_visit(self) -> None:
+        appointment = self.selected
+        if appointment is None:
+            return
+
+        def answered(reason: str | None) -> None:
+            # None: the dialog was cancelled; "" goes to core, which asks for a reason.
+            if reason is not None:
+                self._run(Change("cancel", reason))
+
+        self.app.push_screen(
+            TextPrompt(
+                title=f"Cancel the visit: {describe(appointment)}",
+                label="Reason (the patient is told it by e-mail)",
+                submit="Cancel the visit", allow_empty=True,
+            ),
+            answered,
+        )
+
+    def action_add_note(self) -> None:
+        appointment = self.selected
+        if appointment is None:
+            return
+
+        def written(text: str | None) -> None:
+            if text is not None:
+                self._run(Change("note", text))
+
+        self.app.push_screen(NoteDialog(about=describe(appointment)), written)

@@ -1,0 +1,528 @@
+"""The desk's day view: one doctor's slots on one day, open and booked, and what the desk does
+with them: book for the selected patient, check in, cancel with a reason, reschedule.
+
+Rescheduling is two steps on this screen: r on a booked visit marks it, then Enter (or b) on an
+open slot, of any day or doctor, moves it there; Escape stops.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar, cast
+from zoneinfo import ZoneInfo
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import booking, dayview, lifecycle, search
+from doctorbook.core.auth import UserView
+from doctorbook.core.dayview import DaySlot
+from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.search import SearchResult
+from doctorbook.tui.dialogs.book_slot import BookSlotDialog
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.messages import AppointmentChanged, DayLoaded, DoctorsListed
+from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
+from doctorbook.tui.widgets.appointments import doctor_title, status_label
+from doctorbook.tui.widgets.tables import show_rows
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user (its error handler's).
+SESSION_GROUP = "session"
+COLUMNS = ("Time", "Patient", "Status", "Reason")
+LOADING = "Loading…"
+NO_DOCTORS = "No doctor takes bookings yet."
+NO_PATIENT = "No patient selected: press p to find or add one."
+#: Statuses of a visit the desk may still move to another slot (core's rule).
+MOVABLE = ("pending", "confirmed")
+ACTIVE = ("pending", "confirmed", "checked_in")
+#: Keys that act on the highlighted slot; offered only where they apply.
+SLOT_ACTIONS = frozenset({"book", "check_in", "confirm_visit", "cancel_visit", "reschedule"})
+
+
+def slot_time(slot: DaySlot) -> str:
+    return f"{slot.starts_at:%H:%M}-{slot.ends_at:%H:%M}"
+
+
+def slot_status(slot: DaySlot) -> str:
+    """'Confirmed', 'Open', 'Open · short notice', 'Past', 'Blocked'."""
+    if slot.booked:
+        return status_label(slot.appointment_status or slot.status)
+    if slot.status == "blocked":
+        return "Blocked"
+    if slot.past:
+        return "Past"
+    return "Open · short notice" if slot.short_notice else "Open"
+
+
+def slot_row(slot: DaySlot, moving: DaySlot | None) -> tuple[str, tuple[str, ...]]:
+    status = slot_status(slot)
+    if moving is not None and slot.slot_id == moving.slot_id:
+        status = f"{status} · moving"
+    return str(slot.slot_id), (
+        slot_time(slot), slot.patient_name or "—", status, slot.reason or "",
+    )
+
+
+def visit(slot: DaySlot) -> str:
+    """"Alice Patient's visit on Wed 25 Nov 10:00"."""
+    return f"{slot.patient_name}'s visit on {slot.starts_at:%a %d %b %H:%M}"
+
+
+def day_text(day: date, today: date | None, doctor: SearchResult) -> str:
+    """Three lines beside the doctor picker: the day, where and in which time, the keys."""
+    when = f"{day:%a %d %b %Y}"
+    if day == today:
+        when += " (today)"
+    return (f"{when}\n{doctor.clinic} · {doctor.timezone} time\n"
+            "[ ] day before/after · t today · g date")
+
+
+class DayViewScreen(Screen[None]):
+    """Lists the visible doctors to pick from, then the picked doctor's day in a worker; every
+    change is made by core in a worker and the day is read again after it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left_square_bracket", "previous_day", "Day before", show=False,
+                id="previous-day"),
+        Binding("right_square_bracket", "next_day", "Day after", show=False, id="next-day"),
+        Binding("t", "today", "Today", show=False, id="today"),
+        Binding("g", "go_to_date", "Go to date", show=False, id="go-to-date"),
+        Binding("p", "find_patient", "Patient", id="find-patient"),
+        Binding("b", "book", "Book", id="book-slot"),
+        Binding("i", "check_in", "Check in", id="check-in"),
+        Binding("o", "confirm_visit", "Confirm", id="confirm-visit"),
+        Binding("c", "cancel_visit", "Cancel", id="cancel-visit"),
+        Binding("r", "reschedule", "Move", id="reschedule"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self, *, patient: UserView | None = None, doctor_id: int | None = None) -> None:
+        super().__init__()
+        #: Whom `b` books for.
+        self.patient = patient
+        self.doctor_id = doctor_id
+        self.doctors: tuple[SearchResult, ...] | None = None
+        self.day: date | None = None
+        self.slots: tuple[DaySlot, ...] | None = None
+        #: The booked visit being rescheduled (r), until it is moved or Escape.
+        self.moving: DaySlot | None = None
+        #: Loads are numbered: only the answer to the newest one is shown.
+        self._requests = 0
+        #: The slots table gets the focus when it first shows rows (the keys work there).
+        self._shown_rows = False
+        #: The slot the cursor goes to when the day is shown next (where a visit went).
+        self._follow: str | None = None
+
+    @property
+    def doctorbook(self) -> DoctorbookApp:
+        return cast("DoctorbookApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            with Horizontal(id="day-controls"):
+                yield Select[int]([], prompt="Doctor", id="day-doctor", allow_blank=True)
+                yield Static("", id="day-date")
+            yield Static(self._patient_text(), id="day-patient")
+            yield Static("", id="day-moving")
+            yield Static(LOADING, id="day-empty", classes="empty-state")
+            yield DataTable(id="day-slots", cursor_type="row", zebra_stripes=True)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Day view"
+        table: DataTable[str] = self.query_one("#day-slots", DataTable)
+        show_rows(table, COLUMNS, [])
+        table.display = False
+        self.query_one("#day-moving").display = False
+        self._list_doctors()
+
+    # --- what is shown ---------------------------------------------------------------------
+
+    @property
+    def doctor(self) -> SearchResult | None:
+        return next((d for d in self.doctors or () if d.doctor_id == self.doctor_id), None)
+
+    def _today(self) -> date | None:
+        doctor = self.doctor
+        if doctor is None:
+            return None
+        return self.doctorbook.db.clock.now().astimezone(ZoneInfo(doctor.timezone)).date()
+
+    def _patient_text(self) -> str:
+        if self.patient is None:
+            return NO_PATIENT
+        phone = f" · {self.patient.phone}" if self.patient.phone else ""
+        return (f"Booking for: {self.patient.name} <{self.patient.email}>{phone}"
+                " (p: another patient)")
+
+    def _show(self) -> None:
+        """Redraw from the state: doctor, day, slots, patient, and a visit being moved."""
+        doctor = self.doctor
+        self.query_one("#day-patient", Static).update(self._patient_text())
+        moving = self.query_one("#day-moving", Static)
+        moving.display = self.moving is not None
+        if self.moving is not None:
+            moving.update(
+                f"Moving {visit(self.moving)}: pick an open slot (any day or doctor), "
+                "Enter moves it there; Escape stops."
+            )
+        date_line = self.query_one("#day-date", Static)
+        date_line.update(
+            day_text(self.day, self._today(), doctor)
+            if doctor is not None and self.day is not None else ""
+        )
+        table: DataTable[str] = self.query_one("#day-slots", DataTable)
+        empty = self.query_one("#day-empty", Static)
+        if self.doctors is not None and not self.doctors:
+            empty.update(NO_DOCTORS)
+        elif self.slots is None or doctor is None or self.day is None:
+            empty.update(LOADING)
+        else:
+            empty.update(f"{doctor_title(doctor.name)} has no slots on {self.day:%a %d %b %Y}.")
+        had_focus = table.has_focus
+        key, row = self._key_at_cursor(table), table.cursor_row
+        rows = [slot_row(s, self.moving) for s in self.slots or ()]
+        show_rows(table, COLUMNS, rows)
+        keys = [k for k, _ in rows]
+        if self._follow in keys:
+            key, self._follow = self._follow, None  # the slot just booked or moved to
+        if keys:
+            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        empty.display = not rows
+        table.display = bool(rows)
+        first_rows = rows and not self._shown_rows
+        self._shown_rows = self._shown_rows or bool(rows)
+        if rows and (had_focus or first_rows or (self.is_current and (
+                self.focused is None or not self.focused.display))):
+            table.focus()
+        self.refresh_bindings()
+
+    @staticmethod
+    def _key_at_cursor(table: DataTable[str]) -> str | None:
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @property
+    def highlighted(self) -> DaySlot | None:
+        table: DataTable[str] = self.query_one("#day-slots", DataTable)
+        if not self.slots or not table.display:
+            return None
+        key = self._key_at_cursor(table)
+        return next((s for s in self.slots if str(s.slot_id) == key), None)
+
+    # --- workers ---------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _list_doctors(self) -> None:
+        app = self.doctorbook
+        with app.db.unit_of_work() as uow:
+            found = search.search(uow, slots=0, limit=500)
+        self.post_message(DoctorsListed(tuple(sorted(found, key=lambda d: d.name.casefold()))))
+
+    def _reload(self) -> None:
+        if self.doctor_id is None or self.day is None:
+            return
+        self._requests += 1
+        self._load_day(self._requests, self.doctor_id, self.day)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load_day(self, request: int, doctor_id: int, day: date) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            found = dayview.day_slots(uow, actor=actor, doctor_id=doctor_id, day=day)
+        self.post_message(DayLoaded(request, doctor_id, day, tuple(found)))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _book(
+        self, slot: DaySlot, patient: UserView, reason: str | None, override: bool
+    ) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            view = booking.book(uow, actor=actor, slot_id=slot.slot_id, patient_id=patient.id,
+                                reason=reason, override_policy=override)
+        note = (f"Booked: {view.patient_name} with {doctor_title(view.doctor_name)}, "
+                f"{view.local_start:%a %d %b %H:%M} ({view.timezone}) — {view.status}")
+        self.post_message(AppointmentChanged(view, note))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _change_status(self, slot: DaySlot, action: str, done: str) -> None:
+        assert slot.appointment_id is not None
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            view = lifecycle.change_status(uow, actor=actor, appointment_id=slot.appointment_id,
+                                           action=action)
+        self.post_message(AppointmentChanged(view, f"{done}: {visit(slot)}."))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _cancel(self, slot: DaySlot, reason: str) -> None:
+        assert slot.appointment_id is not None
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            view = lifecycle.cancel(uow, actor=actor, appointment_id=slot.appointment_id,
+                                    reason=reason)
+        self.post_message(AppointmentChanged(
+            view, f"Cancelled {visit(slot)}; the patient gets an e-mail."
+        ))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _reschedule(self, moving: DaySlot, target: DaySlot) -> None:
+        assert moving.appointment_id is not None
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            view = booking.reschedule(uow, actor=actor, appointment_id=moving.appointment_id,
+                                      new_slot_id=target.slot_id,
+                                      override_policy=target.short_notice)
+        self.post_message(AppointmentChanged(view, (
+            f"Moved {visit(moving)} to {doctor_title(view.doctor_name)}, "
+            f"{view.local_start:%a %d %b %H:%M} ({view.timezone})."
+        )))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A refusal goes to the app (the one place errors become notifications); after a
+        refused change the day is read again: someone else may have changed it."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        if event.worker.name not in ("_list_doctors", "_load_day") and not isinstance(
+            event.worker.error, AuthenticationError
+        ):
+            self._reload()
+
+    # --- results ---------------------------------------------------------------------------
+
+    def on_doctors_listed(self, message: DoctorsListed) -> None:
+        self.doctors = message.doctors
+        ids = [d.doctor_id for d in message.doctors]
+        if self.doctor_id not in ids:
+            self.doctor_id = ids[0] if ids else None
+        select: Select[int] = self.query_one("#day-doctor", Select)
+        with select.prevent(Select.Changed):
+            select.set_options(
+                (doctor_title(d.name), d.doctor_id) for d in message.doctors
+            )
+            if self.doctor_id is not None:
+                select.value = self.doctor_id
+        if self.day is None:
+            self.day = self._today()
+        self._show()
+        self._reload()
+
+    def on_day_loaded(self, message: DayLoaded) -> None:
+        if message.request != self._requests:
+            return  # a newer day (or doctor) is on its way
+        self.slots = message.slots
+        self._show()
+
+    def on_appointment_changed(self, message: AppointmentChanged) -> None:
+        """Done: the day is read again; the app (next) says so and refreshes the home lists."""
+        if message.appointment.status != "cancelled" and message.appointment.slot_id:
+            self._follow = str(message.appointment.slot_id)
+        self._reload()
+
+    # --- choosing the doctor, the day and the patient --------------------------------------
+
+    @on(Select.Changed, "#day-doctor")
+    def _doctor_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int) and event.value != self.doctor_id:
+            self.doctor_id = event.value
+            self.slots = None
+            self._show()
+            self._reload()
+
+    def _go_to(self, day: date | None) -> None:
+        if day is None or day == self.day:
+            return
+        self.day = day
+        self.slots = None
+        self._show()
+        self._reload()
+
+    def action_previous_day(self) -> None:
+        if self.day is not None:
+            self._go_to(self.day - timedelta(days=1))
+
+    def action_next_day(self) -> None:
+        if self.day is not None:
+            self._go_to(self.day + timedelta(days=1))
+
+    def action_today(self) -> None:
+        self._go_to(self._today())
+
+    def action_go_to_date(self) -> None:
+        if self.day is None:
+            return
+
+        def entered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self._go_to(date.fromisoformat(text.strip()))
+            except ValueError:
+                self.notify(f"Not a date: {text!r}; write it as YYYY-MM-DD.", severity="error",
+                            markup=False)
+
+        self.app.push_screen(TextPrompt(title="Go to a date", label="Date (YYYY-MM-DD)",
+                                        value=self.day.isoformat(), submit="Go"), entered)
+
+    def action_find_patient(self) -> None:
+        def chosen(patient: UserView | None) -> None:
+            if patient is not None:
+                self.patient = patient
+                self._show()
+
+        self.app.push_screen(PatientLookupScreen(), chosen)
+
+    # --- acting on the highlighted slot ----------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in SLOT_ACTIONS:
+            return True
+        slot = self.highlighted
+        if slot is None:
+            return False
+        status = slot.appointment_status
+        if action == "book":
+            return slot.bookable
+        if self.moving is not None or not slot.booked:
+            return False
+        if action == "check_in":
+            return status == "confirmed"
+        if action == "confirm_visit":
+            return status == "pending"
+        if action == "cancel_visit":
+            return status in ACTIVE
+        return status in MOVABLE  # reschedule
+
+    @on(DataTable.RowHighlighted, "#day-slots")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#day-slots")
+    def _slot_selected(self) -> None:
+        """Enter: book an open slot (or move the marked visit to it); on a booked one, say
+        whose it is."""
+        slot = self.highlighted
+        if slot is None:
+            return
+        if slot.bookable:
+            self.action_book()
+        elif slot.booked:
+            phone = f", phone {slot.patient_phone}" if slot.patient_phone else ""
+            reason = f", reason: {slot.reason}" if slot.reason else ""
+            self.notify(f"{visit(slot)}: {slot_status(slot).lower()}{phone}{reason}.",
+                        markup=False)
+
+    def action_book(self) -> None:
+        slot = self.highlighted
+        if slot is None or not slot.bookable:
+            return
+        if self.moving is not None:
+            self._ask_to_move(self.moving, slot)
+        elif self.patient is None:
+            def chosen(patient: UserView | None) -> None:
+                if patient is not None:
+                    self.patient = patient
+                    self._show()
+                    self._ask_to_book(slot, patient)
+
+            self.app.push_screen(PatientLookupScreen(), chosen)
+        else:
+            self._ask_to_book(slot, self.patient)
+
+    def _ask_to_book(self, slot: DaySlot, patient: UserView) -> None:
+        doctor = self.doctor
+        if doctor is None:
+            return
+        note = None
+        if slot.short_notice:
+            note = ("Short notice: this is inside the doctor's lead time. Booking it anyway "
+                    "overrides the policy (recorded in the audit log).")
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._book(slot, patient, reason or None, slot.short_notice)
+
+        self.app.push_screen(
+            BookSlotDialog(
+                doctor=doctor_title(doctor.name), clinic=f"{doctor.clinic}, {doctor.city}",
+                when=f"{slot.starts_at:%a %d %b %Y at %H:%M} ({slot.timezone} time)",
+                patient=f"{patient.name} <{patient.email}>", note=note,
+                title="Book for a patient",
+            ),
+            answered,
+        )
+
+    def _ask_to_move(self, moving: DaySlot, target: DaySlot) -> None:
+        doctor = self.doctor
+        where = f" with {doctor_title(doctor.name)}" if doctor is not None else ""
+        question = (f"Move {visit(moving)} to {target.starts_at:%a %d %b %H:%M}{where}? "
+                    "The patient gets an e-mail.")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.moving = None
+                self._show()
+                self._reschedule(moving, target)
+
+        self.app.push_screen(ConfirmDialog(question, confirm="Move", title="Reschedule"),
+                             confirmed)
+
+    def action_check_in(self) -> None:
+        slot = self.highlighted
+        if slot is not None and slot.booked:
+            self._change_status(slot, "check_in", "Checked in")
+
+    def action_confirm_visit(self) -> None:
+        slot = self.highlighted
+        if slot is not None and slot.booked:
+            self._change_status(slot, "confirm", "Confirmed")
+
+    def action_cancel_visit(self) -> None:
+        slot = self.highlighted
+        if slot is None or not slot.booked:
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._cancel(slot, reason)
+
+        self.app.push_screen(
+            TextPrompt(title=f"Cancel {visit(slot)}",
+                       label="Reason (required; it goes into the patient's e-mail)",
+                       submit="Cancel visit"),
+            reason_given,
+        )
+
+    def action_reschedule(self) -> None:
+        slot = self.highlighted
+        if slot is None or not slot.booked:
+            return
+        self.moving = slot
+        self._show()
+
+    def action_back(self) -> None:
+        if self.moving is not None:
+            self.moving = None
+            self._show()
+            self.notify("Not moved.", markup=False)
+            return
+        self.dismiss()

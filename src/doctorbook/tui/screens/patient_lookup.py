@@ -1,0 +1,193 @@
+"""The desk's patient lookup: type part of a name, e-mail or phone; Enter on a patient selects
+them; n (ctrl+n while typing) creates a patient record on the spot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import patients
+from doctorbook.core.auth import UserView
+from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
+from doctorbook.tui.messages import PatientCreated, PatientsFound
+from doctorbook.tui.widgets.tables import show_rows
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user (its error handler's).
+SESSION_GROUP = "session"
+COLUMNS = ("Name", "E-mail", "Phone")
+SEARCHING = "Searching…"
+NONE_FOUND = "No patient matches. Press Enter (or ctrl+n) to create a patient record."
+
+
+def found_text(count: int, query: str) -> str:
+    if count == 0:
+        return NONE_FOUND if query else "No patients yet. Press ctrl+n to create one."
+    found = f"{count} patient{'s' if count != 1 else ''}"
+    return f"{found}{' match' if query else ''}. ↓ to the list; Enter selects a patient."
+
+
+def draft_from(query: str) -> NewPatientForm:
+    """A new patient's form started from what was searched for: an e-mail or a name."""
+    text = " ".join(query.split())
+    if "@" in text:
+        return NewPatientForm("", text)
+    return NewPatientForm(text, "")
+
+
+class PatientLookupScreen(Screen[UserView | None]):
+    """Dismisses with the patient chosen (or created), or None on Escape."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_patient", "New patient", id="new-patient"),
+        Binding("ctrl+n", "new_patient_typing", "New patient", id="new-patient-ctrl"),
+        Binding("down", "to_results", "To the list", show=False, id="to-results"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: tuple[UserView, ...] | None = None
+        #: The form core last refused: the next new-patient dialog starts from it.
+        self.draft: NewPatientForm | None = None
+        #: Searches are numbered: only the answer to the newest one is shown.
+        self._requests = 0
+        self._query = ""
+
+    @property
+    def doctorbook(self) -> DoctorbookApp:
+        return cast("DoctorbookApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Label("Find a patient", classes="screen-title")
+            yield Input(placeholder="Name, e-mail or phone", id="patient-query")
+            yield Static(SEARCHING, id="lookup-status", classes="form-hint")
+            yield DataTable(id="patients-table", cursor_type="row", zebra_stripes=True)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Patients"
+        show_rows(self.query_one("#patients-table", DataTable), COLUMNS, [])
+        self.query_one("#patient-query", Input).focus()
+        self._search("")
+
+    # --- searching -------------------------------------------------------------------------
+
+    def _search(self, query: str) -> None:
+        self._requests += 1
+        self._query = query
+        self._find(self._requests, query)
+
+    @on(Input.Changed, "#patient-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    @on(Input.Submitted, "#patient-query")
+    def _query_submitted(self) -> None:
+        if self.found:
+            self.action_to_results()
+        elif self.found is not None:
+            self.action_new_patient()
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _find(self, request: int, query: str) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            found = patients.find_patients(uow, actor=actor, query=query)
+        self.post_message(PatientsFound(request, tuple(found)))
+
+    def on_patients_found(self, message: PatientsFound) -> None:
+        if message.request != self._requests:
+            return  # a newer search is on its way
+        self.found = message.patients
+        table: DataTable[str] = self.query_one("#patients-table", DataTable)
+        show_rows(table, COLUMNS, [
+            (str(p.id), (p.name, p.email, p.phone or "—")) for p in message.patients
+        ])
+        self.query_one("#lookup-status", Static).update(
+            found_text(len(message.patients), self._query.strip())
+        )
+        self.refresh_bindings()
+
+    # --- choosing --------------------------------------------------------------------------
+
+    @property
+    def highlighted(self) -> UserView | None:
+        table: DataTable[str] = self.query_one("#patients-table", DataTable)
+        if not self.found or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((p for p in self.found if str(p.id) == key), None)
+
+    @on(DataTable.RowSelected, "#patients-table")
+    def _chosen(self) -> None:
+        patient = self.highlighted
+        if patient is not None:
+            self.dismiss(patient)
+
+    def action_to_results(self) -> None:
+        table = self.query_one("#patients-table", DataTable)
+        if table.row_count:
+            table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key bar shows the key that works: ctrl+n while typing (n types an n), n else."""
+        typing = self.query_one("#patient-query", Input).has_focus
+        if action == "new_patient":
+            return not typing
+        if action == "new_patient_typing":
+            return typing
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    # --- creating --------------------------------------------------------------------------
+
+    def action_new_patient_typing(self) -> None:
+        self.action_new_patient()
+
+    def action_new_patient(self) -> None:
+        def answered(form: NewPatientForm | None) -> None:
+            self.draft = form
+            if form is not None:
+                self._create(form)
+
+        start = self.draft or draft_from(self.query_one("#patient-query", Input).value)
+        self.app.push_screen(NewPatientDialog(start), answered)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _create(self, form: NewPatientForm) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            patient = patients.create_patient(
+                uow, actor=actor, email=form.email, name=form.name, phone=form.phone or None
+            )
+        self.post_message(PatientCreated(patient))
+
+    def on_patient_created(self, message: PatientCreated) -> None:
+        patient = message.patient
+        self.draft = None
+        self.notify(f"Patient record created: {patient.name} <{patient.email}>.", markup=False)
+        self.dismiss(patient)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed call goes to the app, the one place errors become notifications."""
+        if event.state is WorkerState.ERROR:
+            self.app.post_message(Worker.StateChanged(event.worker, event.state))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
