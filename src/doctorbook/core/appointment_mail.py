@@ -6,6 +6,7 @@ its name; the doctor's private notes are never part of the context.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,10 +36,24 @@ def _location(view: AppointmentView) -> str:
 
 def _context(view: AppointmentView, event: str, **extra: Any) -> dict[str, Any]:
     """What the templates get; pass `at` (the sending instant) to judge the cancel deadline."""
+    return {
+        **_facts(view),
+        "event": event,
+        "lead": None,
+        "old_when": None,
+        "attached": False,
+        # Whether "you can cancel online until ..." is still true when the e-mail goes out.
+        "cancel_open": (extra.pop("at", None) or view.starts_at) < view.cancel_deadline,
+        **extra,
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _facts(view: AppointmentView) -> dict[str, Any]:
+    """The parts of the context that depend on the appointment only (shared by its e-mails)."""
     start, end = view.local_start, view.local_end
     deadline = view.cancel_deadline.astimezone(view.zone)
     return {
-        "event": event,
         "status": view.status,
         "patient_name": view.patient_name,
         "doctor_name": view.doctor_name,
@@ -53,12 +68,6 @@ def _context(view: AppointmentView, event: str, **extra: Any) -> dict[str, Any]:
         ),
         "cancel_hours": view.cancel_hours,
         "cancel_reason": view.cancel_reason,
-        "lead": None,
-        "old_when": None,
-        "attached": False,
-        # Whether "you can cancel online until ..." is still true when the e-mail goes out.
-        "cancel_open": (extra.pop("at", None) or view.starts_at) < view.cancel_deadline,
-        **extra,
     }
 
 

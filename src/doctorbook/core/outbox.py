@@ -51,6 +51,8 @@ def _environment(html: bool) -> Environment:
         autoescape=html,  # noqa: S701 - text bodies are plain text, HTML ones escape
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        # Templates ship inside the package: never stat them again once compiled.
+        auto_reload=False,
     )
 
 
