@@ -10,6 +10,7 @@ patient) back this up in the database itself.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -207,6 +208,13 @@ WITH lk AS MATERIALIZED (
                               floor(extract(epoch FROM m.starts_at - :now) / 60)::int)
     FROM made m JOIN target t ON t.id = m.slot_id
     WHERE m.policy_override
+), counted AS (
+    -- The product event (ids only), linked to the search that led here when known.
+    INSERT INTO events (at, kind, search_id, doctor_id, appointment_id, data)
+    SELECT :now, 'booking_made', CAST(:search_id AS uuid), m.doctor_id, m.id,
+           CAST('{}' AS jsonb)
+    FROM made m
+    WHERE CAST(:count_booking AS boolean)
 )
 SELECT m.id, m.status, m.starts_at, m.ends_at, m.doctor_id, m.slot_id, m.policy_override,
        m.reason, m.rescheduled_from_id, m.booked_by_id, t.lead_minutes,
@@ -247,7 +255,7 @@ def _why_not(
 def _create(
     uow: UnitOfWork, *, actor: Actor, slot_id: int, patient_id: int, reason: str | None,
     override_policy: bool, audit_extra: dict[str, object],
-    rescheduled_from: Appointment | None = None,
+    rescheduled_from: Appointment | None = None, search_id: uuid.UUID | None = None,
 ) -> tuple[AppointmentView, bool]:
     """Claim the slot and create the appointment with its audit entries (no commit)."""
     from sqlalchemy import text
@@ -263,6 +271,9 @@ def _create(
             "from_id": None if rescheduled_from is None else rescheduled_from.id,
             "role": str(actor.role), "audit_extra": json.dumps(audit_extra),
             "lock_space": _PATIENT_LOCK_SPACE, "lock_key": patient_id % 2_147_483_647,
+            # A reschedule moves a booking: metrics count neither a new booking nor a cancel.
+            "count_booking": rescheduled_from is None,
+            "search_id": None if search_id is None else str(search_id),
         }).first()
     except IntegrityError as exc:
         # The database's own invariants: the patient-overlap exclusion constraint.
@@ -293,14 +304,21 @@ def book(
     patient_id: int | None = None,
     reason: str | None = None,
     override_policy: bool = False,
+    search_id: str | uuid.UUID | None = None,
 ) -> AppointmentView:
-    """Book an open slot: claim it, create the appointment, queue e-mails, audit; one commit."""
+    """Book an open slot: claim it, create the appointment, queue e-mails, audit; one commit.
+
+    `search_id`: the search the patient booked from, for the booking-conversion metric.
+    """
+    from doctorbook.core.events import parse_search_id
+
+    from_search = parse_search_id(search_id)
     patient = _patient_for(uow, actor, patient_email, patient_id)
     text = clean_text(reason, "reason", MAX_REASON)
     view, _overridden = _create(
         uow, actor=actor, slot_id=slot_id, patient_id=patient, reason=text,
         override_policy=override_policy,
-        audit_extra={"on_behalf": patient != actor.user_id},
+        audit_extra={"on_behalf": patient != actor.user_id}, search_id=from_search,
     )
     appointment_mail.booked(uow, view)
     uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -130,6 +131,9 @@ def _load(uow: UnitOfWork, doctor_id: int) -> DoctorProfile | None:
         timezone=doctor.timezone, specialties=names, slot_minutes=doctor.slot_minutes,
         lead_minutes=doctor.lead_minutes, cancel_hours=doctor.cancel_hours,
         auto_confirm=doctor.auto_confirm, missing=missing,
+        rating=(round(doctor.rating_total / doctor.review_count, 1)
+                if doctor.review_count else None),
+        review_count=doctor.review_count,
     )
 
 
@@ -221,12 +225,23 @@ def update_profile(
     return profile
 
 
-def show_doctor(uow: UnitOfWork, *, actor: Actor, doctor_id: int) -> DoctorProfile:
-    """A doctor's public profile; hidden ones exist only for admins and the doctor."""
+def show_doctor(
+    uow: UnitOfWork, *, actor: Actor, doctor_id: int, search_id: str | uuid.UUID | None = None,
+) -> DoctorProfile:
+    """A doctor's public profile; hidden ones exist only for admins and the doctor.
+
+    Opened from a search (`search_id`): the `result_opened` event is committed with it.
+    """
+    from doctorbook.core import events
+
+    opened_from = events.parse_search_id(search_id)
     profile = _load(uow, doctor_id)
     allowed_hidden = actor.can(Permission.DOCTORS_MANAGE) or actor.user_id == doctor_id
     if profile is None or (not profile.visible and not allowed_hidden):
         raise NotFound(f"no doctor {doctor_id}")
+    if opened_from is not None:
+        events.record(uow, "result_opened", search_id=opened_from, doctor_id=doctor_id)
+        uow.commit()
     return profile
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from doctorbook.core import appointment_mail, audit
+from doctorbook.core import appointment_mail, audit, events
 from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView, load_view
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
@@ -115,6 +115,8 @@ def change_status(
     elif action in ("complete", "no_show"):
         # A visit that happened (or was missed) needs no more reminders.
         appointment_mail.cancel_reminders(uow, appointment_id)
+        events.record(uow, "visit_completed" if action == "complete" else "visit_no_show",
+                      doctor_id=appointment.doctor_id, appointment_id=appointment_id)
     uow.commit()
     return view
 
@@ -193,6 +195,8 @@ def cancel(
                  entity_id=appointment_id,
                  data={"from": before, "to": "cancelled", "late": late,
                        "by": "staff" if staff else "patient"})
+    events.record(uow, "appointment_cancelled", doctor_id=appointment.doctor_id,
+                  appointment_id=appointment_id, data={"late": late})
     view = load_view(uow, appointment_id)
     appointment_mail.cancelled(uow, view)
     uow.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    Uuid,
     column,
     func,
     text,
@@ -32,7 +34,8 @@ from doctorbook.core.schema_base import NAMING_CONVENTION, TS, Base
 __all__ = [
     "NAMING_CONVENTION", "TS", "Appointment", "AppointmentNote", "AuditEntry", "AuthSession",
     "AvailabilitySlot", "Base", "Doctor", "DoctorRequest", "DoctorSpecialty", "EmailOutbox",
-    "Invite", "ScheduleException", "ScheduleRule", "Specialty", "User",
+    "Event", "Invite", "NpsResponse", "Review", "ScheduleException", "ScheduleRule",
+    "Specialty", "User",
 ]
 
 
@@ -183,6 +186,9 @@ class Doctor(Base):
     lead_minutes: Mapped[int] = mapped_column(server_default=text("120"))
     cancel_hours: Mapped[int] = mapped_column(server_default=text("24"))
     auto_confirm: Mapped[bool] = mapped_column(server_default=text("true"))
+    # Visible reviews, kept up to date with them: search sorts by rating without a join.
+    review_count: Mapped[int] = mapped_column(server_default=text("0"))
+    rating_total: Mapped[int] = mapped_column(server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
 
@@ -333,3 +339,67 @@ class AvailabilitySlot(Base):
     status: Mapped[str] = mapped_column(String(10), server_default=text("'open'"))
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+class Review(Base):
+    """A patient's review of one completed visit (a trigger refuses any other)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("comment IS NULL OR length(comment) <= 2000", name="comment_length"),
+        Index("ix_reviews_doctor_created", "doctor_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(server_default=text("false"))
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_at: Mapped[datetime | None] = mapped_column(TS)
+    created_at: Mapped[datetime] = mapped_column(TS)
+
+
+class NpsResponse(Base):
+    """'How likely are you to recommend this clinic?' 0-10, once per visit."""
+
+    __tablename__ = "nps_responses"
+    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(TS)
+
+
+EVENT_KINDS = (
+    "search_shown", "result_opened", "booking_made", "appointment_cancelled",
+    "visit_completed", "visit_no_show", "email_sent", "email_failed",
+)
+
+
+class Event(Base):
+    """A product event for metrics: ids and counts only, never personal data."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in EVENT_KINDS) + ")", name="kind_known"
+        ),
+        Index("ix_events_kind_at", "kind", "at"),
+        Index("ix_events_search_id", "search_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(TS)
+    kind: Mapped[str] = mapped_column(String(30))
+    search_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    doctor_id: Mapped[int | None] = mapped_column(BigInteger)
+    appointment_id: Mapped[int | None] = mapped_column(BigInteger)
+    count: Mapped[int | None] = mapped_column()
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

@@ -7,10 +7,11 @@ index of open slots, see `availability`) come back together, already sorted.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from doctorbook.core import specialties
 from doctorbook.core.availability import (
@@ -50,14 +51,16 @@ class SearchResult:
 
 
 def _rating() -> ColumnElement[float]:
-    """The doctor's average rating: the sort's second key.
+    """The doctor's average rating over visible reviews (NULL: none yet), the sort's second key.
 
-    Reviews don't exist yet, so it is NULL for everyone; when they arrive this becomes a
-    correlated average over the doctor's visible reviews, and the ORDER BY already uses it.
+    Reviews keep `doctors.review_count` and `rating_total` up to date, so this needs no join.
     """
-    from sqlalchemy import Float, cast, null
+    from sqlalchemy import Float, Numeric, cast, func
 
-    return cast(null(), Float)
+    from doctorbook.core.models import Doctor
+
+    average = cast(Doctor.rating_total, Numeric) / func.nullif(Doctor.review_count, 0)
+    return cast(func.round(average, 1), Float)
 
 
 def search(
@@ -105,7 +108,7 @@ def _statement(
     uow: UnitOfWork, *, specialty: str | None, city: str | None, name: str | None,
     on_or_after: date | None, slot_rows: int, limit: int,
 ) -> Select[tuple[object, ...]]:
-    from sqlalchemy import Integer, and_, exists, func, literal, select, true
+    from sqlalchemy import and_, exists, func, select, true
     from sqlalchemy.dialects.postgresql import aggregate_order_by
 
     from doctorbook.core.models import Doctor, DoctorSpecialty, Specialty, User
@@ -123,7 +126,7 @@ def _statement(
         select(
             Doctor.user_id, User.name, Doctor.clinic_name, Doctor.city, Doctor.price,
             Doctor.currency, Doctor.timezone, specialty_names.label("specialty_names"),
-            rating, literal(0, Integer).label("review_count"),
+            rating, Doctor.review_count.label("review_count"),
             open_slots.c.ids, open_slots.c.starts, open_slots.c.first_start,
         )
         .select_from(Doctor)
@@ -158,3 +161,20 @@ def _statement(
         pattern = "%" + name.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
         stmt = stmt.where(User.name.ilike(pattern + "%", escape="\\"))
     return stmt
+
+
+def search_recorded(
+    uow: UnitOfWork, **filters: Any
+) -> tuple[uuid.UUID, list[SearchResult]]:
+    """`search`, and the `search_shown` event (with the result count) committed with it.
+
+    The returned id goes with the results: opening a profile or booking from them passes it
+    back, so metrics can follow a search to its click and its booking.
+    """
+    from doctorbook.core import events
+
+    results = search(uow, **filters)
+    search_id = uuid.uuid4()
+    events.record(uow, "search_shown", search_id=search_id, count=len(results))
+    uow.commit()
+    return search_id, results

@@ -164,6 +164,13 @@ WHERE o.kind = 'appointment_reminder' AND o.entity_kind = 'appointment'
   AND (a.status NOT IN ('pending', 'confirmed') OR a.starts_at <= :now)
 """
 
+# One product event per outbox row (its id and kind only: never an address or a body).
+_EVENTS_SQL = """
+INSERT INTO events (at, kind, data)
+SELECT :now, :kind, jsonb_build_object('outbox_id', o.id, 'email_kind', o.kind)
+FROM email_outbox o WHERE o.id = ANY(:ids)
+"""
+
 # Two claim paths, each served by its partial index: leases that ran out (a crashed
 # dispatcher's rows) first, then due pending rows oldest first. SKIP LOCKED makes concurrent
 # dispatchers take disjoint rows; the attempt is counted here, at claim time, so a message
@@ -332,6 +339,9 @@ class Dispatcher:
             given_up = uow.session.execute(
                 text(_GIVE_UP_SQL), {**common, "removed": BODY_REMOVED_FAILED}
             ).all()
+            if given_up:
+                uow.session.execute(text(_EVENTS_SQL), {
+                    "now": now, "kind": "email_failed", "ids": [r.id for r in given_up]})
             rows = uow.session.execute(
                 text(_CLAIM_SQL), {**common, "lease": lease, "limit": limit or self.batch}
             ).all()
@@ -433,6 +443,13 @@ class Dispatcher:
                 })
             if skipped:
                 run(_RELEASE_SQL, {**guard, "ids": skipped})
+            # Delivery metrics, in the same transaction as the results they count.
+            for kind, ids in (("email_sent", [r.message.outbox_id for r in sent]),
+                              ("email_failed", [r.message.outbox_id for r in failed])):
+                mine = [i for i in ids if i in recorded]
+                if mine:
+                    uow.session.execute(text(_EVENTS_SQL), {"now": now, "kind": kind,
+                                                            "ids": mine})
             uow.commit()
 
         logs = list(claim.given_up)
