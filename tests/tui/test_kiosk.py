@@ -90,17 +90,21 @@ async def test_kiosk_logs_a_patient_out_when_idle(settings: Settings, db: Databa
 async def test_kiosk_forgets_a_half_typed_form_when_idle(
     settings: Settings, db: Database
 ) -> None:
-    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=1.0)
+    # 2 s idle, not 1: on a busy machine the app's own start-up can take a second.
+    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=2.0)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("f2")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, RegisterScreen)
         await pilot.press(*"Ana")
-        await pilot.pause(1.3)
+        await pilot.pause(2.4)
+        await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         await fill(pilot, "#email", "someone@example.com")
         await pilot.press("tab")
-        await pilot.pause(1.3)
+        await pilot.pause(2.4)
+        await settle(pilot)
         assert app.screen.query_one("#email", Input).value == ""
 
 
