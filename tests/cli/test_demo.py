@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from doctorbook.core import embedded
-from doctorbook.core.demo import BOOKINGS, DEMO_ACCOUNTS
+from doctorbook.core.demo import BOOKINGS, DEMO_ACCOUNTS, HISTORY
 
 
 def test_demo_seeds_its_own_home_and_the_logins_work():
@@ -39,7 +39,7 @@ def test_demo_seeds_its_own_home_and_the_logins_work():
         )
         assert login.returncode == 0, login.stderr
         assert "(receptionist)" in login.stdout
-        # The desk booked a few upcoming visits (once: the second run added none).
+        # The desk booked a few upcoming visits (once: the second run added none)...
         listed = subprocess.run(
             [sys.executable, "-m", "doctorbook", "appointments", "list", "--json"],
             env=demo_env, capture_output=True, text=True, timeout=60,
@@ -47,8 +47,10 @@ def test_demo_seeds_its_own_home_and_the_logins_work():
         assert listed.returncode == 0, listed.stderr
         data = json.loads(listed.stdout)
         items = data if isinstance(data, list) else data["appointments"]
-        assert len(items) == len(BOOKINGS)
-        assert {a["status"] for a in items} == {"confirmed"}
+        # ...and the history: completed visits with their reviews.
+        assert len(items) == len(BOOKINGS) + len(HISTORY)
+        assert sorted(a["status"] for a in items) == (
+            ["completed"] * len(HISTORY) + ["confirmed"] * len(BOOKINGS))
     finally:
         embedded.stop(home / "demo" / "pgdata")
         shutil.rmtree(home, ignore_errors=True)

@@ -129,6 +129,59 @@ def _seed_bookings(db: Database) -> None:
             booking.book(uow, actor=actor, slot_id=slot_id, patient_email=patient, reason=reason)
 
 
+#: Past visits for the demo, with the review each patient left: (patient, doctor, weeks ago,
+#: rating, comment).
+HISTORY = (
+    ("paul@demo.clinic", "heart@demo.clinic", 5, 5, "Explained everything calmly. Recommended."),
+    ("petra@demo.clinic", "heart@demo.clinic", 3, 4, "Very thorough; the wait was long."),
+    ("petra@demo.clinic", "skin@demo.clinic", 2, 5, None),
+)
+
+
+def _seed_history(db: Database) -> None:
+    """Completed visits in the past and their reviews, the first time only.
+
+    The past can't be booked (lead time), so the visits are written as history directly;
+    the reviews go through the real use case.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import exists, select
+
+    from doctorbook.core import reviews
+    from doctorbook.core.models import Appointment, AvailabilitySlot, Review, User
+
+    with db.unit_of_work() as uow:
+        if uow.session.scalar(select(exists().where(Review.id.isnot(None)))):
+            return
+        people = {u.email: u for u in uow.session.scalars(select(User))}
+        visits = []
+        for patient, doctor, weeks, rating, comment in HISTORY:
+            if patient not in people or doctor not in people:
+                continue
+            start = (uow.now() - timedelta(weeks=weeks)).replace(minute=0, second=0,
+                                                                 microsecond=0)
+            slot = AvailabilitySlot(doctor_id=people[doctor].id, starts_at=start,
+                                    ends_at=start + timedelta(minutes=30), status="booked",
+                                    created_at=start, updated_at=start)
+            uow.session.add(slot)
+            uow.session.flush()
+            visit = Appointment(
+                patient_id=people[patient].id, doctor_id=people[doctor].id, slot_id=slot.id,
+                booked_by_id=people[patient].id, starts_at=start,
+                ends_at=start + timedelta(minutes=30), status="completed", created_at=start,
+                updated_at=start)
+            uow.session.add(visit)
+            uow.session.flush()
+            visits.append((Actor(people[patient].id, Role.PATIENT, patient), visit.id, rating,
+                           comment))
+        uow.commit()
+    for actor, visit_id, rating, comment in visits:
+        with db.unit_of_work() as uow:
+            reviews.submit_review(uow, actor=actor, appointment_id=visit_id, rating=rating,
+                                  comment=comment)
+
+
 def seed(db: Database) -> tuple[DemoAccount, ...]:
     """Create what doesn't exist yet (idempotent) and return the accounts to print."""
     admin = Actor.anonymous()
@@ -165,6 +218,7 @@ def seed(db: Database) -> tuple[DemoAccount, ...]:
     with db.unit_of_work() as uow:
         waiting = invites.list_requests(uow, actor=admin)
     _seed_bookings(db)
+    _seed_history(db)
     if not waiting and not _exists(db, "newdoc@demo.clinic"):
         with db.unit_of_work() as uow:
             invites.request_join(uow, email="newdoc@demo.clinic", name="Dr Nora New",
