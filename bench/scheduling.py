@@ -605,6 +605,76 @@ def bench_pgbench(server: Server, conninfo: str, clients: int, seconds: int) -> 
                                    f"-T {seconds} ({exe})")
 
 
+def booking_script(patients: tuple[tuple[int, str], ...], slot_ids: tuple[int, int]) -> str:
+    """A pgbench script doing what `booking.book` asks of the database, and nothing else.
+
+    The very statement `book()` sends (claim, appointment, audit entries, event), its patient
+    lock, and three e-mail rows of the real size; only the values are pgbench's (a random open
+    slot and patient). This separates the database's share of a booking from Python's.
+    """
+    from doctorbook.core.booking import _BOOK_SQL
+
+    values = {
+        ":count_booking": "true", ":audit_extra": "'{}'", ":lock_space": "4201",
+        ":lock_key": ":patient", ":search_id": "NULL", ":override": "false",
+        ":horizon": "(now() + interval '60 days')", ":from_id": "NULL", ":reason": "NULL",
+        ":actor": ":patient", ":role": "'patient'", ":now": "now()",
+    }
+    statement = _BOOK_SQL
+    for name in sorted(values, key=len, reverse=True):
+        statement = statement.replace(name, values[name])
+    statement = re.sub(r"--[^\n]*", "", statement).strip()
+    mails = (
+        "INSERT INTO email_outbox (kind, to_address, to_name, subject, text_body, html_body, "
+        "attachments, status, attempts, next_attempt_at, idempotency_key, entity_kind, "
+        "entity_id, contains_secret, created_at, updated_at) "
+        "SELECT 'appointment_update', 'bench@example.com', 'Bench Patient', "
+        "'Appointment confirmed', repeat('t', 700), repeat('h', 1400), "
+        "jsonb_build_array(jsonb_build_object('filename', 'appointment.ics', "
+        "'data_b64', repeat('A', 1100))), 'pending', 0, now(), "
+        "md5(random()::text || clock_timestamp()::text), 'appointment', '0', false, now(), "
+        "now() FROM generate_series(1, 3);"
+    )
+    ids = [p[0] for p in patients]
+    return "\n".join([
+        f"\\set slot random({slot_ids[0]}, {slot_ids[1]})",
+        f"\\set patient random({min(ids)}, {max(ids)})",
+        "BEGIN;",
+        " ".join(statement.split()) + ";",
+        mails,
+        "COMMIT;",
+        "",
+    ])
+
+
+def bench_booking_sql(server: Server, clinic: _clinic.Clinic, conninfo: str, clients: int,
+                      seconds: int) -> tuple[float, str]:
+    """The booking transaction's SQL alone, driven by pgbench with `clients` clients."""
+    import psycopg
+
+    exe = find_pgbench()
+    if exe is None:
+        return 0.0, "pgbench: not found"
+    with psycopg.connect(conninfo) as conn:
+        low, high = conn.execute("SELECT min(id), max(id) FROM availability_slots").fetchone()
+    script = Path(tempfile.mkstemp(prefix="dbk-book-", suffix=".sql")[1])
+    try:
+        script.write_text(booking_script(clinic.patients, (int(low), int(high))))
+        env = {**os.environ, **server.libpq_env()}
+        checkpoint(conninfo)
+        jobs = min(2, clients)
+        done = subprocess.run(
+            [str(exe), "-n", "-c", str(clients), "-j", str(jobs), "-T", str(seconds), "-f",
+             str(script), BENCH_DB],
+            env=env, capture_output=True, text=True, timeout=seconds + 120)
+    finally:
+        script.unlink(missing_ok=True)
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
+    if done.returncode != 0 or match is None:
+        return 0.0, "pgbench booking script failed:\n" + done.stdout + done.stderr
+    return float(match.group(1)), f"pgbench -n -c {clients} -j {jobs} -T {seconds} -f <book>"
+
+
 # -- report -----------------------------------------------------------------------------------
 
 
@@ -743,6 +813,12 @@ def main() -> None:
                 profiler, profiled.elapsed,
                 f"profile of {profiled.booked:,} bookings by one client ({profiled.elapsed:.2f} s "
                 f"wall, {profiled.rate:,.0f} bookings/s under cProfile):", BOOKING_PARTS)
+        # Last: it books slots at random, which the runs above must not meet.
+        sql_tps, sql_note = 0.0, ""
+        if booked is not None:
+            say(f"the booking SQL alone through pgbench, {args.clients} clients ...")
+            sql_tps, sql_note = bench_booking_sql(server, clinic, conninfo, args.clients,
+                                                  args.seconds)
         load_after = os.getloadavg()
 
         # the report
@@ -775,6 +851,11 @@ def main() -> None:
         if booked is not None:
             print(f"{label:36s} {booked.rate:14,.0f}   {ref:>24s}  {book_ratio:6.2f}  >= 0.5 "
                   f"{verdict(book_ratio >= 0.5) if pgbench_tps else ''}")
+            if sql_tps and pgbench_tps:
+                print(f"{'  its SQL alone (pgbench client)':36s} {sql_tps:14,.0f}   "
+                      f"{ref:>24s}  {sql_tps / pgbench_tps:6.2f}  (the database's share)")
+            elif sql_note:
+                print(sql_note)
         else:
             print(f"{label:36s} {'not available':>14s}   {ref:>24s}")
             print("booking: not available yet")
