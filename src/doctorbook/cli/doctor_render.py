@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from doctorbook.core.availability import DoctorSlots, SlotRef
     from doctorbook.core.doctors import DoctorProfile
+    from doctorbook.core.reviews import Ratings
 
 
 def slot_label(slot: SlotRef, *, with_day: bool) -> str:
@@ -51,9 +52,11 @@ def print_week(week: DoctorSlots) -> None:
 
 def profile_json(
     profile: DoctorProfile, *, private: bool, week: DoctorSlots | None = None,
-    next_slots: int = 3,
+    next_slots: int = 3, ratings: Ratings | None = None,
 ) -> dict[str, Any]:
-    """The profile for scripts; with `week`, its open slots (`next_slots` are its first)."""
+    """The profile for scripts; with `week`, its open slots (`next_slots` are its first); with
+    `ratings`, the summary under `ratings` and its page of reviews as `reviews` (a list, as
+    before: each entry keeps rating, comment, patient and created_at)."""
     data: dict[str, Any] = {
         "doctor_id": profile.doctor_id,
         "name": profile.name,
@@ -77,6 +80,9 @@ def profile_json(
     }
     if week is not None:
         data["slots"] = week_json(week)
+    if ratings is not None:
+        data["reviews"] = [r.to_json() for r in ratings.reviews]
+        data["ratings"] = ratings.to_json()
     if private:
         data.update(
             email=profile.email, missing=list(profile.missing),
@@ -123,5 +129,48 @@ def print_profile(profile: DoctorProfile, *, private: bool) -> None:
             typer.echo("Not yet visible to patients; missing: " + ", ".join(profile.missing))
         else:
             typer.echo(f"Not visible to patients: the account is {profile.status}.")
-    elif not profile.reviews:
-        typer.echo("No reviews yet.")
+
+
+#: Full and empty stars, spelt as escapes.
+STAR, NO_STAR = "\u2605", "\u2606"
+BAR = "\u2588"
+
+
+def stars(rating: int) -> str:
+    """4 -> "★★★★☆"."""
+    return STAR * rating + NO_STAR * (5 - rating)
+
+
+def review_lines(ratings: Ratings, *, width: int = 20) -> list[str]:
+    """The rating summary (average, count, a bar per star count from 5 to 1) and one page of
+    reviews, newest first, each with its id (what `reviews hide` takes)."""
+    import textwrap
+
+    if not ratings.count or ratings.average is None:
+        return ["No reviews yet."]
+    noun = "review" if ratings.count == 1 else "reviews"
+    lines = [f"Rating {ratings.average:.1f} / 5 from {ratings.count} {noun}"]
+    most = max(ratings.distribution)
+    for value in range(5, 0, -1):
+        n = ratings.distribution[value - 1]
+        bar = BAR * round(width * n / most)
+        lines.append(f"  {value} {STAR} {bar:<{width}} {n}")
+    lines.append("")
+    if not ratings.reviews:
+        return [*lines,
+                f"No reviews on page {ratings.page}; the last page is {ratings.pages}."]
+    for review in ratings.reviews:
+        lines.append(f"{stars(review.rating)}  {review.first_name}, verified visit, "
+                     f"{review.visit_month}  (review {review.id})")
+        lines.extend(textwrap.fill(paragraph, width=78, initial_indent="  ",
+                                   subsequent_indent="  ")
+                     for paragraph in (review.comment or "").splitlines())
+    if ratings.pages > 1:
+        more = f"; next: --page {ratings.page + 1}" if ratings.page < ratings.pages else ""
+        lines.append(f"Page {ratings.page} of {ratings.pages}{more}")
+    return lines
+
+
+def print_reviews(ratings: Ratings) -> None:
+    """Plain text between blank lines: a comment is never read as Rich markup."""
+    typer.echo("\n".join(["", *review_lines(ratings), ""]))

@@ -13,6 +13,7 @@ from doctorbook.cli.commands import (
     doctors_join,
     outbox,
     profile,
+    reviews,
     schedule,
     slots,
     specialties,
@@ -22,6 +23,8 @@ from doctorbook.cli.commands.auth import login, logout, refresh, register, whoam
 from doctorbook.cli.commands.booking import book
 from doctorbook.cli.commands.dispatch import emails as dispatch_emails
 from doctorbook.cli.commands.doctors_join import accept_invite, invite, request_join
+from doctorbook.cli.commands.metrics import metrics
+from doctorbook.cli.commands.reviews import review
 from doctorbook.cli.commands.search import search
 
 app = typer.Typer(
@@ -46,6 +49,8 @@ app.command("invite")(invite.invite)
 app.command("request-join")(request_join.request_join)
 app.command("accept-invite")(accept_invite.accept_invite)
 app.command("dispatch-emails")(dispatch_emails.dispatch_emails)
+app.command("review")(review.review)
+app.command("metrics")(metrics.metrics)
 app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(appointments.app, name="appointments")
@@ -57,6 +62,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(slots.app, name="slots")
 app.add_typer(audit.app, name="audit")
+app.add_typer(reviews.app, name="reviews")
 
 
 def run() -> None:

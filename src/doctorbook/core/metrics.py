@@ -101,7 +101,8 @@ class RatingSummary:
 
     @property
     def average(self) -> float | None:
-        return round(self.total / self.count, 2) if self.count else None
+        # One decimal, as the doctor's profile shows it (the sum is there for exactness).
+        return round(self.total / self.count, 1) if self.count else None
 
     def to_json(self) -> dict[str, Any]:
         return {"average": self.average, "count": self.count, "sum": self.total,

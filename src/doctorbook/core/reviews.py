@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from doctorbook.core import audit
 from doctorbook.core.db import UnitOfWork
@@ -206,7 +207,7 @@ def ratings(uow: UnitOfWork, *, doctor_id: int, page: int = 1,
     """Visible reviews of a doctor, newest first, one page of them (anyone may read)."""
     from sqlalchemy import func, select
 
-    from doctorbook.core.models import Appointment, Review, User
+    from doctorbook.core.models import Appointment, Doctor, Review, User
 
     if page < 1:
         raise ValidationError("page must be 1 or more")
@@ -218,9 +219,10 @@ def ratings(uow: UnitOfWork, *, doctor_id: int, page: int = 1,
     average = (round(sum((i + 1) * n for i, n in enumerate(distribution)) / total, 1)
                if total else None)
     rows = uow.session.execute(
-        select(Review, User.name, Appointment.starts_at)
+        select(Review, User.name, Appointment.starts_at, Doctor.timezone)
         .join(User, User.id == Review.patient_id)
         .join(Appointment, Appointment.id == Review.appointment_id)
+        .outerjoin(Doctor, Doctor.user_id == Review.doctor_id)
         .where(*visible)
         .order_by(Review.created_at.desc(), Review.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
@@ -228,8 +230,9 @@ def ratings(uow: UnitOfWork, *, doctor_id: int, page: int = 1,
     entries = tuple(
         ReviewEntry(id=r.id, rating=r.rating, comment=r.comment, created_at=r.created_at,
                     first_name=(name.split() or ["A patient"])[0],
-                    visit_month=_month(visited.date()))
-        for r, name, visited in rows
+                    # The visit's month where it happened: the clinic's own calendar.
+                    visit_month=_month(visited.astimezone(ZoneInfo(zone or "UTC")).date()))
+        for r, name, visited, zone in rows
     )
     return Ratings(doctor_id=doctor_id, average=average, count=total,
                    distribution=distribution,  # type: ignore[arg-type]

@@ -24,16 +24,24 @@ def book(
     reason: Annotated[str | None, typer.Option(
         "--reason", help="Why the visit, for the doctor (at most 500 characters).")] = None,
     override_policy: OverridePolicy = False,
+    search_id: Annotated[str | None, typer.Option(
+        "--search-id", metavar="ID",
+        help="The `search_id` of the `search --json` the slot was picked from (for metrics).",
+    )] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Book an open slot. It is confirmed at once if the doctor auto-confirms, else pending."""
     from doctorbook.core.booking import book as book_slot
+    from doctorbook.core.events import parse_search_id
 
+    # A malformed search id is bad input: refused before anything connects (exit 2).
+    from_search = parse_search_id(search_id)
     ctx = CliContext.from_env()
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         view = book_slot(uow, actor=actor, slot_id=slot_id, patient_email=patient,
-                         reason=reason, override_policy=override_policy)
+                         reason=reason, override_policy=override_policy,
+                         search_id=from_search)
     if json_output:
         print_json(view.to_json())
         return

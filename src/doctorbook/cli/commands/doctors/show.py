@@ -1,4 +1,5 @@
-"""`doctorbook doctors show ID [--date D]`: a doctor's public profile and a week of open slots."""
+"""`doctorbook doctors show ID [--date D] [--page N]`: a doctor's public profile, ratings and
+reviews, and a week of open slots."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 import typer
 
 from doctorbook.cli.context import CliContext
-from doctorbook.cli.doctor_render import print_profile, print_week, profile_json
+from doctorbook.cli.doctor_render import print_profile, print_reviews, print_week, profile_json
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import print_json
@@ -19,21 +20,34 @@ def show(
     on: Annotated[str | None, typer.Option(
         "--date", help="First day of the week of open slots, YYYY-MM-DD (default: today in "
                        "the clinic's timezone).")] = None,
+    page: Annotated[int, typer.Option(
+        "--page", metavar="N", help="Which page of reviews, newest first (10 a page).",
+        min=1)] = 1,
+    search_id: Annotated[str | None, typer.Option(
+        "--search-id", metavar="ID",
+        help="The `search_id` of the `search --json` this doctor was picked from (counts the "
+             "click for metrics).")] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Show a doctor's profile: specialties, clinic, price, rating, reviews and a week of open
     slots."""
-    from doctorbook.core import availability, doctors
+    from doctorbook.core import availability, doctors, reviews
+    from doctorbook.core.events import parse_search_id
     from doctorbook.core.schedule import parse_date
 
+    # Bad input is refused before anything connects or asks who you are (exit 2, one line).
     first_day = parse_date(on, "--date")
+    opened_from = parse_search_id(search_id)
     ctx = CliContext.from_env()
     actor = ctx.actor_or_anonymous()
     with ctx.db.unit_of_work() as uow:
-        profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id)
+        profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id,
+                                      search_id=opened_from)
+        ratings = reviews.ratings(uow, doctor_id=doctor_id, page=page)
         week = availability.doctor_week(uow, profile=profile, first_day=first_day)
     if json_output:
-        print_json(profile_json(profile, private=False, week=week))
+        print_json(profile_json(profile, private=False, week=week, ratings=ratings))
         return
     print_profile(profile, private=False)
+    print_reviews(ratings)
     print_week(week)

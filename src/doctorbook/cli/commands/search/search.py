@@ -39,10 +39,11 @@ def search(
     check_slot_count(slots)
     ctx = CliContext.from_env()
     with ctx.db.unit_of_work() as uow:
-        results = core_search.search(uow, specialty=specialty, city=city, name=name, date=day,
-                                     slots=slots)
+        search_id, results = core_search.search_recorded(
+            uow, specialty=specialty, city=city, name=name, date=day, slots=slots)
     if json_output:
-        print_json({"results": [
+        # `search_id` goes back with `doctors show --search-id` and `book --search-id`.
+        print_json({"search_id": str(search_id), "results": [
             {"doctor_id": r.doctor_id, "name": r.name, "specialties": list(r.specialties),
              "clinic": r.clinic, "city": r.city, "timezone": r.timezone, "price": str(r.price),
              "currency": r.currency, "rating": r.rating, "review_count": r.review_count,
@@ -69,7 +70,9 @@ def _print_results(results: list[SearchResult], *, with_slots: bool) -> None:
     if with_slots:
         table.add_column("Next slots (#id)", no_wrap=True)
     for r in results:
-        row = [str(r.doctor_id), r.name, ", ".join(r.specialties), f"{r.clinic}, {r.city}",
+        label = r.name if r.rating is None else (
+            f"{r.name}\n{r.rating:.1f} \u2605 ({r.review_count})")
+        row = [str(r.doctor_id), label, ", ".join(r.specialties), f"{r.clinic}, {r.city}",
                f"{r.price} {r.currency}"]
         if with_slots:
             row.append("\n".join(slot_label(s, with_day=True) for s in r.next_slots)

@@ -1,0 +1,1 @@
+"""`doctorbook metrics`: product metrics, each rate with its numerator and denominator."""

@@ -1,0 +1,38 @@
+"""`doctorbook reviews hide ID --reason R`: take a review off a profile (admin, audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def hide(
+    review_id: Annotated[int, typer.Argument(
+        metavar="ID", help="The review's id (from `doctors show ID --json`).", min=1)],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why it is hidden (kept in the audit log).")],
+    json_output: JsonOutput = False,
+) -> None:
+    """Hide a review: it leaves the doctor's profile and average rating (admin; audited)."""
+    from doctorbook.core.errors import ValidationError
+    from doctorbook.core.reviews import clean_comment, hide_review
+
+    if not clean_comment(reason):
+        raise ValidationError("give a reason for hiding the review (--reason)")
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = hide_review(uow, actor=actor, review_id=review_id, reason=reason)
+    if json_output:
+        print_json({"id": view.id, "appointment_id": view.appointment_id,
+                    "doctor_id": view.doctor_id, "rating": view.rating, "hidden": view.hidden})
+        return
+    typer.echo(f"Hid review {view.id}: it no longer shows on doctor {view.doctor_id}'s profile "
+               "or counts in their rating.")

@@ -1,0 +1,56 @@
+"""`doctorbook review APPOINTMENT_ID --rating 1-5 [--comment C] [--nps 0-10]`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.options import JsonOutput
+from doctorbook.cli.render import print_json
+
+
+@translate_errors
+def review(
+    appointment_id: Annotated[int, typer.Argument(
+        metavar="APPOINTMENT_ID", help="Your completed visit's id (from `appointments list`).",
+        min=1)],
+    rating: Annotated[int, typer.Option(
+        "--rating", metavar="1-5", help="Your rating: 1 (poor) to 5 (excellent).")],
+    comment: Annotated[str | None, typer.Option(
+        "--comment", metavar="TEXT",
+        help="What others should know, at most 2,000 characters; `-` reads it from standard "
+             "input.")] = None,
+    nps: Annotated[int | None, typer.Option(
+        "--nps", metavar="0-10",
+        help="Optional: how likely you are to recommend the clinic, 0 (not at all) to 10.",
+    )] = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Review a completed visit (its patient, once). The doctor's profile shows your first
+    name and the visit's month."""
+    from doctorbook.core import reviews
+    from doctorbook.core.errors import ValidationError
+
+    text = sys.stdin.read() if comment == "-" else comment
+    # Bad input is refused before anything connects or asks who you are (exit 2, one line).
+    reviews.check_rating(rating)
+    reviews.clean_comment(text)
+    if nps is not None and not 0 <= nps <= 10:
+        raise ValidationError("the recommendation score (--nps) must be from 0 to 10")
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = reviews.submit_review(uow, actor=actor, appointment_id=appointment_id,
+                                     rating=rating, comment=text, nps=nps)
+    if json_output:
+        print_json({"id": view.id, "appointment_id": view.appointment_id,
+                    "doctor_id": view.doctor_id, "rating": view.rating,
+                    "comment": view.comment, "nps": nps})
+        return
+    thanks = "" if nps is None else f" Your recommendation score {nps}/10 is recorded too."
+    typer.echo(f"Thank you: review {view.id} of appointment {view.appointment_id} "
+               f"({view.rating}/5) is published on the doctor's profile.{thanks}")
