@@ -75,7 +75,8 @@ def test_every_rate_comes_with_its_parts(history):
     data = metrics(history)
     assert (data["from"], data["to"], data["timezone"]) == ("2026-11-09", "2026-11-29", "UTC")
     assert data["counts"] == {
-        "searches": 40, "opens": 10, "bookings": 4, "cancellations": 1,
+        "searches": 40, "opens": 10, "bookings": 4, "bookings_from_search": 4,
+        "cancellations": 1,
         "late_cancellations": 0, "completed": 1, "no_shows": 1, "emails_sent": 9,
         "emails_failed": 1,
     }
@@ -103,12 +104,12 @@ def test_the_table_fits_80_columns(history):
     assert max(len(line) for line in lines) <= 80, out.stdout
     for name, value, top, bottom in (
         ("Search CTR", "25.0 %", "10 opened", "40 searches"),
-        ("Booking conversion", "10.0 %", "4 bookings", "40 searches"),
+        ("Booking conversion", "10.0 %", "4 booked from a search", "40 searches"),
         ("Cancellation rate", "25.0 %", "1 cancelled", "4 booked"),
         ("Late cancellations", "0.0 %", "0 late", "4 booked"),
         ("No-show rate", "50.0 %", "1 no-shows", "2 done + no-shows"),
         ("E-mail delivery", "90.0 %", "9 sent", "10 sent + failed"),
-        ("Average rating", "4.00 / 5", "4 stars", "1 reviews"),
+        ("Average rating", "4.0 / 5", "4 stars", "1 reviews"),
         ("NPS", "+100.0", "1 pro - 0 det", "1 responses"),
     ):
         [row] = [line for line in lines if f" {name} " in line]
@@ -127,7 +128,8 @@ def test_weekly_buckets(history):
     assert (weeks["2026-11-09"]["searches"], weeks["2026-11-09"]["opens"]) == (20, 5)
     assert set(weeks["2026-11-16"].values()) == {0}
     assert weeks["2026-11-23"] == {
-        "searches": 20, "opens": 5, "bookings": 4, "cancellations": 1,
+        "searches": 20, "opens": 5, "bookings": 4, "bookings_from_search": 4,
+        "cancellations": 1,
         "late_cancellations": 0, "completed": 1, "no_shows": 1, "emails_sent": 9,
         "emails_failed": 1,
     }

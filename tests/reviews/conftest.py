@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from doctorbook.core import booking, lifecycle
@@ -15,9 +16,10 @@ __all__ = ["IN_3_DAYS_10", "TOMORROW_10", "Clinic", "add_slot", "clinic", "compl
 
 def completed_visit(
     uow: UnitOfWork, clock: FixedClock, clinic: Clinic, patient: Actor, starts_at: datetime,
+    search_id: uuid.UUID | None = None,
 ) -> int:
     """Book, let the clock reach the visit, check in, complete; the clock is put back."""
-    view = booking.book(uow, actor=patient,
+    view = booking.book(uow, actor=patient, search_id=search_id,
                         slot_id=add_slot(uow, clinic.doctor.user_id, starts_at))
     shift = starts_at - clock.now()
     clock.advance(shift)

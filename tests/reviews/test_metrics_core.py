@@ -32,8 +32,10 @@ def seed(uow: UnitOfWork, clock: FixedClock, clinic: Clinic) -> None:
         doctors.show_doctor(uow, actor=clinic.alice, doctor_id=clinic.doctor.user_id,
                             search_id=sid)
     # Two visits that happen (completed), one missed, one cancelled by the desk.
-    done_a = completed_visit(uow, clock, clinic, clinic.alice, TOMORROW_10)
-    done_b = completed_visit(uow, clock, clinic, clinic.bob, TOMORROW_10 + timedelta(hours=2))
+    done_a = completed_visit(uow, clock, clinic, clinic.alice, TOMORROW_10,
+                             search_id=search_ids[2])
+    done_b = completed_visit(uow, clock, clinic, clinic.bob, TOMORROW_10 + timedelta(hours=2),
+                             search_id=search_ids[3])
     missed = booking.book(uow, actor=clinic.alice, search_id=search_ids[0],
                           slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
     late = booking.book(uow, actor=clinic.bob, search_id=search_ids[1],
@@ -142,3 +144,18 @@ def test_the_dispatcher_counts_what_it_delivers(
         data = uow.session.scalars(select(Event.data)).all()
     assert rows == [("email_sent", 3)]
     assert all(set(d) == {"outbox_id", "email_kind"} for d in data)  # ids only, no address
+
+
+def test_conversion_counts_only_bookings_made_from_a_search(
+    uow: UnitOfWork, clinic: Clinic
+) -> None:
+    """The desk's bookings are bookings, but no search converted into them."""
+    search_id, _ = search_recorded(uow)
+    booking.book(uow, actor=clinic.alice, search_id=search_id,
+                 slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
+    booking.book(uow, actor=clinic.desk, patient_email="bob@example.com",
+                 slot_id=add_slot(uow, clinic.doctor.user_id, TOMORROW_10))
+    totals = metrics.compute(uow, actor=clinic.admin).totals
+    assert totals.bookings == 2
+    assert totals.booking_conversion.to_json() == {"value": 1.0, "numerator": 1,
+                                                   "denominator": 1}

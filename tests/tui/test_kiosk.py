@@ -66,22 +66,23 @@ async def test_kiosk_refuses_staff_and_revokes_their_session(
 async def test_kiosk_logs_a_patient_out_when_idle(settings: Settings, db: Database) -> None:
     with db.unit_of_work() as uow:
         make_user(uow, email="pat@example.com", name="Pat Patient")
-    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=1.0)
+    # 2 s idle: logging in (a password hash in a worker) may take a second on a busy machine.
+    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=2.0)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "pat@example.com")
         assert isinstance(app.screen, PatientHomeScreen)
-        # Activity keeps the session: a key every 0.2 s for longer than the idle time.
-        for _ in range(8):
+        # Activity keeps the session: a key every 0.3 s for longer than the idle time.
+        for _ in range(9):
             await pilot.press("down")
-            await pilot.pause(0.2)
+            await pilot.pause(0.3)
         assert isinstance(app.screen, PatientHomeScreen)
         # Then nobody touches it.
-        await pilot.pause(1.3)
+        await pilot.pause(2.5)
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert app.user is None
         assert (
-            "information", "You were logged out after 1 s without activity."
+            "information", "You were logged out after 2 s without activity."
         ) in notifications(app)
         assert app.store.load() is None
     assert revoked(db, "pat@example.com") == [True]

@@ -144,12 +144,15 @@ def _seed_history(db: Database) -> None:
     The past can't be booked (lead time), so the visits are written as history directly;
     the reviews go through the real use case.
     """
-    from datetime import timedelta
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
 
     from sqlalchemy import exists, select
 
     from doctorbook.core import reviews
     from doctorbook.core.models import Appointment, AvailabilitySlot, Review, User
+
+    berlin = ZoneInfo("Europe/Berlin")  # the demo's doctors all practise in Berlin
 
     with db.unit_of_work() as uow:
         if uow.session.scalar(select(exists().where(Review.id.isnot(None)))):
@@ -159,8 +162,9 @@ def _seed_history(db: Database) -> None:
         for patient, doctor, weeks, rating, comment in HISTORY:
             if patient not in people or doctor not in people:
                 continue
-            start = (uow.now() - timedelta(weeks=weeks)).replace(minute=0, second=0,
-                                                                 microsecond=0)
+            # 10:00 in the clinic, that many weeks ago.
+            day = (uow.now() - timedelta(weeks=weeks)).astimezone(berlin).date()
+            start = datetime.combine(day, time(10), tzinfo=berlin).astimezone(UTC)
             slot = AvailabilitySlot(doctor_id=people[doctor].id, starts_at=start,
                                     ends_at=start + timedelta(minutes=30), status="booked",
                                     created_at=start, updated_at=start)

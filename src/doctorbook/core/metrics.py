@@ -45,6 +45,8 @@ class Counts:
     searches: int = 0
     opens: int = 0
     bookings: int = 0
+    #: Bookings made from a search's results (the patient's path the conversion measures).
+    bookings_from_search: int = 0
     cancellations: int = 0
     late_cancellations: int = 0
     completed: int = 0
@@ -58,7 +60,9 @@ class Counts:
 
     @property
     def booking_conversion(self) -> Ratio:
-        return Ratio(self.bookings, self.searches)
+        """Searches that led to a booking: desk bookings without a search don't count, so it
+        stays a share of searches (at most 100 %)."""
+        return Ratio(self.bookings_from_search, self.searches)
 
     @property
     def cancellation_rate(self) -> Ratio:
@@ -199,8 +203,9 @@ def compute(
 
     day = cast(func.timezone("UTC", Event.at), Date).label("day")
     late = func.sum(cast(Event.data["late"].astext == "true", Integer)).label("late")
+    linked = func.count().filter(Event.search_id.is_not(None)).label("linked")
     rows = uow.session.execute(
-        select(day, Event.kind, func.count().label("n"), late)
+        select(day, Event.kind, func.count().label("n"), late, linked)
         .where(Event.at >= since, Event.at < until)
         .group_by(day, Event.kind)
     ).all()
@@ -211,6 +216,9 @@ def compute(
         bucket = per_bucket.setdefault(_bucket_start(row.day, by), {})
         for target in (bucket, totals):
             target[name] = target.get(name, 0) + int(row.n)
+            if row.kind == "booking_made":
+                target["bookings_from_search"] = (
+                    target.get("bookings_from_search", 0) + int(row.linked or 0))
             if row.kind == "appointment_cancelled":
                 target["late_cancellations"] = (
                     target.get("late_cancellations", 0) + int(row.late or 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -17,7 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import auth, availability, doctors, invites, search, specialties
+from doctorbook.core import auth, availability, doctors, invites, reviews, search, specialties
 from doctorbook.core.appointments import Scope, list_appointments
 from doctorbook.core.auth import LoginResult, UserView
 from doctorbook.core.db import Database
@@ -328,18 +329,25 @@ class DoctorbookApp(App[None]):
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _find_doctors(self, generation: int, query: SearchQuery) -> None:
         with self.db.unit_of_work() as uow:
-            results = search.search(
+            # Recorded (search_shown): a profile opened or a booking made from these results
+            # names the search, for the click-through and conversion metrics.
+            search_id, results = search.search_recorded(
                 uow, specialty=query.specialty, city=query.city, name=query.name
             )
-        self.post_message(DoctorsFound(generation, query, tuple(results)))
+        self.post_message(DoctorsFound(generation, query, tuple(results), search_id))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_doctor(self, generation: int, doctor_id: int) -> None:
+    def _load_doctor(
+        self, generation: int, doctor_id: int, search_id: uuid.UUID | None, reviews_page: int
+    ) -> None:
         actor = self._actor()
         with self.db.unit_of_work() as uow:
-            profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id)
+            profile = doctors.show_doctor(
+                uow, actor=actor, doctor_id=doctor_id, search_id=search_id
+            )
             week = availability.doctor_week(uow, profile=profile)
-        self.post_message(DoctorProfileLoaded(generation, profile, week))
+            ratings = reviews.ratings(uow, doctor_id=doctor_id, page=reviews_page)
+        self.post_message(DoctorProfileLoaded(generation, profile, week, ratings))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _invite_doctor(
@@ -462,7 +470,9 @@ class DoctorbookApp(App[None]):
     def on_doctor_profile_requested(self, message: DoctorProfileRequested) -> None:
         message.stop()
         if self.user is not None:
-            self._load_doctor(self._generation, message.doctor_id)
+            self._load_doctor(
+                self._generation, message.doctor_id, message.search_id, message.reviews_page
+            )
 
     def on_invite_submitted(self, message: InviteSubmitted) -> None:
         message.stop()
@@ -558,12 +568,16 @@ class DoctorbookApp(App[None]):
     def on_doctors_found(self, message: DoctorsFound) -> None:
         for screen in self._open(SearchScreen, message.generation):
             if screen.search_query == message.query:
+                screen.search_id = message.search_id
                 screen.results = message.results
 
     def on_doctor_profile_loaded(self, message: DoctorProfileLoaded) -> None:
         for screen in self._open(DoctorProfileScreen, message.generation):
             if screen.doctor_id == message.profile.doctor_id:
+                if message.ratings.page != screen.reviews_page:
+                    continue  # an answer for a page of reviews the patient has left
                 screen.week = message.week
+                screen.ratings = message.ratings
                 screen.profile = message.profile
 
     def on_doctor_invited(self, message: DoctorInvited) -> None:

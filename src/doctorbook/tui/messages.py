@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,6 +14,9 @@ from doctorbook.core.availability import DoctorSlots
 from doctorbook.core.dayview import DaySlot
 from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.invites import InviteView, RequestView
+from doctorbook.core.metrics import Metrics
+from doctorbook.core.reviews import Ratings
+from doctorbook.core.reviews import ReviewView as SubmittedReview
 from doctorbook.core.search import SearchResult
 from doctorbook.core.specialties import SpecialtyView
 
@@ -127,11 +131,16 @@ class DoctorSearchSubmitted(Message):
 
 
 class DoctorProfileRequested(Message):
-    """A doctor's public profile was opened."""
+    """A doctor's public profile was opened (from the search `search_id`, if known: the
+    opening is then recorded, once) or shown again, with page `reviews_page` of its reviews."""
 
-    def __init__(self, doctor_id: int) -> None:
+    def __init__(
+        self, doctor_id: int, *, search_id: uuid.UUID | None = None, reviews_page: int = 1
+    ) -> None:
         super().__init__()
         self.doctor_id = doctor_id
+        self.search_id = search_id
+        self.reviews_page = reviews_page
 
 
 class SpecialtyAddSubmitted(Message):
@@ -268,25 +277,35 @@ class ProfileSaved(Message):
 
 
 class DoctorsFound(Message):
-    """A search ran; `query` says which, so an older answer never replaces a newer one."""
+    """A search ran; `query` says which, so an older answer never replaces a newer one.
+    `search_id` names the recorded search: opening a result or booking from it passes it on."""
 
     def __init__(
-        self, generation: int, query: SearchQuery, results: tuple[SearchResult, ...]
+        self,
+        generation: int,
+        query: SearchQuery,
+        results: tuple[SearchResult, ...],
+        search_id: uuid.UUID | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
         self.query = query
         self.results = results
+        self.search_id = search_id
 
 
 class DoctorProfileLoaded(Message):
-    """A doctor's public profile and their next week's open slots were read."""
+    """A doctor's public profile, their next week's open slots and one page of their ratings
+    and reviews were read."""
 
-    def __init__(self, generation: int, profile: DoctorProfile, week: DoctorSlots) -> None:
+    def __init__(
+        self, generation: int, profile: DoctorProfile, week: DoctorSlots, ratings: Ratings
+    ) -> None:
         super().__init__()
         self.generation = generation
         self.profile = profile
         self.week = week
+        self.ratings = ratings
 
 
 class DoctorInvited(Message):
@@ -361,3 +380,24 @@ class DayLoaded(Message):
         self.doctor_id = doctor_id
         self.day = day
         self.slots = slots
+
+
+# --- reviews and metrics: posted by the workers of the patient's home and the metrics screen -
+
+
+class ReviewSent(Message):
+    """The patient's review of `appointment` was stored (with the NPS answer, if given)."""
+
+    def __init__(self, appointment: AppointmentView, review: SubmittedReview) -> None:
+        super().__init__()
+        self.appointment = appointment
+        self.review = review
+
+
+class MetricsLoaded(Message):
+    """The metrics of one period, for the metrics screen's request number `request`."""
+
+    def __init__(self, request: int, metrics: Metrics) -> None:
+        super().__init__()
+        self.request = request
+        self.metrics = metrics

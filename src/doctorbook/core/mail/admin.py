@@ -79,6 +79,20 @@ def list_messages(
     return [_view(row) for row in uow.session.scalars(stmt)]
 
 
+def count_by_status(uow: UnitOfWork, *, actor: Actor) -> dict[str, int]:
+    """How many messages the outbox holds in each status, every status present (0 if none)."""
+    from sqlalchemy import func, select
+
+    from doctorbook.core.models import EmailOutbox
+
+    require(actor, Permission.OUTBOX_MANAGE)
+    counts = dict.fromkeys(STATUSES, 0)
+    stmt = select(EmailOutbox.status, func.count()).group_by(EmailOutbox.status)
+    for status, count in uow.session.execute(stmt):
+        counts[status] = count
+    return counts
+
+
 def get_message(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
     from doctorbook.core.models import EmailOutbox
 

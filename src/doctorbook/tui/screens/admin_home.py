@@ -1,4 +1,5 @@
-"""The admin's home: all appointments, and the keys to the taxonomy and to doctors joining."""
+"""The admin's home: all appointments, and the keys to the taxonomy, to doctors joining, to the
+e-mail outbox and to the audit log."""
 
 from __future__ import annotations
 
@@ -6,17 +7,31 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from doctorbook.tui.screens.audit_log import AuditLogScreen
 from doctorbook.tui.screens.doctors_joining import DoctorsJoiningScreen
+from doctorbook.tui.screens.metrics import MetricsScreen
+from doctorbook.tui.screens.outbox import OutboxScreen
 from doctorbook.tui.screens.specialties import SpecialtiesScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
 
 
 class AdminHomeScreen(StaffHomeScreen):
-    """All appointments; c opens the specialties, j the invites and requests to join."""
+    """All appointments; c opens the specialties, j the invites and requests to join, o the
+    outbox, a the audit log, m the metrics dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The desk's keys (and refresh) work here as everywhere, and F1 lists them; they stay
+        # off the key bar so the admin's own keys and F1 itself fit in 80 columns.
+        Binding("f5", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("s", "search", "Search", show=False, id="search"),
+        Binding("p", "patients", "Patients", show=False, id="patients"),
+        Binding("v", "day_view", "Day view", show=False, id="day-view"),
         Binding("c", "specialties", "Specialties", id="specialties"),
         Binding("j", "doctors_joining", "Joining", id="doctors-joining"),
+        Binding("o", "outbox", "Outbox", id="outbox"),
+        Binding("a", "audit_log", "Audit log", id="audit-log"),
+        # Off the key bar too (F1 would no longer fit in 80 columns); F1 lists it.
+        Binding("m", "metrics", "Metrics", show=False, id="metrics"),
     ]
 
     palette_in_footer = False
@@ -26,3 +41,12 @@ class AdminHomeScreen(StaffHomeScreen):
 
     def action_doctors_joining(self) -> None:
         self.app.push_screen(DoctorsJoiningScreen())
+
+    def action_outbox(self) -> None:
+        self.app.push_screen(OutboxScreen())
+
+    def action_audit_log(self) -> None:
+        self.app.push_screen(AuditLogScreen())
+
+    def action_metrics(self) -> None:
+        self.app.push_screen(MetricsScreen())

@@ -1,15 +1,20 @@
-"""A doctor's public profile: specialties, clinic, price, rating, reviews, and the week's open
-slots as a picker: a patient moves to a time and presses Enter (or b) to book it."""
+"""A doctor's public profile: specialties, clinic, price, rating, and the week's open slots as
+a picker: a patient moves to a time and presses Enter (or b) to book it. Below, the ratings
+(average, count, distribution) and the reviews, newest first, a page at a time ([ and ]).
+
+Opened from a search, the screen is given that search's id: the app records the opening with
+it, and a booking made here names it too."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Vertical, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -18,12 +23,15 @@ from textual.worker import Worker, WorkerState
 
 from doctorbook.core import booking
 from doctorbook.core.availability import DoctorSlots, SlotRef
-from doctorbook.core.doctors import DoctorProfile, ReviewView
+from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.errors import AuthenticationError
 from doctorbook.core.rbac import Role
+from doctorbook.core.reviews import Ratings
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.messages import AppointmentChanged, DoctorProfileRequested
 from doctorbook.tui.widgets.appointments import booked_note, doctor_title
+from doctorbook.tui.widgets.ratings import NEWER_KEY, OLDER_KEY, RatingsPanel
+from doctorbook.tui.widgets.ratings import NO_REVIEWS as NO_REVIEWS
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -32,7 +40,6 @@ if TYPE_CHECKING:
 SESSION_GROUP = "session"
 LOADING = "Loading the profile…"
 NO_SLOTS = "No open slots in the next 7 days."
-NO_REVIEWS = "No reviews yet."
 FIELDS = ("specialties", "clinic", "address", "city", "price", "rating", "about")
 #: Times per row of the picker: a day with more slots continues on the next row (fits 80x24).
 SLOTS_PER_ROW = 8
@@ -52,13 +59,6 @@ def format_rating(profile: DoctorProfile) -> str:
         return "No ratings yet"
     count = profile.review_count
     return f"{profile.rating:.1f} / 5 ({count} review{'s' if count != 1 else ''})"
-
-
-def format_review(review: ReviewView) -> str:
-    stars = "★" * review.rating + "☆" * (5 - review.rating)
-    when = review.created_at.astimezone().strftime("%d %b %Y")
-    text = f"{stars}  {review.patient_name} · {when}"
-    return f"{text}\n{review.comment}" if review.comment else text
 
 
 def picker_rows(week: DoctorSlots | None) -> list[tuple[str, tuple[SlotRef, ...]]]:
@@ -103,21 +103,32 @@ def profile_rows(profile: DoctorProfile) -> dict[str, str]:
 
 
 class DoctorProfileScreen(Screen[None]):
-    """Asks for doctor `doctor_id` when shown; the app sets `week`, then `profile` (every time,
-    so a reload after booking redraws the picker). Booking runs in this screen's worker."""
+    """Asks for doctor `doctor_id` when shown; the app sets `week` and `ratings`, then
+    `profile` (every time, so a reload after booking redraws the picker). Booking runs in this
+    screen's worker. `search_id`: the search this profile was opened from, if any."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "book", "Book", id="book-slot"),
+        # Off the key bar (it fits 80 columns with one of the two): the page line under the
+        # reviews names both keys, and so does the help.
+        Binding(NEWER_KEY, "reviews_page(-1)", "Newer reviews", id="newer-reviews",
+                key_display=NEWER_KEY, show=False),
+        Binding(OLDER_KEY, "reviews_page(1)", "Older reviews", id="older-reviews",
+                key_display=OLDER_KEY),
         Binding("escape", "back", "Back", id="back"),
     ]
 
     profile: reactive[DoctorProfile | None] = reactive(None, init=False, always_update=True)
     #: Set by the app just before `profile`, which redraws everything.
     week: DoctorSlots | None = None
+    ratings: Ratings | None = None
 
-    def __init__(self, doctor_id: int) -> None:
+    def __init__(self, doctor_id: int, *, search_id: uuid.UUID | None = None) -> None:
         super().__init__()
         self.doctor_id = doctor_id
+        self.search_id = search_id
+        #: The page of reviews asked for (the app drops answers for another page).
+        self.reviews_page = 1
         #: The slot of each picker cell, by (row, column).
         self._cells: dict[tuple[int, int], SlotRef] = {}
         #: A booking is on its way: Enter doesn't send a second one.
@@ -138,8 +149,8 @@ class DoctorProfileScreen(Screen[None]):
             yield Label("Open slots", id="slots-title", classes="section-title")
             yield Static(NO_SLOTS, id="doctor-slots", classes="form-hint")
             yield DataTable(id="slot-picker", cursor_type="cell", show_header=False)
-            yield Label("Reviews", classes="section-title")
-            yield Vertical(id="doctor-reviews")
+            yield Label("Ratings and reviews", id="reviews-title", classes="section-title")
+            yield RatingsPanel(id="doctor-reviews")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -149,7 +160,13 @@ class DoctorProfileScreen(Screen[None]):
         for column in range(SLOTS_PER_ROW):
             picker.add_column("", width=5, key=f"t{column}")
         picker.display = False
-        self.post_message(DoctorProfileRequested(self.doctor_id))
+        # Only this first request names the search: reloads must not count a second opening.
+        self.post_message(DoctorProfileRequested(self.doctor_id, search_id=self.search_id))
+
+    def _reload(self) -> None:
+        self.post_message(
+            DoctorProfileRequested(self.doctor_id, reviews_page=self.reviews_page)
+        )
 
     @property
     def _is_patient(self) -> bool:
@@ -165,14 +182,19 @@ class DoctorProfileScreen(Screen[None]):
             self.query_one(f"#fact-{field}", Static).update(value)
         self.query_one("#doctor-facts").display = True
         self._show_week(self.week)
-        reviews = self.query_one("#doctor-reviews", Vertical)
-        reviews.remove_children()
-        if not profile.reviews:
-            reviews.mount(Static(NO_REVIEWS, classes="review"))
+        ratings = self.ratings
+        if ratings is not None and ratings.page > ratings.pages:
+            # Reviews were hidden meanwhile and this page is gone: show the last one.
+            self.reviews_page = ratings.pages
+            self._reload()
             return
-        reviews.mount_all(
-            Static(format_review(r), classes="review", markup=False) for r in profile.reviews
-        )
+        panel = self.query_one(RatingsPanel)
+        paged = panel.ratings is not None and ratings is not None and (
+            panel.ratings.page != ratings.page)
+        panel.ratings = ratings
+        if paged:
+            self.query_one("#reviews-title").scroll_visible(top=True, animate=False)
+        self.refresh_bindings()
 
     def _show_week(self, week: DoctorSlots | None) -> None:
         """Fill the picker, the cursor staying where it was (moved onto a slot if need be)."""
@@ -218,7 +240,21 @@ class DoctorProfileScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "book":
             return self._is_patient and self.highlighted is not None
+        if action == "reviews_page":
+            ratings = self.ratings
+            if ratings is None or not parameters:
+                return False
+            wanted = ratings.page + cast(int, parameters[0])
+            return 1 <= wanted <= ratings.pages
         return True
+
+    def action_reviews_page(self, step: int) -> None:
+        """The previous (newer) or next (older) page of reviews; the picker keeps its keys."""
+        ratings = self.ratings
+        if ratings is None or not 1 <= ratings.page + step <= ratings.pages:
+            return
+        self.reviews_page = ratings.page + step
+        self._reload()
 
     @on(DataTable.CellHighlighted, "#slot-picker")
     def _highlight_moved(self) -> None:
@@ -264,7 +300,8 @@ class DoctorProfileScreen(Screen[None]):
         app = self.doctorbook
         actor = app._actor()
         with app.db.unit_of_work() as uow:
-            view = booking.book(uow, actor=actor, slot_id=slot.slot_id, reason=reason)
+            view = booking.book(uow, actor=actor, slot_id=slot.slot_id, reason=reason,
+                                search_id=self.search_id)
         booked = AppointmentChanged(view, booked_note(view), booked=True)
         # Left already (Escape while booking)? Then straight to the app: the patient still
         # hears of it, and a kiosk still logs out.
@@ -273,7 +310,7 @@ class DoctorProfileScreen(Screen[None]):
     def on_appointment_changed(self, message: AppointmentChanged) -> None:
         """Booked: the slot leaves the picker; the app (next) says so and refreshes lists."""
         self._booking = False
-        self.post_message(DoctorProfileRequested(self.doctor_id))
+        self._reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A refusal goes to the app, the one place errors become notifications (the worker's
@@ -284,7 +321,7 @@ class DoctorProfileScreen(Screen[None]):
         if event.worker.name == "_book":
             self._booking = False
             if not isinstance(event.worker.error, AuthenticationError):
-                self.post_message(DoctorProfileRequested(self.doctor_id))
+                self._reload()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -1,5 +1,6 @@
-"""The patient's home: their upcoming and past appointments, the way to find a doctor, and
-cancelling an upcoming visit while the doctor's cancellation window allows it."""
+"""The patient's home: their upcoming and past appointments, the way to find a doctor,
+cancelling an upcoming visit while the doctor's cancellation window allows it, and reviewing a
+completed one (r on the past visit)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import lifecycle
+from doctorbook.core import lifecycle, reviews
 from doctorbook.core.appointments import AppointmentView
-from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.auth import UserView
+from doctorbook.core.errors import AuthenticationError, Conflict
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
-from doctorbook.tui.messages import AppointmentChanged, AppointmentLists, AppointmentsRequested
+from doctorbook.tui.dialogs.review_form import ReviewDraft, ReviewForm
+from doctorbook.tui.messages import (
+    AppointmentChanged,
+    AppointmentLists,
+    AppointmentsRequested,
+    ReviewSent,
+)
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.widgets.appointments import AppointmentList, clinic_when, doctor_title
@@ -25,6 +33,16 @@ if TYPE_CHECKING:
 #: The app's worker group for calls made as the logged-in user (its error handler's).
 SESSION_GROUP = "session"
 EMPTY_TEXT = "No appointments yet.\nPress s to search for a doctor and book your first visit."
+THANKS = "Thanks for your review."
+ALREADY_REVIEWED = "You have already reviewed this visit. Thank you!"
+#: How a visit that can't be reviewed is described: "…; this one is cancelled."
+NOT_REVIEWABLE = {
+    "pending": "still pending",
+    "confirmed": "not completed yet",
+    "checked_in": "not completed yet",
+    "cancelled": "cancelled",
+    "no_show": "a no-show",
+}
 
 
 def cancel_question(appointment: AppointmentView) -> str:
@@ -34,13 +52,32 @@ def cancel_question(appointment: AppointmentView) -> str:
     )
 
 
+def review_refusal(appointment: AppointmentView) -> str | None:
+    """Why the visit can't be reviewed (None: it is completed, core has the last word)."""
+    if appointment.status == "completed":
+        return None
+    state = NOT_REVIEWABLE.get(appointment.status, appointment.status.replace("_", " "))
+    return f"You can review a visit once it is completed; this one is {state}."
+
+
 class PatientHomeScreen(HomeScreen):
-    """My appointments; c cancels the highlighted upcoming one (or says why it can't)."""
+    """My appointments; c cancels the highlighted upcoming one (or says why it can't), r on a
+    past one reviews it (or says why it can't)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "search", "Search", id="search"),
         Binding("c", "cancel_visit", "Cancel visit", id="cancel-visit"),
+        Binding("r", "review", "Review", id="review"),
+        # Where there is nothing to review, r refreshes, as on every home screen.
+        Binding("r", "refresh", "Refresh", show=False, id="refresh-r"),
     ]
+
+    def __init__(self, user: UserView) -> None:
+        super().__init__(user)
+        #: Visits reviewed (or found reviewed) in this session: not offered a second time.
+        self._reviewed: set[int] = set()
+        #: The visit whose review is being sent.
+        self._reviewing: int | None = None
 
     heading = "My appointments"
     empty_text = EMPTY_TEXT
@@ -64,9 +101,21 @@ class PatientHomeScreen(HomeScreen):
     def selected(self) -> AppointmentView | None:
         return self.query_one(AppointmentList).highlighted_upcoming()
 
+    @property
+    def review_target(self) -> AppointmentView | None:
+        """The visit r would review: the highlighted past one (or a completed upcoming one)."""
+        appointments = self.query_one(AppointmentList)
+        past = appointments.highlighted_past()
+        if past is not None:
+            return past
+        upcoming = appointments.highlighted_upcoming()
+        return upcoming if upcoming is not None and upcoming.status == "completed" else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_visit":
             return self.selected is not None
+        if action == "review":
+            return self.review_target is not None
         return True
 
     @on(DataTable.RowHighlighted)
@@ -96,6 +145,41 @@ class PatientHomeScreen(HomeScreen):
             confirmed,
         )
 
+    def action_review(self) -> None:
+        appointment = self.review_target
+        if appointment is None or self._reviewing is not None:
+            return
+        refusal = review_refusal(appointment)
+        if refusal is None and appointment.id in self._reviewed:
+            refusal = ALREADY_REVIEWED
+        if refusal is not None:
+            self.notify(refusal, severity="warning", markup=False)
+            return
+
+        def written(draft: ReviewDraft | None) -> None:
+            if draft is not None:
+                self._reviewing = appointment.id
+                self._review(appointment, draft)
+
+        about = f"{doctor_title(appointment.doctor_name)} · {clinic_when(appointment)}"
+        self.app.push_screen(ReviewForm(about=about), written)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _review(self, appointment: AppointmentView, draft: ReviewDraft) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            review = reviews.submit_review(
+                uow, actor=actor, appointment_id=appointment.id, rating=draft.rating,
+                comment=draft.comment, nps=draft.nps,
+            )
+        self.post_message(ReviewSent(appointment, review))
+
+    def on_review_sent(self, message: ReviewSent) -> None:
+        self._reviewing = None
+        self._reviewed.add(message.appointment.id)
+        self.notify(THANKS, markup=False)
+
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _cancel(self, appointment: AppointmentView) -> None:
         app = self.doctorbook
@@ -112,5 +196,10 @@ class PatientHomeScreen(HomeScreen):
         if event.state is not WorkerState.ERROR:
             return
         self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if not isinstance(event.worker.error, AuthenticationError):
+        error = event.worker.error
+        if event.worker.name == "_review":
+            if isinstance(error, Conflict) and self._reviewing is not None:
+                self._reviewed.add(self._reviewing)  # reviewed before (core said so)
+            self._reviewing = None
+        if not isinstance(error, AuthenticationError):
             self.post_message(AppointmentsRequested())

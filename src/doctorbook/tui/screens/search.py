@@ -1,7 +1,11 @@
-"""Find a doctor by specialty, city and name; Enter on a result opens the doctor's profile."""
+"""Find a doctor by specialty, city and name; Enter on a result opens the doctor's profile.
+
+Each search is recorded (core's `search_recorded`); the screen keeps the id of the one shown and
+hands it to the profile it opens, so opening and booking are counted against that search."""
 
 from __future__ import annotations
 
+import uuid
 from typing import ClassVar
 
 from textual import on
@@ -38,7 +42,8 @@ def found_text(count: int) -> str:
 
 
 class SearchScreen(Screen[None]):
-    """The app sets `specialties` (for the filter) and `results` (of `search_query`)."""
+    """The app sets `specialties` (for the filter), `search_id` and then `results` (of
+    `search_query`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back"),
@@ -51,6 +56,8 @@ class SearchScreen(Screen[None]):
         super().__init__()
         #: The filters of the last search asked for; the app hands over only its results.
         self.search_query = SearchQuery()
+        #: The recorded search whose results are shown (None until they are).
+        self.search_id: uuid.UUID | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -117,7 +124,9 @@ class SearchScreen(Screen[None]):
     @on(DataTable.RowSelected, "#results")
     def _open_profile(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.app.push_screen(DoctorProfileScreen(int(event.row_key.value)))
+            self.app.push_screen(
+                DoctorProfileScreen(int(event.row_key.value), search_id=self.search_id)
+            )
 
     def action_back(self) -> None:
         self.dismiss()

@@ -159,6 +159,15 @@ class AppointmentList(Vertical):
         key = upcoming.coordinate_to_cell_key(upcoming.cursor_coordinate).row_key.value
         return next((a for a in lists.upcoming if str(a.id) == key), None)
 
+    def highlighted_past(self) -> AppointmentView | None:
+        """The past appointment under the cursor, when the past table has the focus."""
+        lists = self.lists
+        past: DataTable[str] = self.query_one("#past", DataTable)
+        if lists is None or not lists.past or past.row_count == 0 or not past.has_focus:
+            return None
+        key = past.coordinate_to_cell_key(past.cursor_coordinate).row_key.value
+        return next((a for a in lists.past if str(a.id) == key), None)
+
     def focus_upcoming(self) -> None:
         """Put the focus in the upcoming table, if it shows appointments."""
         if self.lists is not None and not self.lists.empty:

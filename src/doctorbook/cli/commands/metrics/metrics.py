@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 #: Each rate's label and what its numerator and denominator count, in the core's order.
 RATES = {
     "search_ctr": ("Search CTR", "opened", "searches"),
-    "booking_conversion": ("Booking conversion", "bookings", "searches"),
+    "booking_conversion": ("Booking conversion", "booked from a search", "searches"),
     "cancellation_rate": ("Cancellation rate", "cancelled", "booked"),
     "late_cancellation_rate": ("Late cancellations", "late", "booked"),
     "no_show_rate": ("No-show rate", "no-shows", "done + no-shows"),
@@ -79,7 +79,7 @@ def _print_metrics(result: Metrics) -> None:
         table.add_row(label, ratio.percent(), f"{ratio.numerator} {top}".strip(),
                       f"{ratio.denominator} {bottom}".strip())
     ratings, nps = result.ratings, result.nps
-    average = "n/a" if ratings.average is None else f"{ratings.average:.2f} / 5"
+    average = "n/a" if ratings.average is None else f"{ratings.average:.1f} / 5"
     table.add_row("Average rating", average, f"{ratings.total} stars",
                   f"{ratings.count} reviews")
     score = "n/a" if nps.score is None else f"{nps.score:+.1f}"

@@ -1,0 +1,331 @@
+"""Admin: the e-mail outbox — how many messages are in each status, the messages of one status
+(failed ones first of all, with their last error), and putting a failed one back in the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core.mail import admin as outbox_admin
+from doctorbook.core.mail.admin import STATUSES, OutboxView
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.dialogs.detail import DetailDialog
+from doctorbook.tui.widgets.tables import show_rows
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user (its error handler's).
+SESSION_GROUP = "session"
+ALL = "all"
+#: The filter's choices; the screen opens on the failed messages, the ones needing an admin.
+STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("All statuses", ALL), *((status.capitalize(), status) for status in STATUSES),
+)
+DEFAULT_STATUS = "failed"
+#: What an admin needs first (who, what state, why it failed) fits 80 columns; the rest scrolls.
+COLUMNS = ("ID", "Status", "Tries", "To", "Last error", "Subject", "Kind", "Next / sent")
+LOADING = "Loading the outbox…"
+HINT = "Enter: details · r: retry a failed e-mail"
+#: Long cells are cut to this many characters in the table; Enter shows them whole.
+TO_WIDTH = 22
+ERROR_WIDTH = 30
+SUBJECT_WIDTH = 30
+#: At most this many messages are listed (newest first).
+LIMIT = 200
+
+
+def when(value: datetime | None) -> str:
+    """'Tue 24 Nov 10:00' in this machine's time."""
+    return "—" if value is None else value.astimezone().strftime("%a %d %b %H:%M")
+
+
+def full_time(value: datetime | None) -> str:
+    return "—" if value is None else value.astimezone().strftime("%a %Y-%m-%d %H:%M:%S %Z")
+
+
+def cut(text: str | None, width: int) -> str:
+    """The first line of `text`, ending in an ellipsis past `width` characters."""
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
+def attempts(message: OutboxView) -> str:
+    return (str(message.attempts) if message.max_attempts is None
+            else f"{message.attempts}/{message.max_attempts}")
+
+
+def next_or_sent(message: OutboxView) -> str:
+    """When a queued message is due, or when a sent one went; failed and cancelled: nothing."""
+    if message.status == "sent":
+        return when(message.sent_at)
+    if message.status in ("pending", "sending"):
+        return when(message.next_attempt_at)
+    return "—"
+
+
+def message_row(message: OutboxView) -> tuple[str, tuple[str, ...]]:
+    return str(message.id), (
+        str(message.id), message.status, attempts(message), cut(message.to, TO_WIDTH),
+        cut(message.last_error, ERROR_WIDTH) or "—", cut(message.subject, SUBJECT_WIDTH),
+        message.kind, next_or_sent(message),
+    )
+
+
+def counts_text(counts: dict[str, int] | None) -> str:
+    """'Outbox · Pending 3 · Sending 0 · Sent 12 · Failed 2 · Cancelled 0' (markup: the
+    numbers bold, failures in red)."""
+    if counts is None:
+        return "[b]Outbox[/b]"
+    parts = []
+    for status in STATUSES:
+        count = counts.get(status, 0)
+        style = "b $error" if status == "failed" and count else "b"
+        parts.append(f"{status.capitalize()} [{style}]{count}[/]")
+    return "[b]Outbox[/b] · " + " · ".join(parts)
+
+
+def empty_text(status: str) -> str:
+    return "The outbox is empty." if status == ALL else f"No {status} e-mails."
+
+
+def details(message: OutboxView) -> DetailDialog:
+    to = f"{message.to_name} <{message.to}>" if message.to_name else message.to
+    entity = (message.entity_kind or "") + (f":{message.entity_id}" if message.entity_id else "")
+    facts = [
+        ("Status", message.status),
+        ("Kind", message.kind),
+        ("To", to),
+        ("Subject", message.subject),
+        ("Attempts", attempts(message)),
+        ("Created", full_time(message.created_at)),
+    ]
+    if message.status in ("pending", "sending"):
+        facts.append(("Next attempt", full_time(message.next_attempt_at)))
+    if message.sent_at is not None:
+        facts.append(("Sent", full_time(message.sent_at)))
+    if message.provider_message_id:
+        facts.append(("Provider id", message.provider_message_id))
+    if message.entity_kind:
+        facts.append(("About", entity))
+    return DetailDialog(
+        title=f"E-mail {message.id}", facts=facts, text_label="Last error",
+        text=message.last_error or "—",
+    )
+
+
+class OutboxLoaded(Message):
+    """The counts and the messages of one status, for the screen's request `request`."""
+
+    def __init__(
+        self,
+        request: int,
+        counts: dict[str, int],
+        messages: tuple[OutboxView, ...],
+        note: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.counts = counts
+        self.messages = messages
+        self.note = note
+
+
+class OutboxScreen(Screen[None]):
+    """Reads the counts and the messages in a worker; a retry is made by core in a worker too,
+    and answered with the outbox as it is now."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "retry", "Retry", id="retry-email"),
+        Binding("f5", "refresh", "Refresh", id="refresh-outbox"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = DEFAULT_STATUS
+        self.counts: dict[str, int] | None = None
+        self.messages: tuple[OutboxView, ...] | None = None
+        #: Requests are numbered so a slow answer never replaces a newer one.
+        self._requests = 0
+        self._shown = 0
+        #: The messages get the focus when they first show, and after the filter changed.
+        self._focus_results = True
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Static(counts_text(None), id="outbox-counts")
+            with Horizontal(id="outbox-filter"):
+                yield Label("Show", classes="inline-label")
+                yield Select[str](STATUS_OPTIONS, value=DEFAULT_STATUS, allow_blank=False,
+                                  id="outbox-status")
+                yield Static(HINT, id="outbox-hint")
+            yield Static(LOADING, id="outbox-empty", classes="empty-state")
+            yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Outbox"
+        #: Captured here: the workers run in threads, where Textual's active app isn't set.
+        self._doctorbook = cast("DoctorbookApp", self.app)
+        table: DataTable[str] = self.query_one("#outbox-table", DataTable)
+        show_rows(table, COLUMNS, [])
+        table.display = False
+        self._reload()
+
+    # --- workers ---------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        self._requests += 1
+        self._load(self._requests, self.status)
+
+    def _post_outbox(self, request: int, status: str, note: str | None = None) -> None:
+        """Read the counts and the messages (worker thread) and hand them to the screen."""
+        app = self._doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            counts = outbox_admin.count_by_status(uow, actor=actor)
+            messages = outbox_admin.list_messages(
+                uow, actor=actor, status=None if status == ALL else status, limit=LIMIT
+            )
+        self.post_message(OutboxLoaded(request, counts, tuple(messages), note))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load(self, request: int, status: str) -> None:
+        self._post_outbox(request, status)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _retry(self, request: int, status: str, message: OutboxView) -> None:
+        app = self._doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            outbox_admin.retry(uow, actor=actor, outbox_id=message.id)
+        self._post_outbox(
+            request, status, f"E-mail {message.id} to {message.to} is back in the queue."
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed call goes to the app, the one place that turns errors into notifications
+        (the worker's message doesn't bubble); after a refused retry the outbox is read again:
+        the dispatcher or another admin may have changed it."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        if event.worker.name == "_retry":
+            self._reload()
+
+    # --- results ---------------------------------------------------------------------------
+
+    def on_outbox_loaded(self, message: OutboxLoaded) -> None:
+        if message.request < self._shown:
+            return
+        self._shown = message.request
+        if message.request == self._requests:
+            self.counts = message.counts
+            self.messages = message.messages
+            self._show()
+        if message.note:
+            self.notify(message.note, markup=False)
+
+    def _show(self) -> None:
+        self.query_one("#outbox-counts", Static).update(counts_text(self.counts))
+        table: DataTable[str] = self.query_one("#outbox-table", DataTable)
+        empty = self.query_one("#outbox-empty", Static)
+        key, row = self._key_at_cursor(table), table.cursor_row
+        rows = [message_row(m) for m in self.messages or ()]
+        show_rows(table, COLUMNS, rows)
+        keys = [k for k, _ in rows]
+        if keys:
+            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        empty.update(LOADING if self.messages is None else empty_text(self.status))
+        empty.display = not rows
+        table.display = bool(rows)
+        if rows and self.is_current and (
+            self._focus_results or self.focused is None or not self.focused.display
+        ):
+            self._focus_results = False
+            table.focus()
+        self.refresh_bindings()
+
+    @staticmethod
+    def _key_at_cursor(table: DataTable[str]) -> str | None:
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @property
+    def highlighted(self) -> OutboxView | None:
+        """The message under the cursor."""
+        table: DataTable[str] = self.query_one("#outbox-table", DataTable)
+        if not self.messages or not table.display:
+            return None
+        key = self._key_at_cursor(table)
+        return next((m for m in self.messages if str(m.id) == key), None)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    @on(Select.Changed, "#outbox-status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.status:
+            self.status = event.value
+            self._focus_results = True
+            self.messages = None
+            self._show()
+            self._reload()
+
+    @on(DataTable.RowHighlighted, "#outbox-table")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            message = self.highlighted
+            if message is None:
+                return False
+            # Shown greyed out on a message that isn't failed: r is there for failed ones.
+            return message.status == "failed" or None
+        return True
+
+    @on(DataTable.RowSelected, "#outbox-table")
+    def _show_details(self) -> None:
+        message = self.highlighted
+        if message is not None:
+            self.app.push_screen(details(message))
+
+    def action_retry(self) -> None:
+        message = self.highlighted
+        if message is None or message.status != "failed":
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._requests += 1
+                self._retry(self._requests, self.status, message)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Send e-mail {message.id} ({message.kind}) to {message.to} again? It goes back "
+                "in the queue with its attempts starting over.",
+                confirm="Retry", title="Retry an e-mail",
+            ),
+            confirmed,
+        )
+
+    def action_refresh(self) -> None:
+        self._reload()
+
+    def action_back(self) -> None:
+        self.dismiss()
