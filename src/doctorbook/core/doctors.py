@@ -56,6 +56,22 @@ class DoctorProfile:
         return self.status == "active" and not self.missing
 
 
+@dataclass(frozen=True)
+class DoctorSummary:
+    """One doctor in the admin's list, whatever their status or profile."""
+
+    doctor_id: int
+    name: str
+    email: str
+    status: str
+    city: str | None
+    clinic_name: str | None
+    #: Patients can find this doctor: active and every required field filled in.
+    visible: bool
+    review_count: int
+    rating: float | None
+
+
 class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
@@ -262,3 +278,33 @@ def set_status(uow: UnitOfWork, *, actor: Actor, doctor_id: int, active: bool) -
     assert profile is not None
     uow.commit()
     return profile
+
+
+def list_doctors(uow: UnitOfWork, *, actor: Actor) -> list[DoctorSummary]:
+    """Every doctor (suspended and incomplete ones too), by name; for admins."""
+    from sqlalchemy import exists, select
+
+    from doctorbook.core.models import Doctor, DoctorSpecialty, User
+
+    require(actor, Permission.DOCTORS_MANAGE)
+    has_specialty = exists().where(DoctorSpecialty.doctor_id == Doctor.user_id)
+    rows = uow.session.execute(
+        select(Doctor, User.name, User.email, has_specialty.label("has_specialty"))
+        .join(User, User.id == Doctor.user_id)
+        .order_by(User.name, Doctor.user_id)
+    ).all()
+    summaries = []
+    for doctor, name, email, specialty in rows:
+        complete = bool(specialty) and all(
+            value not in (None, "")
+            for value in (doctor.clinic_name, doctor.city, doctor.timezone, doctor.price)
+        )
+        summaries.append(DoctorSummary(
+            doctor_id=doctor.user_id, name=name, email=email, status=doctor.status,
+            city=doctor.city, clinic_name=doctor.clinic_name,
+            visible=doctor.status == "active" and complete,
+            review_count=doctor.review_count,
+            rating=(round(doctor.rating_total / doctor.review_count, 1)
+                    if doctor.review_count else None),
+        ))
+    return summaries

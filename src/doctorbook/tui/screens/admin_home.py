@@ -8,6 +8,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from doctorbook.tui.screens.audit_log import AuditLogScreen
+from doctorbook.tui.screens.doctors_admin import DoctorsAdminScreen
 from doctorbook.tui.screens.doctors_joining import DoctorsJoiningScreen
 from doctorbook.tui.screens.metrics import MetricsScreen
 from doctorbook.tui.screens.outbox import OutboxScreen
@@ -16,8 +17,8 @@ from doctorbook.tui.screens.staff_home import StaffHomeScreen
 
 
 class AdminHomeScreen(StaffHomeScreen):
-    """All appointments; c opens the specialties, j the invites and requests to join, o the
-    outbox, a the audit log, m the metrics dashboard."""
+    """All appointments; c opens the specialties, d the doctors (suspend/activate), j the
+    invites and requests to join, o the outbox, a the audit log, m the metrics dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The desk's keys (and refresh) work here as everywhere, and F1 lists them; they stay
@@ -30,14 +31,18 @@ class AdminHomeScreen(StaffHomeScreen):
         Binding("j", "doctors_joining", "Joining", id="doctors-joining"),
         Binding("o", "outbox", "Outbox", id="outbox"),
         Binding("a", "audit_log", "Audit log", id="audit-log"),
-        # Off the key bar too (F1 would no longer fit in 80 columns); F1 lists it.
+        # Off the key bar too (F1 would no longer fit in 80 columns); F1 lists them.
         Binding("m", "metrics", "Metrics", show=False, id="metrics"),
+        Binding("d", "doctors", "Doctors", show=False, id="doctors"),
     ]
 
     palette_in_footer = False
 
     def action_specialties(self) -> None:
         self.app.push_screen(SpecialtiesScreen())
+
+    def action_doctors(self) -> None:
+        self.app.push_screen(DoctorsAdminScreen())
 
     def action_doctors_joining(self) -> None:
         self.app.push_screen(DoctorsJoiningScreen())

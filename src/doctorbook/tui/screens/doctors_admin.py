@@ -1,0 +1,245 @@
+"""Admin: every doctor (suspended and incomplete ones too), whether patients can find them, and
+suspending or reactivating the one under the cursor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import doctors
+from doctorbook.core.doctors import DoctorSummary
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.widgets.tables import show_rows
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user (its error handler's).
+SESSION_GROUP = "session"
+COLUMNS = ("Name", "E-mail", "City", "Status", "Visible", "Rating")
+LOADING = "Loading the doctors…"
+EMPTY = "No doctors yet: invite one from Joining (j on the home screen)."
+HINT = "s: suspend · r: reactivate · a suspended doctor is hidden from patients"
+NAME_WIDTH = 24
+EMAIL_WIDTH = 26
+CITY_WIDTH = 14
+
+
+def cut(text: str | None, width: int) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
+def rating_text(doctor: DoctorSummary) -> str:
+    return "—" if doctor.rating is None else f"{doctor.rating:.1f} ({doctor.review_count})"
+
+
+def doctor_row(doctor: DoctorSummary) -> tuple[str, tuple[str, ...]]:
+    return str(doctor.doctor_id), (
+        cut(doctor.name, NAME_WIDTH), cut(doctor.email, EMAIL_WIDTH),
+        cut(doctor.city, CITY_WIDTH) or "—", doctor.status,
+        "yes" if doctor.visible else "no", rating_text(doctor),
+    )
+
+
+def counts_text(listed: tuple[DoctorSummary, ...] | None) -> str:
+    """'Doctors · 3 · visible 1 · suspended 1' (markup)."""
+    if listed is None:
+        return "[b]Doctors[/b]"
+    visible = sum(d.visible for d in listed)
+    suspended = sum(d.status == "suspended" for d in listed)
+    return (f"[b]Doctors[/b] · [b]{len(listed)}[/b] · visible [b]{visible}[/b] · "
+            f"suspended [b]{suspended}[/b]")
+
+
+class DoctorsLoaded(Message):
+    """Every doctor, for the screen's request `request`."""
+
+    def __init__(
+        self, request: int, listed: tuple[DoctorSummary, ...], note: str | None = None
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.listed = listed
+        self.note = note
+
+
+class DoctorsAdminScreen(Screen[None]):
+    """Reads the doctors in a worker; suspending and reactivating are made by core in a worker
+    too, and answered with the list as it is now."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "suspend", "Suspend", id="suspend-doctor"),
+        Binding("r", "activate", "Activate", id="activate-doctor"),
+        Binding("f5", "refresh", "Refresh", id="refresh-doctors"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listed: tuple[DoctorSummary, ...] | None = None
+        #: Requests are numbered so a slow answer never replaces a newer one.
+        self._requests = 0
+        self._shown = 0
+        self._focus_results = True
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Static(counts_text(None), id="doctors-admin-counts")
+            yield Static(HINT, id="doctors-admin-hint")
+            yield Static(LOADING, id="doctors-admin-empty", classes="empty-state")
+            yield DataTable(id="doctors-admin-table", cursor_type="row", zebra_stripes=True)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Doctors"
+        #: Captured here: the workers run in threads, where Textual's active app isn't set.
+        self._doctorbook = cast("DoctorbookApp", self.app)
+        table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
+        show_rows(table, COLUMNS, [])
+        table.display = False
+        self._reload()
+
+    # --- workers ---------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        self._requests += 1
+        self._load(self._requests)
+
+    def _post_doctors(self, request: int, note: str | None = None) -> None:
+        """Read every doctor (worker thread) and hand them to the screen."""
+        app = self._doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            listed = doctors.list_doctors(uow, actor=actor)
+        self.post_message(DoctorsLoaded(request, tuple(listed), note))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load(self, request: int) -> None:
+        self._post_doctors(request)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _set_status(self, request: int, doctor: DoctorSummary, active: bool) -> None:
+        app = self._doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            doctors.set_status(uow, actor=actor, doctor_id=doctor.doctor_id, active=active)
+        note = (f"{doctor.name} is active again." if active
+                else f"{doctor.name} is suspended: patients no longer find them.")
+        self._post_doctors(request, note)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed call goes to the app, the one place that turns errors into notifications
+        (the worker's message doesn't bubble); after a refused change the list is read again."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        if event.worker.name == "_set_status":
+            self._reload()
+
+    # --- results ---------------------------------------------------------------------------
+
+    def on_doctors_loaded(self, message: DoctorsLoaded) -> None:
+        if message.request < self._shown:
+            return
+        self._shown = message.request
+        if message.request == self._requests:
+            self.listed = message.listed
+            self._show()
+        if message.note:
+            self.notify(message.note, markup=False)
+
+    def _show(self) -> None:
+        self.query_one("#doctors-admin-counts", Static).update(counts_text(self.listed))
+        table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
+        empty = self.query_one("#doctors-admin-empty", Static)
+        key, row = self._key_at_cursor(table), table.cursor_row
+        rows = [doctor_row(d) for d in self.listed or ()]
+        show_rows(table, COLUMNS, rows)
+        keys = [k for k, _ in rows]
+        if keys:
+            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        empty.update(LOADING if self.listed is None else EMPTY)
+        empty.display = not rows
+        table.display = bool(rows)
+        if rows and self.is_current and (
+            self._focus_results or self.focused is None or not self.focused.display
+        ):
+            self._focus_results = False
+            table.focus()
+        self.refresh_bindings()
+
+    @staticmethod
+    def _key_at_cursor(table: DataTable[str]) -> str | None:
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @property
+    def highlighted(self) -> DoctorSummary | None:
+        """The doctor under the cursor."""
+        table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
+        if not self.listed or not table.display:
+            return None
+        key = self._key_at_cursor(table)
+        return next((d for d in self.listed if str(d.doctor_id) == key), None)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#doctors-admin-table")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("suspend", "activate"):
+            doctor = self.highlighted
+            if doctor is None:
+                return False
+            # Greyed out when it wouldn't change anything: each key is for the other status.
+            wanted = "active" if action == "suspend" else "suspended"
+            return doctor.status == wanted or None
+        return True
+
+    def _change(self, active: bool) -> None:
+        doctor = self.highlighted
+        if doctor is None or doctor.status == ("active" if active else "suspended"):
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._requests += 1
+                self._set_status(self._requests, doctor, active)
+
+        if active:
+            question = (f"Reactivate {doctor.name} ({doctor.email})? With a complete profile "
+                        "patients can find and book them again.")
+            dialog = ConfirmDialog(question, confirm="Activate", title="Reactivate a doctor")
+        else:
+            question = (f"Suspend {doctor.name} ({doctor.email})? Patients no longer find "
+                        "them; appointments already booked stay as they are.")
+            dialog = ConfirmDialog(question, confirm="Suspend", title="Suspend a doctor")
+        self.app.push_screen(dialog, confirmed)
+
+    def action_suspend(self) -> None:
+        self._change(active=False)
+
+    def action_activate(self) -> None:
+        self._change(active=True)
+
+    def action_refresh(self) -> None:
+        self._reload()
+
+    def action_back(self) -> None:
+        self.dismiss()
