@@ -24,6 +24,19 @@ class AuditView:
     entity_id: str | None
     data: dict[str, Any]
 
+    @property
+    def data_text(self) -> str:
+        """`from=pending to=confirmed slot_id=5`: from/to first, then the rest by name;
+        strings bare, everything else as JSON (one line for tables)."""
+        import json
+
+        data = self.data
+        keys = [k for k in ("from", "to") if k in data] + sorted(set(data) - {"from", "to"})
+        return " ".join(
+            f"{key}={data[key] if isinstance(data[key], str) else json.dumps(data[key])}"
+            for key in keys
+        )
+
 
 def record(
     uow: UnitOfWork,

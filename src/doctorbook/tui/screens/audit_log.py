@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from doctorbook.core import audit
 from doctorbook.core.audit import AuditView
 from doctorbook.tui.dialogs.detail import DetailDialog
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -93,16 +93,6 @@ def parse_filter(entity: str, actor_email: str, since: str) -> AuditFilter:
     return AuditFilter(kind, ident, email or None, parse_since(since))
 
 
-def compact(data: dict[str, Any]) -> str:
-    """`from=pending to=confirmed slot_id=5`: from/to first, then the rest by name; strings
-    bare, everything else as JSON."""
-    keys = [k for k in ("from", "to") if k in data] + sorted(set(data) - {"from", "to"})
-    return " ".join(
-        f"{key}={data[key] if isinstance(data[key], str) else json.dumps(data[key])}"
-        for key in keys
-    )
-
-
 def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -122,7 +112,7 @@ def entity_text(entry: AuditView) -> str:
 def entry_row(entry: AuditView) -> tuple[str, tuple[str, ...]]:
     return str(entry.id), (
         entry.at.astimezone().strftime("%Y-%m-%d %H:%M"), actor_text(entry), entry.action,
-        cut(entity_text(entry), ENTITY_WIDTH), compact(entry.data) or "—",
+        cut(entity_text(entry), ENTITY_WIDTH), entry.data_text or "—",
     )
 
 
@@ -226,12 +216,8 @@ class AuditLogScreen(Screen[None]):
     def _show(self) -> None:
         table: DataTable[str] = self.query_one("#audit-table", DataTable)
         empty = self.query_one("#audit-empty", Static)
-        key, row = self._key_at_cursor(table), table.cursor_row
         rows = [entry_row(e) for e in self.entries or ()]
-        show_rows(table, COLUMNS, rows)
-        keys = [k for k, _ in rows]
-        if keys:
-            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        show_rows_keeping_cursor(table, COLUMNS, rows)
         empty.update(LOADING if self.entries is None else EMPTY)
         empty.display = not rows
         table.display = bool(rows)
@@ -243,19 +229,13 @@ class AuditLogScreen(Screen[None]):
                 table.focus()
         self.refresh_bindings()
 
-    @staticmethod
-    def _key_at_cursor(table: DataTable[str]) -> str | None:
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
     @property
     def highlighted(self) -> AuditView | None:
         """The entry under the cursor."""
         table: DataTable[str] = self.query_one("#audit-table", DataTable)
         if not self.entries or not table.display:
             return None
-        key = self._key_at_cursor(table)
+        key = key_at_cursor(table)
         return next((e for e in self.entries if str(e.id) == key), None)
 
     # --- filters and actions ---------------------------------------------------------------

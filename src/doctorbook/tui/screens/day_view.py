@@ -30,7 +30,7 @@ from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.messages import AppointmentChanged, DayLoaded, DoctorsListed
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
 from doctorbook.tui.widgets.appointments import doctor_title, status_label
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -190,14 +190,12 @@ class DayViewScreen(Screen[None]):
         else:
             empty.update(f"{doctor_title(doctor.name)} has no slots on {self.day:%a %d %b %Y}.")
         had_focus = table.has_focus
-        key, row = self._key_at_cursor(table), table.cursor_row
         rows = [slot_row(s, self.moving) for s in self.slots or ()]
-        show_rows(table, COLUMNS, rows)
-        keys = [k for k, _ in rows]
-        if self._follow in keys:
-            key, self._follow = self._follow, None  # the slot just booked or moved to
-        if keys:
-            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        # The cursor follows the slot just booked or moved to, once it is shown.
+        follow = self._follow
+        show_rows_keeping_cursor(table, COLUMNS, rows, follow=follow)
+        if follow is not None and any(k == follow for k, _ in rows):
+            self._follow = None
         empty.display = not rows
         table.display = bool(rows)
         first_rows = rows and not self._shown_rows
@@ -207,18 +205,12 @@ class DayViewScreen(Screen[None]):
             table.focus()
         self.refresh_bindings()
 
-    @staticmethod
-    def _key_at_cursor(table: DataTable[str]) -> str | None:
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
     @property
     def highlighted(self) -> DaySlot | None:
         table: DataTable[str] = self.query_one("#day-slots", DataTable)
         if not self.slots or not table.display:
             return None
-        key = self._key_at_cursor(table)
+        key = key_at_cursor(table)
         return next((s for s in self.slots if str(s.slot_id) == key), None)
 
     # --- workers ---------------------------------------------------------------------------

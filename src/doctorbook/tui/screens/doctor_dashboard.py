@@ -26,6 +26,7 @@ from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.screens.appointment_detail import AppointmentDetailScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
+from doctorbook.tui.widgets.tables import key_at_cursor
 
 LOADING = "Loading your appointments…"
 EMPTY = f"No appointments in the next {dashboard.DAYS} days."
@@ -235,10 +236,7 @@ class DoctorDashboardScreen(AppointmentActionsScreen, StaffHomeScreen):
             table.focus()
 
     def _key_at_cursor(self) -> str | None:
-        table = self.query_one(DashboardTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key_at_cursor(self.query_one(DashboardTable))
 
     @property
     def selected(self) -> AppointmentView | None:

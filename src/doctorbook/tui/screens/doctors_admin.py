@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from doctorbook.core import doctors
 from doctorbook.core.doctors import DoctorSummary
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -162,12 +162,8 @@ class DoctorsAdminScreen(Screen[None]):
         self.query_one("#doctors-admin-counts", Static).update(counts_text(self.listed))
         table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
         empty = self.query_one("#doctors-admin-empty", Static)
-        key, row = self._key_at_cursor(table), table.cursor_row
         rows = [doctor_row(d) for d in self.listed or ()]
-        show_rows(table, COLUMNS, rows)
-        keys = [k for k, _ in rows]
-        if keys:
-            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        show_rows_keeping_cursor(table, COLUMNS, rows)
         empty.update(LOADING if self.listed is None else EMPTY)
         empty.display = not rows
         table.display = bool(rows)
@@ -178,19 +174,13 @@ class DoctorsAdminScreen(Screen[None]):
             table.focus()
         self.refresh_bindings()
 
-    @staticmethod
-    def _key_at_cursor(table: DataTable[str]) -> str | None:
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
     @property
     def highlighted(self) -> DoctorSummary | None:
         """The doctor under the cursor."""
         table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
         if not self.listed or not table.display:
             return None
-        key = self._key_at_cursor(table)
+        key = key_at_cursor(table)
         return next((d for d in self.listed if str(d.doctor_id) == key), None)
 
     # --- actions ---------------------------------------------------------------------------

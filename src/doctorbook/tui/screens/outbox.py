@@ -19,7 +19,7 @@ from doctorbook.core.mail import admin as outbox_admin
 from doctorbook.core.mail.admin import STATUSES, OutboxView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -241,12 +241,8 @@ class OutboxScreen(Screen[None]):
         self.query_one("#outbox-counts", Static).update(counts_text(self.counts))
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
         empty = self.query_one("#outbox-empty", Static)
-        key, row = self._key_at_cursor(table), table.cursor_row
         rows = [message_row(m) for m in self.messages or ()]
-        show_rows(table, COLUMNS, rows)
-        keys = [k for k, _ in rows]
-        if keys:
-            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        show_rows_keeping_cursor(table, COLUMNS, rows)
         empty.update(LOADING if self.messages is None else empty_text(self.status))
         empty.display = not rows
         table.display = bool(rows)
@@ -257,19 +253,13 @@ class OutboxScreen(Screen[None]):
             table.focus()
         self.refresh_bindings()
 
-    @staticmethod
-    def _key_at_cursor(table: DataTable[str]) -> str | None:
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
     @property
     def highlighted(self) -> OutboxView | None:
         """The message under the cursor."""
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
         if not self.messages or not table.display:
             return None
-        key = self._key_at_cursor(table)
+        key = key_at_cursor(table)
         return next((m for m in self.messages if str(m.id) == key), None)
 
     # --- actions ---------------------------------------------------------------------------

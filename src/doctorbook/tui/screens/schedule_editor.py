@@ -21,7 +21,7 @@ from doctorbook.core.slots import BookedConflict, GenerationReport
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.exception_form import KIND_LABELS, ExceptionDialog, ExceptionForm
 from doctorbook.tui.dialogs.rule_form import DAY_NAMES, RuleDialog, RuleForm
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -296,20 +296,10 @@ class ScheduleEditorScreen(Screen[None]):
         there are none."""
         table: DataTable[str] = self.query_one(f"#{name}-table", DataTable)
         empty = self.query_one(f"#{name}-empty", Static)
-        key = self._key_at_cursor(table)
-        row = table.cursor_row
-        show_rows(table, columns, rows or [])
-        keys = [k for k, _ in rows or []]
-        table.move_cursor(row=keys.index(key) if key in keys else max(0, min(row, len(keys) - 1)))
+        show_rows_keeping_cursor(table, columns, rows or [])
         empty.update(LOADING if rows is None else empty_text)
         empty.display = not rows
         table.display = bool(rows)
-
-    @staticmethod
-    def _key_at_cursor(table: DataTable[str]) -> str | None:
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     @property
     def selected(self) -> RuleView | ExceptionView | None:
@@ -322,7 +312,7 @@ class ScheduleEditorScreen(Screen[None]):
                                   ("#exceptions-table", view.exceptions)):
             table: DataTable[str] = self.query_one(selector, DataTable)
             if table.has_focus:
-                key = self._key_at_cursor(table)
+                key = key_at_cursor(table)
                 return next((e for e in entries if str(e.id) == key), None)
         return None
 

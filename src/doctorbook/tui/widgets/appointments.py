@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Label, Static
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.tui.messages import AppointmentLists
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor
 
 LOADING = "Loading appointments…"
 #: What the "Cancel until" column says once the patient can no longer cancel online.
@@ -136,14 +136,7 @@ class AppointmentList(Vertical):
         rows: Sequence[tuple[str, Sequence[str]]],
     ) -> None:
         """Show `rows`, keeping the cursor on the same appointment (or the same row)."""
-        key = None
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        row = table.cursor_row
-        show_rows(table, columns, rows)
-        keys = [k for k, _ in rows]
-        if keys:
-            table.move_cursor(row=keys.index(key) if key in keys else min(row, len(keys) - 1))
+        show_rows_keeping_cursor(table, columns, rows)
 
     def highlighted_upcoming(self) -> AppointmentView | None:
         """The upcoming appointment under the cursor, unless the past table has the focus."""
@@ -156,7 +149,7 @@ class AppointmentList(Vertical):
             or self.query_one("#past", DataTable).has_focus
         ):
             return None
-        key = upcoming.coordinate_to_cell_key(upcoming.cursor_coordinate).row_key.value
+        key = key_at_cursor(upcoming)
         return next((a for a in lists.upcoming if str(a.id) == key), None)
 
     def highlighted_past(self) -> AppointmentView | None:
@@ -165,7 +158,7 @@ class AppointmentList(Vertical):
         past: DataTable[str] = self.query_one("#past", DataTable)
         if lists is None or not lists.past or past.row_count == 0 or not past.has_focus:
             return None
-        key = past.coordinate_to_cell_key(past.cursor_coordinate).row_key.value
+        key = key_at_cursor(past)
         return next((a for a in lists.past if str(a.id) == key), None)
 
     def focus_upcoming(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,16 +27,6 @@ def parse_entity(value: str | None) -> tuple[str | None, str | None]:
         raise ValidationError(f"--entity must be KIND:ID or KIND, e.g. appointment:12, "
                               f"not {value!r}")
     return kind, ident or None
-
-
-def compact(data: dict[str, Any]) -> str:
-    """`from=pending to=confirmed slot_id=5`: from/to first, then the rest by name; strings
-    bare, everything else as JSON."""
-    keys = [k for k in ("from", "to") if k in data] + sorted(set(data) - {"from", "to"})
-    return " ".join(
-        f"{key}={data[key] if isinstance(data[key], str) else json.dumps(data[key])}"
-        for key in keys
-    )
 
 
 def entry_json(entry: AuditView) -> dict[str, Any]:
@@ -101,5 +90,5 @@ def list_audit(
     print_table(
         "Audit log, newest first",
         ["Time", "Actor", "Action", "Entity", "Data"],
-        [[local_time(e.at), _actor(e), e.action, _entity(e), compact(e.data)] for e in entries],
+        [[local_time(e.at), _actor(e), e.action, _entity(e), e.data_text] for e in entries],
     )
