@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
@@ -48,6 +49,26 @@ class MemoryKeyring(KeyringBackend):
 
         if self.values.pop((service, username), None) is None:
             raise PasswordDeleteError("not found")
+
+
+def _eager_event_loop() -> asyncio.AbstractEventLoop:
+    """A loop like the one `App.run` makes: eager tasks where Python has them (3.12+)."""
+    loop = asyncio.new_event_loop()
+    if hasattr(asyncio, "eager_task_factory"):
+        loop.set_task_factory(asyncio.eager_task_factory)
+    return loop
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, object]:
+    """Async tests (the pilot's among them) run on the loop the real app runs on.
+
+    `App.run` installs `asyncio.eager_task_factory` on Python >= 3.12, `App.run_test` does
+    not; a task started eagerly runs up to its first real wait before `create_task` returns,
+    which changes the order screens mount in (the Python 3.13 crash of issue 9 hid there).
+    """
+    return {"eager": _eager_event_loop}
 
 
 @pytest.fixture(scope="session")

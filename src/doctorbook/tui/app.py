@@ -132,7 +132,6 @@ class DoctorbookApp(App[None]):
 
     TITLE = "doctorbook"
     CSS_PATH = "app.tcss"
-    DEFAULT_MODE = LOGIN_MODE
     #: Kiosk behaviour (patients only, idle logout, no quitting) belongs to `KioskApp`.
     KIOSK: ClassVar[bool] = False
 
@@ -176,6 +175,14 @@ class DoctorbookApp(App[None]):
         self._idle_timer: Timer | None = None
         self._last_activity = time.monotonic()
         self.add_mode(LOGIN_MODE, self._new_login_screen)
+        # The app starts in Textual's own "_default" mode (a blank screen) and switches to the
+        # login mode when mounted, never starting *in* a mode of ours: Textual mounts a mode's
+        # base screen before it puts it on the mode's stack, and under the eager task factory
+        # that `App.run` installs on Python >= 3.12 the whole screen mounts right there. An
+        # Input mounting then asks for `app.screen`, and for a starting mode whose stack is
+        # still empty that raises ScreenStackError and kills the app (Textual issue #6444,
+        # shown by tests/tui/test_textual_modes.py). Every later switch has a screen on the
+        # stack, so the screen being mounted only sees the previous one as `app.screen`.
 
     @property
     def kiosk(self) -> bool:
@@ -184,7 +191,8 @@ class DoctorbookApp(App[None]):
     def _new_login_screen(self) -> Screen[None]:
         return LoginScreen(kiosk=self.kiosk, hint=self.login_hint)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        await self.switch_mode(LOGIN_MODE)
         if self.kiosk:
             self._note_activity()
         else:

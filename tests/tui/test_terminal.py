@@ -1,0 +1,160 @@
+"""The installed `doctorbook tui` and `doctorbook kiosk` in a real pseudo-terminal at 80x24.
+
+The pilot runs the app in-process without a terminal; these start the console script the way
+sshd or a kiosk's getty does, on whichever Python runs the tests, and read the screen it draws.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from doctorbook.core.db import Database
+from tests.conftest import PASSWORD, make_user
+
+#: CSI and OSC sequences, and the other two-byte escapes, so the text between them can be read.
+ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+TIMEOUT = 30.0
+
+
+class Terminal:
+    """A console script running on the slave side of a pty; we hold the master."""
+
+    def __init__(self, args: list[str], env: dict[str, str], rows: int = 24, cols: int = 80):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.master = master
+        self.process = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.output = b""
+
+    def text(self) -> str:
+        """Everything drawn so far, escapes removed (a run of text stays in one piece)."""
+        return ESCAPES.sub(b" ", self.output).decode("utf-8", "replace")
+
+    def read(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.master], [], [], left)
+            if not ready:
+                return
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # the slave side closed: the program ended
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def wait_for(self, *texts: str) -> None:
+        """Read until every text is on the screen, or fail showing what was drawn."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if all(t in self.text() for t in texts):
+                return
+            if self.process.poll() is not None:
+                self.read(0.2)
+                break
+            self.read(0.2)
+        missing = [t for t in texts if t not in self.text()]
+        raise AssertionError(f"never drawn: {missing}; the terminal showed:\n{self.text()[-3000:]}")
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def settle(self) -> None:
+        """Let the app draw what the last keys caused before the next ones arrive."""
+        self.read(0.3)
+
+    def exit_code(self) -> int:
+        deadline = time.monotonic() + TIMEOUT
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.read(0.2)
+        return self.process.wait(timeout=1)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        os.close(self.master)
+
+
+@pytest.fixture
+def terminal_env(fresh_db_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith(("DOCTORBOOK_", "TEXTUAL", "PYTEST"))
+    }
+    env.update({
+        "TERM": "xterm-256color",
+        "COLUMNS": "80",
+        "LINES": "24",
+        "DOCTORBOOK_HOME": str(tmp_path / "home"),
+        "DOCTORBOOK_DATABASE_URL": fresh_db_url,
+        # As on the desk's SSH host: no system keyring.
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    })
+    env.pop("CI", None)
+    return env
+
+
+@pytest.fixture
+def console_script() -> str:
+    """The `doctorbook` that pip installed next to this Python."""
+    script = Path(sys.executable).parent / "doctorbook"
+    assert script.exists(), f"no console script at {script}: install with pip install -e ."
+    return str(script)
+
+
+@pytest.fixture
+def spawn(console_script: str, terminal_env: dict[str, str]) -> Iterator[object]:
+    started: list[Terminal] = []
+
+    def _spawn(*args: str) -> Terminal:
+        term = Terminal([console_script, *args], terminal_env)
+        started.append(term)
+        return term
+
+    yield _spawn
+    for term in started:
+        term.close()
+
+
+def test_tui_opens_logs_in_and_quits(spawn, db: Database) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    term = spawn("tui")
+    term.wait_for("Log in to doctorbook", "E-mail", "Password")
+    for keys in ("pat@example.com", "\t", PASSWORD, "\r"):
+        term.type(keys)
+        term.settle()
+    term.wait_for("Pat Patient", "Patient")
+    term.type("\x11")  # ctrl+q
+    assert term.exit_code() == 0
+    assert "Traceback" not in term.text()
+    assert "Error" not in term.text()
+
+
+def test_kiosk_opens_on_its_login_form_and_refuses_to_quit(spawn) -> None:
+    term = spawn("kiosk")
+    term.wait_for("Patient kiosk: log in to see your appointments", "E-mail")
+    term.type("\x11")  # ctrl+q: a public terminal must not drop to a shell
+    term.read(1.0)
+    assert term.process.poll() is None
+    assert "Traceback" not in term.text()
