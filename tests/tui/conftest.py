@@ -153,3 +153,13 @@ def ask_to_join(db: Database, email: str, name: str, message: str | None = None)
 def binding_ids(app: App[None]) -> set[str]:
     """The ids of the bindings the current screen offers now."""
     return {b.binding.id for b in app.screen.active_bindings.values() if b.binding.id}
+
+
+def row_values(table: object, index: int) -> list[object]:
+    """A DataTable row as a person reads it: cells are literal Rich Text (people's text is never
+    markup), compared here as their plain strings; numbers stay numbers."""
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    assert isinstance(table, DataTable)
+    return [str(cell) if isinstance(cell, Text) else cell for cell in table.get_row_at(index)]

@@ -23,6 +23,7 @@ from tests.tui.conftest import (
     make_admin,
     make_doctor,
     notifications,
+    row_values,
     settle,
 )
 
@@ -31,7 +32,7 @@ SIZE = (80, 24)
 
 def specialty_rows(pilot: Pilot[None]) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one("#specialties-table", DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [row_values(table, i) for i in range(table.row_count)]
 
 
 async def answer_prompt(pilot: Pilot[None], text: str) -> None:

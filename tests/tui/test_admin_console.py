@@ -33,6 +33,7 @@ from tests.tui.conftest import (
     logged_in_store,
     make_admin,
     notifications,
+    row_values,
     settle,
     steady_cursors,
 )
@@ -64,7 +65,7 @@ def admin_app(settings: Settings, db: Database, email: str = ADMIN) -> Doctorboo
 
 def rows(pilot: Pilot[None], selector: str) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one(selector, DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [row_values(table, i) for i in range(table.row_count)]
 
 
 def text_of(pilot: Pilot[None], selector: str) -> str:

@@ -38,6 +38,7 @@ from tests.tui.conftest import (
     make_admin,
     make_doctor,
     notifications,
+    row_values,
     settle,
 )
 
@@ -96,7 +97,7 @@ def clinic(db: Database) -> Clinic:
 
 def rows(pilot: Pilot[None], selector: str) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one(selector, DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [row_values(table, i) for i in range(table.row_count)]
 
 
 def text_of(pilot: Pilot[None], selector: str) -> str:
@@ -129,7 +130,7 @@ async def test_patient_books_a_slot_with_a_reason_and_sees_it_in_my_appointments
         picker: DataTable[str] = app.screen.query_one("#slot-picker", DataTable)
         assert picker.has_focus
         assert [str(r.label) for r in picker.ordered_rows] == ["Thu 26 Nov"]
-        assert picker.get_row_at(0)[:3] == ["10:00", "10:30", ""]
+        assert row_values(picker, 0)[:3] == ["10:00", "10:30", ""]
         await pilot.press("enter")  # the cursor starts on the first slot
         await pilot.pause()
         assert isinstance(app.screen, BookSlotDialog)
@@ -145,7 +146,7 @@ async def test_patient_books_a_slot_with_a_reason_and_sees_it_in_my_appointments
             "information",
             "Booked: Dr Henry Heart, Thu 26 Nov 10:00 (Europe/Berlin) — confirmed",
         ) in notifications(app)
-        assert picker.get_row_at(0)[:2] == ["10:30", ""]  # the booked slot left the picker
+        assert row_values(picker, 0)[:2] == ["10:30", ""]  # the booked slot left the picker
 
         await pilot.press("escape")
         await pilot.pause()
@@ -198,7 +199,7 @@ async def test_a_slot_taken_meanwhile_is_an_error_and_the_slots_reload(
             "error", f"Slot {taken} is no longer available; pick another time"
         ) in notifications(app)
         picker: DataTable[str] = app.screen.query_one("#slot-picker", DataTable)
-        assert picker.get_row_at(0)[:2] == ["10:30", ""]
+        assert row_values(picker, 0)[:2] == ["10:30", ""]
     assert clinic.appointments_of("alice@example.com") == []
 
 

@@ -33,6 +33,7 @@ from tests.tui.conftest import (
     make_admin,
     make_doctor,
     notifications,
+    row_values,
     settle,
 )
 
@@ -46,7 +47,7 @@ def text_of(pilot: Pilot[None], selector: str) -> str:
 
 def rows(pilot: Pilot[None], selector: str) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one(selector, DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [row_values(table, i) for i in range(table.row_count)]
 
 
 async def test_profile_form_refusals_are_notifications(settings: Settings, db: Database) -> None:
@@ -131,7 +132,7 @@ async def test_patient_searches_by_specialty_and_opens_a_public_profile(
         )
         picker: DataTable[str] = app.screen.query_one("#slot-picker", DataTable)
         assert [str(row.label) for row in picker.ordered_rows] == ["Wed 25 Nov"]
-        assert picker.get_row_at(0)[:3] == ["09:00", "09:30", ""]
+        assert row_values(picker, 0)[:3] == ["09:00", "09:30", ""]
         assert text_of(pilot, "#doctor-reviews Static") == NO_REVIEWS
         assert not any("Book" in str(b.label) for b in app.screen.query("Button"))
 

@@ -27,6 +27,7 @@ from tests.tui.conftest import (
     make_admin,
     make_doctor,
     notifications,
+    row_values,
     settle,
     steady_cursors,
 )
@@ -61,7 +62,7 @@ def clinic(db: Database) -> dict[str, int]:
 
 def rows(pilot: Pilot[None]) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one("#doctors-admin-table", DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [row_values(table, i) for i in range(table.row_count)]
 
 
 def status_of(db: Database, doctor_id: int) -> str:
@@ -207,5 +208,5 @@ async def test_the_doctors_key_is_in_the_help(settings: Settings, db: Database) 
         await pilot.press("f1")
         await pilot.pause()
         table: DataTable[object] = app.screen.query_one("#help-keys", DataTable)
-        helped = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        helped = [str(row_values(table, i)[1]) for i in range(table.row_count)]
         assert "Doctors" in helped

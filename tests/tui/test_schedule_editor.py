@@ -30,6 +30,7 @@ from tests.tui.conftest import (
     make_admin,
     make_doctor,
     notifications,
+    row_values,
     settle,
     steady_cursors,
 )
@@ -68,7 +69,7 @@ def open_slots(db: Database, doctor: Actor) -> int:
 
 def rows(pilot: Pilot[None], selector: str) -> list[list[object]]:
     table: DataTable[object] = pilot.app.screen.query_one(selector, DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [row_values(table, i) for i in range(table.row_count)]
 
 
 def text_of(pilot: Pilot[None], selector: str) -> str:

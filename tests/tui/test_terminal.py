@@ -12,6 +12,7 @@ import pty
 import re
 import select
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from doctorbook.core.db import Database
+from doctorbook.core.rbac import Role
 from tests.conftest import PASSWORD, make_user
 
 #: CSI and OSC sequences, and the other two-byte escapes, so the text between them can be read.
@@ -126,8 +128,8 @@ def console_script() -> str:
 def spawn(console_script: str, terminal_env: dict[str, str]) -> Iterator[object]:
     started: list[Terminal] = []
 
-    def _spawn(*args: str) -> Terminal:
-        term = Terminal([console_script, *args], terminal_env)
+    def _spawn(*args: str, **env: str) -> Terminal:
+        term = Terminal([console_script, *args], {**terminal_env, **env})
         started.append(term)
         return term
 
@@ -136,14 +138,19 @@ def spawn(console_script: str, terminal_env: dict[str, str]) -> Iterator[object]
         term.close()
 
 
+def log_in(term: Terminal, email: str) -> None:
+    """At a person's pace: each key lands before the next one is typed."""
+    for keys in (email, "\t", PASSWORD, "\r"):
+        term.type(keys)
+        term.settle()
+
+
 def test_tui_opens_logs_in_and_quits(spawn, db: Database) -> None:
     with db.unit_of_work() as uow:
         make_user(uow, email="pat@example.com", name="Pat Patient")
     term = spawn("tui")
     term.wait_for("Log in to doctorbook", "E-mail", "Password")
-    for keys in ("pat@example.com", "\t", PASSWORD, "\r"):
-        term.type(keys)
-        term.settle()
+    log_in(term, "pat@example.com")
     term.wait_for("Pat Patient", "Patient")
     term.type("\x11")  # ctrl+q
     assert term.exit_code() == 0
@@ -157,4 +164,43 @@ def test_kiosk_opens_on_its_login_form_and_refuses_to_quit(spawn) -> None:
     term.type("\x11")  # ctrl+q: a public terminal must not drop to a shell
     term.read(1.0)
     assert term.process.poll() is None
+    assert "Traceback" not in term.text()
+
+
+def test_kiosk_crash_goes_back_to_its_login_form_with_the_trace_in_the_log(
+    spawn, db: Database, terminal_env: dict[str, str]
+) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    term = spawn("kiosk", DOCTORBOOK_TEST_CRASH="login")
+    term.wait_for("Patient kiosk: log in to see your appointments")
+    log_in(term, "pat@example.com")
+    term.wait_for("Something went wrong")
+    mark = len(term.text())
+    term.read(1.0)
+    assert term.process.poll() is None  # still the kiosk, no shell
+    assert "Traceback" not in term.text() and "RuntimeError" not in term.text()
+    log = Path(terminal_env["DOCTORBOOK_HOME"]) / "logs" / "tui.log"
+    assert "RuntimeError: crash forced after login" in log.read_text()
+    assert "Traceback" in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    # It is the login form again: the next patient uses it as usual.
+    log_in(term, "pat@example.com")
+    term.wait_for("Pat Patient")
+    assert "Pat Patient" in term.text()[mark:]
+
+
+def test_desk_crash_logs_out_and_the_app_exits_non_zero_when_quit(
+    spawn, db: Database, terminal_env: dict[str, str]
+) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
+    term = spawn("tui", DOCTORBOOK_TEST_CRASH="login")
+    term.wait_for("Log in to doctorbook")
+    log_in(term, "rita@example.com")
+    term.wait_for("Something went wrong", "Log in to doctorbook")
+    assert "Traceback" not in term.text()
+    term.type("\x11")  # ctrl+q
+    assert term.exit_code() == 1
+    assert "details in" in term.text()
     assert "Traceback" not in term.text()

@@ -16,6 +16,7 @@ from doctorbook.tui.widgets.appointments import (
     AppointmentList,
     format_when,
 )
+from tests.tui.conftest import row_values
 
 START = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
@@ -57,10 +58,10 @@ async def test_loading_then_empty_then_rows() -> None:
         upcoming = app.query_one("#upcoming", DataTable)
         past = app.query_one("#past", DataTable)
         # Without the time the lists were read, the "Cancel until" column stays empty.
-        assert upcoming.get_row_at(0) == [
+        assert row_values(upcoming, 0) == [
             format_when(START), "Dr Who", "Confirmed", "", "check-up"
         ]
-        assert past.get_row_at(0)[2] == "No show"
+        assert row_values(past, 0)[2] == "No show"
 
 
 async def test_staff_columns_and_an_empty_section() -> None:
@@ -73,8 +74,8 @@ async def test_staff_columns_and_an_empty_section() -> None:
         assert [str(c.label) for c in upcoming.columns.values()] == [
             "When", "Patient", "Doctor", "Status"
         ]
-        assert upcoming.get_row_at(0)[1] == "Pat Patient"
-        assert app.query_one("#past", DataTable).get_row_at(0)[0] == "No past visits."
+        assert row_values(upcoming, 0)[1] == "Pat Patient"
+        assert row_values(app.query_one("#past", DataTable), 0)[0] == "No past visits."
 
 
 async def test_patients_see_until_when_they_may_cancel() -> None:
@@ -94,8 +95,8 @@ async def test_patients_see_until_when_they_may_cancel() -> None:
         assert [str(c.label) for c in upcoming.columns.values()] == [
             "When", "Doctor", "Status", "Cancel until", "Reason"
         ]
-        assert [upcoming.get_row_at(i)[3] for i in range(3)] == [
+        assert [row_values(upcoming, i)[3] for i in range(3)] == [
             CALL_THE_CLINIC, "Fri 27 Nov 11:30", "—"
         ]
-        assert upcoming.get_row_at(0)[0] == "Wed 25 Nov 2026 11:30"  # Berlin time
+        assert row_values(upcoming, 0)[0] == "Wed 25 Nov 2026 11:30"  # Berlin time
         assert widget.highlighted_upcoming() == soon

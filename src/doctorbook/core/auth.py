@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from doctorbook.core.errors import (
     ValidationError,
 )
 from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.text import clean_text, refused_character
 
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
@@ -74,20 +74,17 @@ def normalise_email(email: str) -> str:
     value = email.strip().lower()
     if not value:
         raise ValidationError("e-mail is required")
+    # The pattern lets anything but "@" and spaces through; an e-mail is shown like a name.
+    if refused_character(value) is not None:
+        raise ValidationError("e-mail must not contain control characters")
     if len(value) > 254 or not _EMAIL_RE.match(value):
         raise ValidationError(f"not a valid e-mail address: {email.strip()!r}")
     return value
 
 
 def clean_name(name: str) -> str:
-    value = " ".join(name.split())
-    if not value:
-        raise ValidationError("name is required")
-    if len(value) > 200:
-        raise ValidationError("name must be at most 200 characters")
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValidationError("name must not contain control characters")
-    return value
+    """A person's name: one line, spaces folded, at most 200 characters."""
+    return clean_text(name, label="name", limit=200, required=True)
 
 
 def _find_by_email(uow: UnitOfWork, email: str, *, lock: bool = False) -> object | None:
@@ -115,12 +112,13 @@ def _create_user(
 
     email = normalise_email(email)
     name = clean_name(name)
+    phone = clean_text(phone, label="phone", limit=40)
     passwords.check_policy(password, email=email)
     if email_registered(uow, email):
         raise Conflict(f"an account with e-mail {email} already exists")
     now = uow.now()
     user = User(
-        email=email, name=name, phone=(phone or "").strip() or None, role=str(role),
+        email=email, name=name, phone=phone, role=str(role),
         password_hash=passwords.hash_password(password), created_at=now, updated_at=now,
     )
     uow.session.add(user)

@@ -26,14 +26,9 @@ from doctorbook.core.errors import (
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.lifecycle import (
-    MAX_REASON,
-    check_may_cancel,
-    clean_text,
-    lock,
-    release,
-)
+from doctorbook.core.lifecycle import MAX_REASON, check_may_cancel, lock, release
 from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.text import clean_text
 
 if TYPE_CHECKING:
     from doctorbook.core.models import Appointment
@@ -314,7 +309,7 @@ def book(
 
     from_search = parse_search_id(search_id)
     patient = _patient_for(uow, actor, patient_email, patient_id)
-    text = clean_text(reason, "reason", MAX_REASON)
+    text = clean_text(reason, label="reason", limit=MAX_REASON)
     view, _overridden = _create(
         uow, actor=actor, slot_id=slot_id, patient_id=patient, reason=text,
         override_policy=override_policy,

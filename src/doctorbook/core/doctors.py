@@ -13,6 +13,7 @@ from doctorbook.core import audit, specialties
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import NotFound, ValidationError
 from doctorbook.core.rbac import Actor, Permission, require
+from doctorbook.core.text import clean_text
 
 #: Fields a profile needs before patients can find it (name comes from the account).
 REQUIRED_FIELDS = ("specialties", "clinic_name", "city", "timezone", "price")
@@ -110,15 +111,6 @@ def parse_price(value: str | Decimal | float | int) -> Decimal:
     return price.quantize(Decimal("0.01"))
 
 
-def _text(value: str | None, label: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    cleaned = value.strip()
-    if len(cleaned) > limit:
-        raise ValidationError(f"{label} must be at most {limit} characters")
-    return cleaned or None
-
-
 def _load(uow: UnitOfWork, doctor_id: int) -> DoctorProfile | None:
     from sqlalchemy import select
 
@@ -190,19 +182,19 @@ def update_profile(
         raise NotFound("you have no doctor profile")
     changed: list[str] = []
     if bio is not UNSET:
-        doctor.bio = _text(bio, "bio", 4000)
+        doctor.bio = clean_text(bio, label="bio", limit=4000, multiline=True)
         changed.append("bio")
     if price is not UNSET:
         doctor.price = None if price is None or str(price).strip() == "" else parse_price(price)
         changed.append("price")
     if clinic_name is not UNSET:
-        doctor.clinic_name = _text(clinic_name, "clinic name", 200)
+        doctor.clinic_name = clean_text(clinic_name, label="clinic name", limit=200)
         changed.append("clinic_name")
     if address is not UNSET:
-        doctor.address = _text(address, "address", 300)
+        doctor.address = clean_text(address, label="address", limit=300)
         changed.append("address")
     if city is not UNSET:
-        doctor.city = _text(" ".join((city or "").split()), "city", 100)
+        doctor.city = clean_text(city, label="city", limit=100)
         changed.append("city")
     if timezone is not UNSET:
         doctor.timezone = None if not timezone else validate_timezone(timezone)

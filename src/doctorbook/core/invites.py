@@ -14,9 +14,9 @@ from doctorbook.core.errors import (
     Conflict,
     NotFound,
     PolicyViolation,
-    ValidationError,
 )
 from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.text import clean_text
 
 INVITE_PREFIX = "dbi_"
 #: How the invite e-mail shows its token (templates/email/doctor_invite.*).
@@ -137,9 +137,7 @@ def request_join(
 
     email = auth.normalise_email(email)
     name = auth.clean_name(name)
-    message = (message or "").strip() or None
-    if message is not None and len(message) > 2000:
-        raise ValidationError("the message must be at most 2000 characters")
+    message = clean_text(message, label="the message", limit=2000, multiline=True)
     if _pending_request(uow, email) is not None:
         raise Conflict(f"a request from {email} is already waiting for an admin")
     now = uow.now()

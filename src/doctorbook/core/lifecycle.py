@@ -15,6 +15,7 @@ from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView, load_
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
 from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.text import clean_text
 
 if TYPE_CHECKING:
     from doctorbook.core.models import Appointment
@@ -44,15 +45,6 @@ TRANSITIONS = {
     "no_show": Transition("no_show", ("pending", "confirmed"), "no_show",
                           "only a pending or confirmed appointment"),
 }
-
-
-def clean_text(value: str | None, label: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    text = "".join(ch for ch in value if ch.isprintable() or ch == "\n").strip()
-    if len(text) > limit:
-        raise ValidationError(f"{label} is too long (at most {limit} characters)")
-    return text or None
 
 
 def lock(uow: UnitOfWork, appointment_id: int) -> Appointment:
@@ -185,7 +177,7 @@ def cancel(
     """A patient until the cancellation window; the doctor or desk any time, with a reason."""
     appointment = lock(uow, appointment_id)
     late = check_may_cancel(uow, actor, appointment)
-    text = clean_text(reason, "reason", MAX_REASON)
+    text = clean_text(reason, label="reason", limit=MAX_REASON)
     staff = actor.role != Role.PATIENT
     if staff and not text:
         raise ValidationError("give a reason when cancelling for the clinic")
@@ -208,7 +200,7 @@ def add_note(uow: UnitOfWork, *, actor: Actor, appointment_id: int, text: str) -
     from doctorbook.core.models import AppointmentNote
 
     require(actor, Permission.APPOINTMENTS_NOTES)
-    body = clean_text(text, "note", MAX_NOTE)
+    body = clean_text(text, label="the note", limit=MAX_NOTE, multiline=True)
     if not body:
         raise ValidationError("the note is empty")
     appointment = lock(uow, appointment_id)

@@ -13,6 +13,7 @@ from doctorbook.core.auth import UserView, clean_name, email_registered, normali
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import Conflict, ValidationError
 from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.text import clean_text
 
 #: At most this many patients per lookup; the desk narrows the query instead of paging.
 MAX_LIMIT = 100
@@ -31,13 +32,9 @@ def _taken(email: str) -> Conflict:
 
 def clean_phone(phone: str | None) -> str | None:
     """A phone number as typed (trimmed, inner spaces collapsed), or None when empty."""
-    if phone is None:
+    value = clean_text(phone, label="phone", limit=MAX_PHONE)
+    if value is None:
         return None
-    value = " ".join(phone.split())
-    if not value:
-        return None
-    if len(value) > MAX_PHONE:
-        raise ValidationError(f"phone must be at most {MAX_PHONE} characters")
     if not _PHONE_RE.match(value) or sum(ch.isdigit() for ch in value) < 5:
         raise ValidationError(
             f"not a phone number: {value!r} (digits, with + ( ) . / - and spaces if you like)"
@@ -75,9 +72,9 @@ def find_patients(
     require(actor, Permission.PATIENTS_MANAGE)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(f"limit must be from 1 to {MAX_LIMIT}")
-    text = " ".join(query.split())
-    if len(text) > MAX_QUERY:
-        raise ValidationError(f"the search text must be at most {MAX_QUERY} characters")
+    # Not stored, but refused like stored text: a NUL or a lone surrogate would otherwise
+    # reach the database driver and fail there with a traceback.
+    text = clean_text(query, label="the search text", limit=MAX_QUERY) or ""
     stmt = select(User).where(User.role == str(Role.PATIENT))
     if text:
         pattern = _like(text)

@@ -17,6 +17,7 @@ from doctorbook.core.errors import (
     ValidationError,
 )
 from doctorbook.core.rbac import Actor, Permission, require
+from doctorbook.core.text import clean_text
 
 MAX_COMMENT = 2000
 PAGE_SIZE = 10
@@ -72,14 +73,14 @@ class ReviewView:
 
 
 def clean_comment(value: str | None) -> str | None:
-    """Strip control characters (newlines kept) and padding; at most 2,000 characters."""
-    if value is None:
-        return None
-    text = "".join(ch for ch in value if ch == "\n" or ch.isprintable()).strip()
-    if len(text) > MAX_COMMENT:
-        raise ValidationError(f"the comment is too long ({len(text)} characters; at most "
-                              f"{MAX_COMMENT})")
-    return text or None
+    """A review's comment: line breaks kept, other control characters refused, padding
+    dropped; at most 2,000 characters."""
+    return clean_text(value, label="the comment", limit=MAX_COMMENT, multiline=True)
+
+
+def clean_hide_reason(value: str | None) -> str | None:
+    """Why an admin hid a review: one line (it goes into the audit log), at most 2,000."""
+    return clean_text(value, label="the reason", limit=MAX_COMMENT)
 
 
 def check_rating(value: int) -> int:
@@ -181,7 +182,7 @@ def hide_review(uow: UnitOfWork, *, actor: Actor, review_id: int, reason: str) -
     from doctorbook.core.models import Review
 
     require(actor, Permission.REVIEWS_MODERATE)
-    why = clean_comment(reason)
+    why = clean_hide_reason(reason)
     if not why:
         raise ValidationError("give a reason for hiding the review")
     review = uow.session.scalars(

@@ -11,6 +11,7 @@ from doctorbook.core import audit
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import Conflict, NotFound, ValidationError
 from doctorbook.core.rbac import Actor, Permission, require
+from doctorbook.core.text import clean_text
 
 if TYPE_CHECKING:
     from doctorbook.core.models import Doctor, ScheduleException, ScheduleRule
@@ -304,9 +305,7 @@ def add_exception(
         start_t, end_t = parse_hhmm(start, "start"), parse_hhmm(end, "end")
         length = slot_minutes
         validate_window(start_t, end_t, doctor.slot_minutes if length is None else length)
-    cleaned_reason = " ".join((reason or "").split()) or None
-    if cleaned_reason and len(cleaned_reason) > 200:
-        raise ValidationError("a reason must be at most 200 characters")
+    cleaned_reason = clean_text(reason, label="the reason", limit=200)
 
     same_day = list(uow.session.scalars(
         select(ScheduleException).where(

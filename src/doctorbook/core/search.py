@@ -24,6 +24,7 @@ from doctorbook.core.availability import (
 )
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import ValidationError
+from doctorbook.core.text import refused_character
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
@@ -84,6 +85,11 @@ def search(
     if not 1 <= limit <= 500:
         raise ValidationError("limit must be from 1 to 500")
     check_slot_count(slots)
+    for label, value in (("specialty", specialty), ("city", city), ("name", name)):
+        # Filters are not stored, but a NUL or a lone surrogate would fail in the driver
+        # with a traceback; refused like stored text instead.
+        if value is not None and refused_character(value.strip()) is not None:
+            raise ValidationError(f"{label} must not contain control characters")
     stmt = _statement(
         uow, specialty=specialty, city=city, name=name, on_or_after=date,
         # At least one slot is read even for slots=0: the soonest one sorts and filters.

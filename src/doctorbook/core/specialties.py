@@ -8,6 +8,7 @@ from doctorbook.core import audit
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import Conflict, NotFound, PolicyViolation, ValidationError
 from doctorbook.core.rbac import Actor, Permission, require
+from doctorbook.core.text import clean_text, refused_character
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,9 @@ def slugify(name: str) -> str:
 
 
 def clean_specialty_name(name: str) -> str:
-    value = " ".join(name.split())
+    value = clean_text(name, label="a specialty name", limit=100) or ""
     if len(value) < 2:
         raise ValidationError("a specialty name needs at least 2 characters")
-    if len(value) > 100:
-        raise ValidationError("a specialty name must be at most 100 characters")
     if not any(ch.isalpha() for ch in value):
         raise ValidationError(f"not a specialty name: {name!r}")
     return value
@@ -38,6 +37,9 @@ def _find(uow: UnitOfWork, name: str) -> object | None:
 
     from doctorbook.core.models import Specialty
 
+    # A lookup stores nothing, but a NUL or a lone surrogate would fail in the driver.
+    if refused_character(name.strip()) is not None:
+        raise ValidationError("a specialty name must not contain control characters")
     return uow.session.scalars(select(Specialty).where(Specialty.slug == slugify(name))).first()
 
 

@@ -14,6 +14,8 @@ from typing import ClassVar, TypeAlias, TypeVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -32,6 +34,7 @@ from doctorbook.core.session_store import (
     resume,
 )
 from doctorbook.core.settings import Settings
+from doctorbook.tui import crash_log
 from doctorbook.tui.messages import (
     AppointmentChanged,
     AppointmentLists,
@@ -80,9 +83,12 @@ from doctorbook.tui.screens.request_join import RequestJoinScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.screens.specialties import SpecialtiesScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
+from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.appointments import doctor_title
 
 LOGIN_MODE = "login"
+SOMETHING_WENT_WRONG = "Something went wrong; it has been logged. Please try again."
+DATABASE_UNAVAILABLE = "Database unavailable. Please try again in a moment."
 KIOSK_PATIENTS_ONLY = "The kiosk is for patients"
 KIOSK_BOOKED = "You were logged out after your booking. Thank you!"
 
@@ -121,6 +127,13 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def _is_database_failure(error: BaseException) -> bool:
+    """A lost or refused connection (SQLAlchemy's OperationalError/InterfaceError)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(error, OperationalError | InterfaceError)
+
+
 def _sentence(text: str) -> str:
     """Core messages are lower-case clauses; a notification reads better as a sentence."""
     text = text.strip()
@@ -136,6 +149,12 @@ class DoctorbookApp(App[None]):
     KIOSK: ClassVar[bool] = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Tab moves focus as soon as the app reads it, before the keys behind it are handed
+        # to a field: Textual's own Tab binding is the screen's, handled only after the keys
+        # already queued for the focused field, so a burst (auto-type, a slow SSH link) put
+        # the password into the e-mail field, in clear.
+        Binding("tab", "focus_next", show=False, priority=True, id="focus-next"),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id="focus-previous"),
         Binding("ctrl+l", "logout", "Log out", id="logout"),
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", show=False, id="help-question-mark"),
@@ -150,8 +169,16 @@ class DoctorbookApp(App[None]):
         store: SessionStore,
         idle_seconds: float | None = None,
         login_hint: str | None = None,
+        notice: str | None = None,
+        crash_after_login: bool = False,
     ) -> None:
         super().__init__()
+        #: Said once the login form shows (after a crash: why the user is back at it).
+        self.notice = notice
+        #: Set when an unexpected error ended the app; `run_tui` starts a fresh one.
+        self.crashed = False
+        #: A deliberate crash right after the next login, for the end-to-end crash tests.
+        self.crash_after_login = crash_after_login
         #: Shown under the login form (the demo lists its accounts there).
         self.login_hint = login_hint
         self.settings = settings
@@ -188,11 +215,35 @@ class DoctorbookApp(App[None]):
     def kiosk(self) -> bool:
         return self.KIOSK
 
+    # --- people's text is shown literally, here as in every widget (tui/widgets/plain.py) ---
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: they quote names, reasons and core's messages
+        (which quote what was typed), so none is ever read as markup, whatever the caller."""
+        super().notify(
+            printable(message, multiline=True), title=printable(title), severity=severity,
+            timeout=timeout, markup=False,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """Titles carry people's names (the header shows 'Pat Patient · Patient')."""
+        return super().format_title(printable(title), printable(sub_title))
+
     def _new_login_screen(self) -> Screen[None]:
         return LoginScreen(kiosk=self.kiosk, hint=self.login_hint)
 
     async def on_mount(self) -> None:
         await self.switch_mode(LOGIN_MODE)
+        if self.notice:
+            self.notify(self.notice, severity="warning", timeout=15)
         if self.kiosk:
             self._note_activity()
         else:
@@ -398,14 +449,31 @@ class DoctorbookApp(App[None]):
             return
         error = event.worker.error
         if isinstance(error, DoctorbookError):
-            self.notify(_sentence(str(error)), severity="error", markup=False)
+            self.notify(_sentence(str(error)), severity="error")
             ended = isinstance(error, AuthenticationError)
             if ended and event.worker.group == SESSION_GROUP and self.user is not None:
                 await self._show_login()
             return
-        self.log.error(f"worker {event.worker.name} failed: {error!r}")
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        self.notify(f"Unexpected error: {first_line[:200]}", severity="error", markup=False)
+        if error is None:
+            return
+        # Never the exception's text on screen (it may quote SQL or a file path): the trace
+        # goes to the log, the person gets a sentence.
+        crash_log.record(self.settings.home, error, where=f"worker {event.worker.name}")
+        if _is_database_failure(error):
+            self.notify(DATABASE_UNAVAILABLE, severity="error")
+        else:
+            self.notify(SOMETHING_WENT_WRONG, severity="error")
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing handled: Textual then ends the app, and would print the trace with
+        its local variables on the terminal (a kiosk's public screen, a desk's SSH session).
+        The trace goes to the log instead; `run_tui` shows the login form again. (Textual's
+        hook for this is private in Textual 8; this is the one place we use it.)"""
+        self.crashed = True
+        crash_log.record(self.settings.home, error, where=type(self.screen).__name__
+                         if self.screen_stack else "start-up")
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     # --- messages from the screens ---------------------------------------------------------
 
@@ -511,6 +579,8 @@ class DoctorbookApp(App[None]):
         user = message.user
         if self.user is not None or (self.kiosk and user.role is not Role.PATIENT):
             return
+        if self.crash_after_login:
+            raise RuntimeError("crash forced after login (DOCTORBOOK_TEST_CRASH=login)")
         self.user = user
         self._generation += 1
         mode = str(user.role)
@@ -728,11 +798,14 @@ def make_app(
     kiosk: bool = False,
     idle_seconds: float | None = None,
     login_hint: str | None = None,
+    notice: str | None = None,
+    crash_after_login: bool = False,
 ) -> DoctorbookApp:
     """Build the app; the kiosk (and a missing store) keeps tokens in memory only."""
     if kiosk or store is None:
         store = MemoryStore()
     factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
     return factory(
-        settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint
+        settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint,
+        notice=notice, crash_after_login=crash_after_login,
     )

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Select
 
 from doctorbook.core.errors import ValidationError
 from doctorbook.core.schedule import EXCEPTION_KINDS, parse_date, parse_hhmm, validate_window
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
 
 #: Core's kinds of exception, as the editor names them.
 KIND_LABELS = {"off": "Day off", "hours": "Changed hours", "extra": "Extra hours"}

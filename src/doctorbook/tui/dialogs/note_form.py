@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static, TextArea
+from textual.widgets import Button, Footer, TextArea
+
+from doctorbook.tui.widgets.plain import Label, Static
 
 
 class NoteDialog(ModalScreen[str | None]):

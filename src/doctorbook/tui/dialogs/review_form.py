@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, Static, TextArea
+from textual.widgets import Button, Footer, Select, TextArea
 
 from doctorbook.core.reviews import MAX_COMMENT
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.ratings import stars
 
 TITLE = "Review your visit"

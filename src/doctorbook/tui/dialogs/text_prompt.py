@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input
 
 from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
 
 
 class TextPrompt(ModalScreen[str | None]):

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header
 
 from doctorbook.core.appointments import (
     ACTIVE_STATUSES,
@@ -20,6 +20,7 @@ from doctorbook.core.appointments import (
     show_appointment,
 )
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
+from doctorbook.tui.widgets.plain import Label, Static
 
 LOADING = "Loading the appointment…"
 NO_NOTES = "No notes yet. Press o to add one; only you see them."

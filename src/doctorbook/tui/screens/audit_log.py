@@ -14,12 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import audit
 from doctorbook.core.audit import AuditView
 from doctorbook.tui.dialogs.detail import DetailDialog
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:

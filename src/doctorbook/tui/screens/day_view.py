@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import booking, dayview, lifecycle, search
@@ -29,7 +29,9 @@ from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.messages import AppointmentChanged, DayLoaded, DoctorsListed
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
+from doctorbook.tui.text import literal
 from doctorbook.tui.widgets.appointments import doctor_title, status_label
+from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
@@ -306,7 +308,7 @@ class DayViewScreen(Screen[None]):
         select: Select[int] = self.query_one("#day-doctor", Select)
         with select.prevent(Select.Changed):
             select.set_options(
-                (doctor_title(d.name), d.doctor_id) for d in message.doctors
+                (literal(doctor_title(d.name)), d.doctor_id) for d in message.doctors
             )
             if self.doctor_id is not None:
                 select.value = self.doctor_id

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header
 
 from doctorbook.core import dashboard
 from doctorbook.core.appointments import AppointmentView
@@ -26,6 +26,8 @@ from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.screens.appointment_detail import AppointmentDetailScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
+from doctorbook.tui.text import literal
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor
 
 LOADING = "Loading your appointments…"
@@ -72,7 +74,7 @@ def uncovered_text(board: DoctorDashboard) -> str:
 
 def cell(text: str, style: str) -> Text:
     """A cell that never reads markup in what people typed, and ends in '…' when cut."""
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+    return literal(text, style, no_wrap=True, overflow="ellipsis")
 
 
 def appointment_cells(appointment: AppointmentView, day: str) -> tuple[Text, ...]:

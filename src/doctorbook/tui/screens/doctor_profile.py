@@ -18,7 +18,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import booking
@@ -30,6 +30,7 @@ from doctorbook.core.reviews import Ratings
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.messages import AppointmentChanged, DoctorProfileRequested
 from doctorbook.tui.widgets.appointments import booked_note, doctor_title
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.ratings import NEWER_KEY, OLDER_KEY, RatingsPanel
 from doctorbook.tui.widgets.ratings import NO_REVIEWS as NO_REVIEWS
 

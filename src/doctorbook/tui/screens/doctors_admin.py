@@ -11,12 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import doctors
 from doctorbook.core.doctors import DoctorSummary
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class DoctorsAdminScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
         with Vertical(classes="home-body"):
-            yield Static(counts_text(None), id="doctors-admin-counts")
+            yield Static(counts_text(None), id="doctors-admin-counts", markup=True)
             yield Static(HINT, id="doctors-admin-hint")
             yield Static(LOADING, id="doctors-admin-empty", classes="empty-state")
             yield DataTable(id="doctors-admin-table", cursor_type="row", zebra_stripes=True)

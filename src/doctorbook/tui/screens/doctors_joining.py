@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input
 
 from doctorbook.core.invites import RequestView
 from doctorbook.core.specialties import SpecialtyView
@@ -22,6 +22,7 @@ from doctorbook.tui.messages import (
     SpecialtiesRequested,
 )
 from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.specialty_picker import SpecialtyPicker
 from doctorbook.tui.widgets.tables import show_rows
 

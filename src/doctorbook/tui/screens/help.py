@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
+
+from doctorbook.tui.widgets.plain import Static
+from doctorbook.tui.widgets.tables import cell_text
 
 GENERAL_KEYS: tuple[tuple[str, str], ...] = (
     ("tab / shift+tab", "Move between fields and buttons"),
@@ -37,10 +41,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Press Escape to close.", classes="form-hint")
 
     def on_mount(self) -> None:
-        table: DataTable[str] = self.query_one("#help-keys", DataTable)
+        table: DataTable[Text] = self.query_one("#help-keys", DataTable)
         table.add_columns("Key", "Does")
         for key, does in [*self.keys, *GENERAL_KEYS]:
-            table.add_row(key, does)
+            table.add_row(cell_text(key), cell_text(does))
         table.focus()
 
     def action_close(self) -> None:

@@ -9,11 +9,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Footer, Header
 
 from doctorbook.core.auth import UserView
 from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.widgets.appointments import AppointmentList
+from doctorbook.tui.widgets.plain import Label
 
 
 def role_label(user: UserView) -> str:

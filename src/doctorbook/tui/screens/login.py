@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input
 
 from doctorbook.tui.messages import LoginSubmitted
 from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
 from doctorbook.tui.screens.register import RegisterScreen
 from doctorbook.tui.screens.request_join import RequestJoinScreen
 from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
 
 
 class LoginScreen(Screen[None]):

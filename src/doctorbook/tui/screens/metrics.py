@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Sparkline
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import metrics as core_metrics
 from doctorbook.core.metrics import DEFAULT_DAYS, Metrics, Nps, RatingSummary
 from doctorbook.tui.messages import MetricsLoaded
+from doctorbook.tui.widgets.plain import Label, Static
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp

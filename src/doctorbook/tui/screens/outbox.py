@@ -12,13 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Select, Static
+from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core.mail import admin as outbox_admin
 from doctorbook.core.mail.admin import STATUSES, OutboxView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class OutboxScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
         with Vertical(classes="home-body"):
-            yield Static(counts_text(None), id="outbox-counts")
+            yield Static(counts_text(None), id="outbox-counts", markup=True)
             with Horizontal(id="outbox-filter"):
                 yield Label("Show", classes="inline-label")
                 yield Select[str](STATUS_OPTIONS, value=DEFAULT_STATUS, allow_blank=False,

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import patients
 from doctorbook.core.auth import UserView
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
 from doctorbook.tui.messages import PatientCreated, PatientsFound
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
 
 if TYPE_CHECKING:

@@ -12,12 +12,14 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch, TextArea
+from textual.widgets import Button, Footer, Header, Input, Switch, TextArea
 
 from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.specialties import SpecialtyView
 from doctorbook.tui.messages import OwnProfileRequested, ProfileChanges, ProfileSubmitted
+from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.specialty_picker import SpecialtyPicker
 
 LOADING = "Loading your profile…"
@@ -123,8 +125,8 @@ class ProfileFormScreen(Screen[None]):
             "cancel_hours": str(profile.cancel_hours),
         }
         for field, value in values.items():
-            self.query_one(f"#{field}", Input).value = value or ""
-        self.query_one("#bio", TextArea).text = profile.bio or ""
+            self.query_one(f"#{field}", Input).value = printable(value or "")
+        self.query_one("#bio", TextArea).text = printable(profile.bio or "", multiline=True)
         self.query_one("#auto_confirm", Switch).value = profile.auto_confirm
         self.query_one(SpecialtyPicker).show(self.specialties, profile.specialties)
 

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input
 
 from doctorbook.tui.messages import RegistrationSubmitted
 from doctorbook.tui.widgets.field import FieldInput, confirmed_password, password_pair
+from doctorbook.tui.widgets.plain import Label, Static
 
 FIELDS = ("name", "email", "password", "confirm")
 

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import schedule, slots
@@ -21,6 +21,7 @@ from doctorbook.core.slots import BookedConflict, GenerationReport
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.exception_form import KIND_LABELS, ExceptionDialog, ExceptionForm
 from doctorbook.tui.dialogs.rule_form import DAY_NAMES, RuleDialog, RuleForm
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor
 
 if TYPE_CHECKING:

@@ -14,12 +14,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Header, Input, Select
 
 from doctorbook.core.search import SearchResult
 from doctorbook.core.specialties import SpecialtyView
 from doctorbook.tui.messages import DoctorSearchSubmitted, SearchQuery, SpecialtiesRequested
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen, format_price
+from doctorbook.tui.text import literal
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
 
 SEARCHING = "Searching…"
@@ -107,7 +109,7 @@ class SearchScreen(Screen[None]):
         chosen = select.value
         names = [s.name for s in specialties or ()]
         with select.prevent(Select.Changed):
-            select.set_options((name, name) for name in names)
+            select.set_options((literal(name), name) for name in names)
             if isinstance(chosen, str) and chosen in names:
                 select.value = chosen
 

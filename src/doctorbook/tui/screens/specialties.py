@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header
 
 from doctorbook.core.specialties import SpecialtyView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
@@ -21,6 +22,8 @@ from doctorbook.tui.messages import (
     SpecialtyRemoveSubmitted,
     SpecialtyRenameSubmitted,
 )
+from doctorbook.tui.widgets.plain import Label, Static
+from doctorbook.tui.widgets.tables import cell_text
 
 LOADING = "Loading specialties…"
 EMPTY = "No specialties yet. Press a to add the first one."
@@ -50,19 +53,19 @@ class SpecialtiesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Specialties"
-        table: DataTable[str | int] = self.query_one("#specialties-table", DataTable)
+        table: DataTable[Text | int] = self.query_one("#specialties-table", DataTable)
         table.add_column("Specialty", width=40)
         table.add_column("Doctors", width=8)
         table.display = False
         self.post_message(SpecialtiesRequested())
 
     def watch_specialties(self, specialties: tuple[SpecialtyView, ...] | None) -> None:
-        table: DataTable[str | int] = self.query_one("#specialties-table", DataTable)
+        table: DataTable[Text | int] = self.query_one("#specialties-table", DataTable)
         empty = self.query_one("#specialties-empty", Static)
         highlighted, row = self.highlighted, table.cursor_row
         table.clear()
         for s in specialties or ():
-            table.add_row(s.name, s.doctor_count, key=s.name)
+            table.add_row(cell_text(s.name), s.doctor_count, key=s.name)
         empty.update(LOADING if specialties is None else EMPTY)
         empty.display = not specialties
         table.display = bool(specialties)
@@ -76,7 +79,7 @@ class SpecialtiesScreen(Screen[None]):
     @property
     def highlighted(self) -> str | None:
         """The name of the specialty under the cursor."""
-        table: DataTable[str | int] = self.query_one("#specialties-table", DataTable)
+        table: DataTable[Text | int] = self.query_one("#specialties-table", DataTable)
         if not self.specialties or table.row_count == 0:
             return None
         row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key

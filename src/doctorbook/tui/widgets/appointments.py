@@ -12,10 +12,11 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable
 
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.tui.messages import AppointmentLists
+from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor
 
 LOADING = "Loading appointments…"

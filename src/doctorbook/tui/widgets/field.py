@@ -8,7 +8,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Input
+
+from doctorbook.tui.widgets.plain import Label
 
 #: What Textual's Input may be restricted to.
 FieldType = Literal["integer", "number", "text"]

@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from doctorbook.core.reviews import Ratings, ReviewEntry
+from doctorbook.tui.widgets.plain import Static
 
 NO_REVIEWS = "No reviews yet."
 LOADING = "Loading reviews…"

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from textual.widgets import SelectionList
 
 from doctorbook.core.specialties import SpecialtyView
+from doctorbook.tui.text import literal
 
 
 class SpecialtyPicker(SelectionList[str]):
@@ -21,7 +22,7 @@ class SpecialtyPicker(SelectionList[str]):
         highlighted = self.highlighted or 0
         self.clear_options()
         self.add_options(
-            [(s.name, s.name, s.name.casefold() in ticked) for s in specialties]
+            [(literal(s.name), s.name, s.name.casefold() in ticked) for s in specialties]
         )
         if self.option_count:
             # Space toggles the highlighted line: there must always be one.

@@ -6,26 +6,41 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.widgets import DataTable
+
+from doctorbook.tui.text import literal
 
 #: No column grows wider than this; longer cells end in an ellipsis.
 MAX_WIDTH = 40
 
 
+Cell = str | Text
+
+
+def cell_text(value: Cell) -> Text:
+    """A cell as drawn: a string literally (DataTable would read it as markup), one line."""
+    if isinstance(value, Text):
+        return value
+    return literal(value)
+
+
 def show_rows(
-    table: DataTable[str],
+    table: DataTable[Any],
     headers: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[str]]],
+    rows: Sequence[tuple[str, Sequence[Cell]]],
 ) -> None:
-    """Replace the columns and rows of `table`; `rows` are (key, cells) pairs.
+    """Replace the columns and rows of `table`; `rows` are (key, cells) pairs. The one way
+    rows reach a table: strings (people's names, reasons...) are shown literally.
 
     DataTable measures auto-width columns later, when idle; explicit widths make what is
     drawn (and so the snapshot tests) the same however busy the machine is."""
     table.clear(columns=True)
+    drawn = [(key, [cell_text(c) for c in cells]) for key, cells in rows]
     for index, header in enumerate(headers):
-        widest = max([cell_len(header), *(cell_len(cells[index]) for _, cells in rows)])
+        widest = max([cell_len(header), *(cells[index].cell_len for _, cells in drawn)])
         table.add_column(header, width=min(widest, MAX_WIDTH), key=header)
-    for key, cells in rows:
+    for key, cells in drawn:
         table.add_row(*cells, key=key)
 
 
@@ -37,9 +52,9 @@ def key_at_cursor(table: DataTable[Any]) -> str | None:
 
 
 def show_rows_keeping_cursor(
-    table: DataTable[str],
+    table: DataTable[Any],
     headers: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[str]]],
+    rows: Sequence[tuple[str, Sequence[Cell]]],
     *,
     follow: str | None = None,
 ) -> None:
