@@ -34,7 +34,8 @@ async def settle(pilot: Pilot[None], quiet_rounds: int = 3) -> None:
     quiet = 0
     for _ in range(200):
         await pilot.pause()
-        running = [w for w in app.workers if not w.is_finished]
+        # A database being waited for (group "revive") is background work, not a reply.
+        running = [w for w in app.workers if not w.is_finished and w.group != "revive"]
         if not running:
             quiet += 1
             if quiet >= quiet_rounds:

@@ -156,6 +156,11 @@ def test_tui_opens_logs_in_and_quits(spawn, db: Database) -> None:
     assert term.exit_code() == 0
     assert "Traceback" not in term.text()
     assert "Error" not in term.text()
+    # The login ended with the app: the next person at this terminal starts at the form.
+    again = spawn("tui")
+    again.wait_for("Log in to doctorbook", "E-mail")
+    again.read(1.0)
+    assert "Pat Patient" not in again.text()
 
 
 def test_kiosk_opens_on_its_login_form_and_refuses_to_quit(spawn) -> None:

@@ -18,13 +18,18 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from doctorbook.core import auth, availability, doctors, invites, reviews, search, specialties
 from doctorbook.core.appointments import Scope, list_appointments
 from doctorbook.core.auth import LoginResult, UserView
 from doctorbook.core.db import Database
-from doctorbook.core.errors import AuthenticationError, DoctorbookError, PermissionDenied
+from doctorbook.core.errors import (
+    AuthenticationError,
+    DatabaseUnavailable,
+    DoctorbookError,
+    PermissionDenied,
+)
 from doctorbook.core.rbac import Actor, Role
 from doctorbook.core.session_store import (
     MemoryStore,
@@ -40,6 +45,7 @@ from doctorbook.tui.messages import (
     AppointmentLists,
     AppointmentsLoaded,
     AppointmentsRequested,
+    DatabaseRevived,
     DoctorInvited,
     DoctorProfileLoaded,
     DoctorProfileRequested,
@@ -88,7 +94,11 @@ from doctorbook.tui.widgets.appointments import doctor_title
 
 LOGIN_MODE = "login"
 SOMETHING_WENT_WRONG = "Something went wrong; it has been logged. Please try again."
-DATABASE_UNAVAILABLE = "Database unavailable. Please try again in a moment."
+DATABASE_UNAVAILABLE = "Database unavailable — retrying. Nothing was changed."
+DATABASE_BACK = "The database is back."
+DATABASE_STILL_DOWN = "The database is still unavailable. Please call the clinic's admin."
+#: How long the app keeps trying to reach (or restart) its database after losing it.
+REVIVE_SECONDS = 120.0
 KIOSK_PATIENTS_ONLY = "The kiosk is for patients"
 KIOSK_BOOKED = "You were logged out after your booking. Thank you!"
 
@@ -98,6 +108,7 @@ LOGIN_GROUP = "login"
 LOGOUT_GROUP = "logout"
 SESSION_GROUP = "session"
 PUBLIC_GROUP = "public"
+REVIVE_GROUP = "revive"
 
 S = TypeVar("S", bound=Screen[None])
 
@@ -128,10 +139,11 @@ def _duration(seconds: float) -> str:
 
 
 def _is_database_failure(error: BaseException) -> bool:
-    """A lost or refused connection (SQLAlchemy's OperationalError/InterfaceError)."""
+    """A lost or refused connection (SQLAlchemy's OperationalError/InterfaceError, or core's
+    DatabaseUnavailable when it could not even start)."""
     from sqlalchemy.exc import InterfaceError, OperationalError
 
-    return isinstance(error, OperationalError | InterfaceError)
+    return isinstance(error, OperationalError | InterfaceError | DatabaseUnavailable)
 
 
 def _sentence(text: str) -> str:
@@ -171,14 +183,20 @@ class DoctorbookApp(App[None]):
         login_hint: str | None = None,
         notice: str | None = None,
         crash_after_login: bool = False,
+        restart_embedded: bool = False,
     ) -> None:
         super().__init__()
+        #: The database is the embedded server this app started: restart it if it dies.
+        self.restart_embedded = restart_embedded
         #: Said once the login form shows (after a crash: why the user is back at it).
         self.notice = notice
         #: Set when an unexpected error ended the app; `run_tui` starts a fresh one.
         self.crashed = False
         #: A deliberate crash right after the next login, for the end-to-end crash tests.
         self.crash_after_login = crash_after_login
+        #: The current login was made in this app (not resumed from the CLI's): it ends when
+        #: the app does (`run_tui` revokes it), so the next person at the terminal logs in.
+        self.login_made_here = False
         #: Shown under the login form (the demo lists its accounts there).
         self.login_hint = login_hint
         self.settings = settings
@@ -280,7 +298,7 @@ class DoctorbookApp(App[None]):
         actor = self._actor()
         with self.db.unit_of_work() as uow:
             user = auth.whoami(uow, actor=actor)
-        self.post_message(LoggedIn(user))
+        self.post_message(LoggedIn(user, resumed=True))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _log_in(self, email: str, password: str) -> None:
@@ -312,6 +330,44 @@ class DoctorbookApp(App[None]):
             finally:
                 self.store.clear()
         self.post_message(LoggedOut(reason))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=REVIVE_GROUP)
+    def _revive_database(self) -> None:
+        """The database went away (its server stopped or restarted): wait for it, restarting
+        the embedded server as the next CLI command would, then say so. Actions meanwhile
+        fail cleanly (their transaction never committed) and say the same."""
+        from sqlalchemy import text
+
+        from doctorbook.core.db import database_url
+
+        worker = get_current_worker()
+        deadline = time.monotonic() + REVIVE_SECONDS
+        pause = 0.2
+        while not worker.is_cancelled:
+            try:
+                if self.restart_embedded:
+                    database_url(self.settings)  # starts the server again if it is down
+                self.db.engine.dispose()  # pooled connections to the old server are dead
+                with self.db.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except Exception as error:
+                if time.monotonic() > deadline:
+                    crash_log.record(self.settings.home, error, where="database revival")
+                    self.post_message(DatabaseRevived(ok=False))
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, 3.0)
+                continue
+            self.post_message(DatabaseRevived(ok=True))
+            return
+
+    def on_database_revived(self, message: DatabaseRevived) -> None:
+        if not message.ok:
+            self.notify(DATABASE_STILL_DOWN, severity="error", timeout=30)
+            return
+        self.notify(DATABASE_BACK)
+        if self.user is not None:
+            self._load_appointments(self._generation)
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_appointments(self, generation: int) -> None:
@@ -448,6 +504,13 @@ class DoctorbookApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        if error is not None and _is_database_failure(error):
+            # Never the driver's words (hosts, ports, SQL): a sentence, and the app waits for
+            # its database. The trace is logged.
+            crash_log.record(self.settings.home, error, where=f"worker {event.worker.name}")
+            self.notify(DATABASE_UNAVAILABLE, severity="error")
+            self._revive_database()
+            return
         if isinstance(error, DoctorbookError):
             self.notify(_sentence(str(error)), severity="error")
             ended = isinstance(error, AuthenticationError)
@@ -459,10 +522,7 @@ class DoctorbookApp(App[None]):
         # Never the exception's text on screen (it may quote SQL or a file path): the trace
         # goes to the log, the person gets a sentence.
         crash_log.record(self.settings.home, error, where=f"worker {event.worker.name}")
-        if _is_database_failure(error):
-            self.notify(DATABASE_UNAVAILABLE, severity="error")
-        else:
-            self.notify(SOMETHING_WENT_WRONG, severity="error")
+        self.notify(SOMETHING_WENT_WRONG, severity="error")
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nothing handled: Textual then ends the app, and would print the trace with
@@ -582,6 +642,7 @@ class DoctorbookApp(App[None]):
         if self.crash_after_login:
             raise RuntimeError("crash forced after login (DOCTORBOOK_TEST_CRASH=login)")
         self.user = user
+        self.login_made_here = not message.resumed
         self._generation += 1
         mode = str(user.role)
         self.add_mode(mode, lambda: home_screen(user))
@@ -704,6 +765,7 @@ class DoctorbookApp(App[None]):
     async def _show_login(self) -> None:
         """Back to a fresh login screen; the previous user's screens are thrown away."""
         self.user = None
+        self.login_made_here = False
         self._generation += 1
         role_mode, self._role_mode = self._role_mode, None
         if self.current_mode != LOGIN_MODE:
@@ -800,6 +862,7 @@ def make_app(
     login_hint: str | None = None,
     notice: str | None = None,
     crash_after_login: bool = False,
+    restart_embedded: bool = False,
 ) -> DoctorbookApp:
     """Build the app; the kiosk (and a missing store) keeps tokens in memory only."""
     if kiosk or store is None:
@@ -807,5 +870,5 @@ def make_app(
     factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
     return factory(
         settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint,
-        notice=notice, crash_after_login=crash_after_login,
+        notice=notice, crash_after_login=crash_after_login, restart_embedded=restart_embedded,
     )

@@ -100,9 +100,10 @@ def _run_app(
         app = make_app(
             settings=settings, db=db, store=store, kiosk=kiosk, login_hint=login_hint,
             notice=notice, crash_after_login=crash_after_login,
+            restart_embedded=settings.uses_embedded,
         )
         app.run()
-        if app.crashed:
+        if app.crashed or app.login_made_here:
             _forget(db, store)
         return app.crashed
     finally:
@@ -110,8 +111,8 @@ def _run_app(
 
 
 def _forget(db: Database, store: SessionStore) -> None:
-    """After a crash the login ends: revoked if the database still answers, forgotten anyway,
-    so the next person at this terminal starts at the login form."""
+    """The app's login ends with it (and after a crash): revoked if the database still
+    answers, forgotten anyway, so the next person at this terminal starts at the login form."""
     from doctorbook.core import auth
 
     try:

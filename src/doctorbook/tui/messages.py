@@ -197,9 +197,11 @@ class JoinRequestDecisionSubmitted(Message):
 class LoggedIn(Message):
     """A session was opened (by the login form, by registering, or resumed from the store)."""
 
-    def __init__(self, user: UserView) -> None:
+    def __init__(self, user: UserView, *, resumed: bool = False) -> None:
         super().__init__()
         self.user = user
+        #: Resumed from a login the CLI stored: it is the CLI's, quitting leaves it alone.
+        self.resumed = resumed
 
 
 class Registered(Message):
@@ -401,3 +403,11 @@ class MetricsLoaded(Message):
         super().__init__()
         self.request = request
         self.metrics = metrics
+
+
+class DatabaseRevived(Message):
+    """The app's database answers again after it was lost (`ok`), or gave up waiting."""
+
+    def __init__(self, *, ok: bool) -> None:
+        super().__init__()
+        self.ok = ok
