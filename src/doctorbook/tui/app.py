@@ -89,7 +89,7 @@ from doctorbook.tui.screens.request_join import RequestJoinScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.screens.specialties import SpecialtiesScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
-from doctorbook.tui.text import printable
+from doctorbook.tui.text import pasteable, printable
 from doctorbook.tui.widgets.appointments import doctor_title
 
 LOGIN_MODE = "login"
@@ -801,6 +801,12 @@ class DoctorbookApp(App[None]):
             and not event.is_forwarded
         ):
             self._note_activity()
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # A paste is typed text too: its control characters never reach a field (which
+            # would draw them, and core would refuse them anyway).
+            clean = events.Paste(pasteable(event.text))
+            clean.set_sender(self)
+            event = clean
         await super().on_event(event)
 
     def _note_activity(self) -> None:

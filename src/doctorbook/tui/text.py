@@ -28,3 +28,9 @@ def printable(text: str, *, multiline: bool = False) -> str:
 def literal(text: str, style: str = "", *, multiline: bool = False, **kwargs: Any) -> Text:
     """A Rich Text of `text` exactly as typed (`[bold]` stays `[bold]`), made printable."""
     return Text(printable(text, multiline=multiline), style=style, end="", **kwargs)
+
+
+def pasteable(text: str) -> str:
+    """Pasted text without its control characters (tabs and line ends kept as such for the
+    fields that take several lines; the others keep the first line, as Textual does)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 
+from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -51,7 +52,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         field = self.query_one("#prompt-value", Input)
-        field.value = self.value
+        field.value = printable(self.value)
         field.focus()
 
     @on(Input.Submitted, "#prompt-value")

@@ -20,6 +20,7 @@ from doctorbook.core.appointments import (
     show_appointment,
 )
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
+from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.plain import Label, Static
 
 LOADING = "Loading the appointment…"
@@ -61,7 +62,7 @@ def notes_text(detail: AppointmentDetail) -> Text:
         if index:
             text.append("\n\n")
         text.append(f"{note.created_at.astimezone(zone):%a %d %b %Y %H:%M}", style="bold")
-        text.append(f"\n{note.body}")
+        text.append(f"\n{printable(note.body, multiline=True)}")
     return text
 
 

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.reactive import reactive
 
 from doctorbook.core.reviews import Ratings, ReviewEntry
+from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.plain import Static
 
 NO_REVIEWS = "No reviews yet."
@@ -66,12 +67,12 @@ def distribution(ratings: Ratings) -> Content:
 def review(entry: ReviewEntry) -> Content:
     """'★★★★☆  Ana · verified visit · November 2026', then the comment on its own lines."""
     head = Content.assemble(
-        (stars(entry.rating), STAR_STYLE), "  ", (entry.first_name, "bold"),
+        (stars(entry.rating), STAR_STYLE), "  ", (printable(entry.first_name), "bold"),
         (f" · verified visit · {entry.visit_month}", MUTED_STYLE),
     )
     if not entry.comment:
         return head
-    return Content.assemble(head, "\n", Content(entry.comment))
+    return Content.assemble(head, "\n", Content(printable(entry.comment, multiline=True)))
 
 
 def page_line(ratings: Ratings) -> str:
