@@ -26,7 +26,9 @@ class FileProvider:
         data = to_bytes(message)
         name = file_name(message)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            # Only we may list or read messages (mkstemp makes each file 0600): they carry
+            # one-time tokens and patients' details.
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Write beside the target then rename: a reader never sees half a message.
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.directory)
             try:
