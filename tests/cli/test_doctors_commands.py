@@ -141,8 +141,8 @@ def test_wrong_role_is_refused(cli, registered):
     [
         (["accept-invite", "dbi_nonsense", "--password-stdin"], 1, "not valid"),
         (["requests", "list", "--status", "maybe"], 2, "--status must be one of"),
-        (["requests", "approve", "0"], 2, "Invalid value"),
-        (["requests", "approve", "abc"], 2, "Invalid value"),
+        (["requests", "approve", "0"], 2, "request id must be a whole number from 1 to"),
+        (["requests", "approve", "abc"], 2, "request id must be a whole number from 1 to"),
         (["doctors", "show", "999"], 1, "no doctor 999"),
         (["search", "--specialty", "Nope"], 1, "no specialty named 'Nope'"),
         (["request-join", "--email", "bad", "--name", "X"], 2, "not a valid e-mail"),

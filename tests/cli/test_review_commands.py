@@ -71,15 +71,19 @@ def profile(clinic: Clinic, *args: str) -> dict:
 
 def test_the_patient_reviews_a_completed_visit_once(visits):
     clinic = visits.clinic
+    # Control characters are refused (one line, exit 2), never silently dropped.
+    one_line_error(review(clinic, "alice", visits.alice, "--rating", "4", "--comment",
+                          "Kind\x1b[31m and thorough.\x07", **WED_NOON), 2,
+                   "the comment must not contain control characters (found '\\x1b')")
     out = review(clinic, "alice", visits.alice, "--rating", "4", "--comment",
-                 "  Kind\x1b[31m and thorough.\x07  ", **WED_NOON)
+                 "  Kind[31m and thorough.  ", **WED_NOON)
     assert out.exit_code == 0, out.output
     assert out.stdout.startswith("Thank you: review ")
     assert f"of appointment {visits.alice} (4/5) is published" in out.stdout
     one_line_error(review(clinic, "alice", visits.alice, "--rating", "5", **WED_NOON), 1,
                    f"you have already reviewed appointment {visits.alice}")
     [entry] = profile(clinic)["reviews"]
-    # Control characters are stripped; what they introduced stays as plain text.
+    # Padding is dropped; what looks like an escape's tail stays as plain text.
     assert entry["comment"] == "Kind[31m and thorough."
 
     piped = review(clinic, "bob", visits.bob, "--rating", "5", "--comment", "-", "--nps", "9",

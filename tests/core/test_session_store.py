@@ -24,6 +24,7 @@ from doctorbook.core.session_store import (
     MemoryStore,
     StoredSession,
     default_store,
+    not_logged_in,
     resume,
 )
 from tests.conftest import PASSWORD
@@ -75,11 +76,21 @@ def test_file_store_tightens_an_existing_open_directory(tmp_path: Path) -> None:
     assert _mode(path) == 0o600
 
 
-@pytest.mark.parametrize("content", ["", "not json", "[]", '{"access_token": "x"}'])
-def test_a_damaged_session_file_means_logged_out(tmp_path: Path, content: str) -> None:
+@pytest.mark.parametrize("content", [
+    b"", b"not json", b"[]", b'{"access_token": "x"}', b"null", b"\xff\xfe", b"[" * 100_000,
+    b'{"access_token": 1, "refresh_token": 2, "email": 3}',
+    b'{"access_token": "dba_\\udcff", "refresh_token": "dbr_x", "email": "a@example.com"}',
+])
+def test_a_damaged_session_file_means_logged_out(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "default.json"
-    path.write_text(content)
-    assert FileStore(path).load() is None
+    path.write_bytes(content)
+    store = FileStore(path)
+    assert store.load() is None
+    # Said, not silently dropped: `resume` names the file in its "not logged in".
+    assert store.damaged is not None and str(path) in store.damaged
+    assert str(path) in str(not_logged_in(store))
+    path.unlink()
+    assert store.load() is None and store.damaged is None
 
 
 def test_memory_store_round_trips() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
+from doctorbook.cli.render import echo
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -44,6 +44,8 @@ def print_detail(detail: AppointmentDetail, *, now: datetime) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from doctorbook.cli.render import literal
+
     view = detail.appointment
     table = Table(show_header=False, title=f"Appointment {view.id}", title_justify="left",
                   box=None)
@@ -79,7 +81,8 @@ def print_detail(detail: AppointmentDetail, *, now: datetime) -> None:
     if detail.rescheduled_to_id is not None:
         rows.append(("Moved to", f"appointment {detail.rescheduled_to_id}"))
     for label, value in rows:
-        table.add_row(label, value)
+        # Names, reasons and the clinic are people's text: shown literally, never as markup.
+        table.add_row(label, literal(value))
     console = Console()
     console.print(table)
     if detail.notes_visible and detail.notes:
@@ -89,7 +92,8 @@ def print_detail(detail: AppointmentDetail, *, now: datetime) -> None:
         notes.add_column("Written", no_wrap=True)
         notes.add_column("Note", overflow="fold")
         for note in detail.notes:
-            notes.add_row(str(note.id), clinic_time(view, note.created_at), note.body)
+            notes.add_row(str(note.id), clinic_time(view, note.created_at),
+                          literal(note.body, multiline=True))
         console.print(notes)
 
 
@@ -99,4 +103,4 @@ def echo_changed(view: AppointmentView, done: str, *, tail: str = "") -> None:
     "Confirmed appointment 12: Alice Patient with Dr X on Wed 25 Nov 2026 10:00-10:30
     (Europe/Berlin) — now confirmed"
     """
-    typer.echo(f"{done}: {summary(view)} — now {status_word(view.status)}{tail}")
+    echo(f"{done}: {summary(view)} — now {status_word(view.status)}{tail}")

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 def warn(message: str) -> None:
-    typer.echo(message, err=True)
+    from doctorbook.cli.render import echo
+
+    echo(message, err=True)
 
 
 @dataclass
@@ -73,10 +75,24 @@ class CliContext:
             return Actor.anonymous()
 
 
+def read_stdin(*, line: bool = False) -> str:
+    """Standard input as text (one line, or all of it). Bytes that are not UTF-8 are bad input:
+    a strict decoder raises, and under a C locale Python keeps them as lone surrogates."""
+    from doctorbook.core.errors import ValidationError
+
+    try:
+        text = sys.stdin.readline() if line else sys.stdin.read()
+    except UnicodeDecodeError:
+        raise ValidationError("standard input is not valid UTF-8") from None
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise ValidationError("standard input is not valid UTF-8")
+    return text
+
+
 def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") -> str:
     """A password from stdin (`--password-stdin`) or a hidden prompt; never from argv."""
     if from_stdin:
-        line = sys.stdin.readline()
+        line = read_stdin(line=True)
         password = line[:-1] if line.endswith("\n") else line
         if password.endswith("\r"):
             password = password[:-1]

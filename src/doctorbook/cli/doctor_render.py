@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import typer
+from doctorbook.cli.render import echo, literal, plain
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,10 +36,10 @@ def print_week(week: DoctorSlots) -> None:
     from rich.table import Table
 
     if not week.slots:
-        typer.echo(f"No open slots in the {week.days} days from {week.first_day:%a %d %b} "
-                   f"({week.timezone}). Try another --date.")
+        echo(f"No open slots in the {week.days} days from {week.first_day:%a %d %b} "
+             f"({week.timezone}). Try another --date.")
         return
-    table = Table(title=f"Open slots, {week.timezone} time", title_justify="left",
+    table = Table(title=literal(f"Open slots, {week.timezone} time"), title_justify="left",
                   header_style="bold")
     table.add_column("Day", no_wrap=True)
     table.add_column("Slots (#id)", overflow="fold")
@@ -47,7 +47,7 @@ def print_week(week: DoctorSlots) -> None:
         table.add_row(f"{day:%a %d %b}",
                       "  ".join(slot_label(s, with_day=False) for s in slots) or "—")
     Console().print(table)
-    typer.echo("Book one with: doctorbook book SLOT_ID [--reason TEXT]")
+    echo("Book one with: doctorbook book SLOT_ID [--reason TEXT]")
 
 
 def profile_json(
@@ -96,7 +96,8 @@ def print_profile(profile: DoctorProfile, *, private: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_header=False, title=profile.name, title_justify="left", box=None)
+    table = Table(show_header=False, title=literal(profile.name), title_justify="left",
+                  box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     price = "—" if profile.price is None else f"{profile.price} {profile.currency}"
@@ -120,15 +121,17 @@ def print_profile(profile: DoctorProfile, *, private: bool) -> None:
             ("Status", profile.status),
         ]
     for label, value in rows:
-        table.add_row(label, value)
+        # Everything but the labels is the doctor's or the admin's text: literal, and only
+        # the bio keeps its line breaks.
+        table.add_row(label, literal(value, multiline=label == "About"))
     Console().print(table)
     if private:
         if profile.visible:
-            typer.echo("Your profile is visible to patients.")
+            echo("Your profile is visible to patients.")
         elif profile.missing:
-            typer.echo("Not yet visible to patients; missing: " + ", ".join(profile.missing))
+            echo("Not yet visible to patients; missing: " + ", ".join(profile.missing))
         else:
-            typer.echo(f"Not visible to patients: the account is {profile.status}.")
+            echo(f"Not visible to patients: the account is {profile.status}.")
 
 
 #: Full and empty stars, spelt as escapes.
@@ -160,11 +163,13 @@ def review_lines(ratings: Ratings, *, width: int = 20) -> list[str]:
         return [*lines,
                 f"No reviews on page {ratings.page}; the last page is {ratings.pages}."]
     for review in ratings.reviews:
-        lines.append(f"{stars(review.rating)}  {review.first_name}, verified visit, "
+        lines.append(f"{stars(review.rating)}  {plain(review.first_name)}, verified visit, "
                      f"{review.visit_month}  (review {review.id})")
-        lines.extend(textwrap.fill(paragraph, width=78, initial_indent="  ",
+        # Each line of the comment made printable on its own: the lines are joined with
+        # newlines of ours, so none of the comment's own control characters survives.
+        lines.extend(textwrap.fill(plain(paragraph), width=78, initial_indent="  ",
                                    subsequent_indent="  ")
-                     for paragraph in (review.comment or "").splitlines())
+                     for paragraph in (review.comment.split("\n") if review.comment else ()))
     if ratings.pages > 1:
         more = f"; next: --page {ratings.page + 1}" if ratings.page < ratings.pages else ""
         lines.append(f"Page {ratings.page} of {ratings.pages}{more}")
@@ -173,4 +178,4 @@ def review_lines(ratings: Ratings, *, width: int = 20) -> list[str]:
 
 def print_reviews(ratings: Ratings) -> None:
     """Plain text between blank lines: a comment is never read as Rich markup."""
-    typer.echo("\n".join(["", *review_lines(ratings), ""]))
+    echo("\n".join(["", *review_lines(ratings), ""]), multiline=True)

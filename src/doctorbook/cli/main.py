@@ -26,6 +26,7 @@ from doctorbook.cli.commands.doctors_join import accept_invite, invite, request_
 from doctorbook.cli.commands.metrics import metrics
 from doctorbook.cli.commands.reviews import review
 from doctorbook.cli.commands.search import search
+from doctorbook.cli.errors import OneLineErrors
 
 app = typer.Typer(
     name="doctorbook",
@@ -33,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=OneLineErrors,
 )
 
 app.command("register")(register.register)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from doctorbook.core import auth
 from doctorbook.core.db import Database
@@ -48,15 +48,31 @@ class MemoryStore:
         self._value = None
 
 
+class DamagedSession(ValueError):
+    """What is stored is not a login this code wrote (truncated, edited, wrong types)."""
+
+
+def _token(value: object) -> TypeGuard[str]:
+    # Tokens are URL-safe ASCII; anything else would only fail later, and less clearly.
+    return (isinstance(value, str) and 0 < len(value) <= 512 and value.isascii()
+            and value.isprintable())
+
+
 def _decode(raw: str | None) -> StoredSession | None:
+    """None when nothing is stored; DamagedSession when what is stored is unusable."""
     if not raw:
         return None
     try:
         data = json.loads(raw)
-        return StoredSession(str(data["access_token"]), str(data["refresh_token"]),
-                             str(data["email"]))
-    except (ValueError, KeyError, TypeError):
-        return None  # a damaged entry is the same as none: log in again
+    except (ValueError, RecursionError):
+        raise DamagedSession("not JSON") from None
+    if not isinstance(data, dict):
+        raise DamagedSession("not a JSON object")
+    access, refresh, email = (data.get(k) for k in ("access_token", "refresh_token", "email"))
+    if (_token(access) and _token(refresh) and isinstance(email, str)
+            and email.isprintable() and len(email) <= 320):
+        return StoredSession(access, refresh, email)
+    raise DamagedSession("missing or malformed fields")
 
 
 class FileStore:
@@ -64,11 +80,21 @@ class FileStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        #: Set by `load` when the file exists but holds no usable login (read as logged out).
+        self.damaged: str | None = None
 
     def load(self) -> StoredSession | None:
+        self.damaged = None
         try:
-            return _decode(self.path.read_text())
+            raw = self.path.read_text(encoding="utf-8")
+            if not raw.strip():
+                raise DamagedSession("empty")  # a file is only ever written with a login
+            return _decode(raw)
         except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError, DamagedSession):
+            # A damaged entry is the same as none (log in again); `resume` says why.
+            self.damaged = f"the stored login in {self.path} is unreadable"
             return None
 
     def save(self, stored: StoredSession) -> None:
@@ -93,16 +119,24 @@ class KeyringStore:
         self.profile = profile
         self.fallback = fallback
         self.notice = notice
+        self.damaged: str | None = None
 
     def load(self) -> StoredSession | None:
         import keyring
         from keyring.errors import KeyringError
 
+        self.damaged = None
         try:
             return _decode(keyring.get_password(SERVICE, self.profile))
+        except DamagedSession:
+            self.damaged = (f"the stored login in the keyring (profile {self.profile}) is "
+                            "unreadable")
+            return None
         except KeyringError:
             self.notice()
-            return self.fallback.load()
+            stored = self.fallback.load()
+            self.damaged = self.fallback.damaged
+            return stored
 
     def save(self, stored: StoredSession) -> None:
         import keyring
@@ -173,6 +207,14 @@ def profile_lock(config_dir: Path, profile: str) -> contextlib.AbstractContextMa
     return file_lock(directory / f"{profile}.lock")
 
 
+def not_logged_in(store: SessionStore) -> AuthenticationError:
+    """The error for a store holding no login; a damaged one is named, so nobody wonders
+    where their login went (it counts as logged out: `doctorbook login` replaces it)."""
+    damaged: str | None = getattr(store, "damaged", None)
+    why = f" ({damaged})" if damaged else ""
+    return AuthenticationError(f"you are not logged in{why}; run `doctorbook login` first")
+
+
 def _authenticate(db: Database, stored: StoredSession) -> Actor:
     with db.unit_of_work() as uow:
         return auth.authenticate(uow, access_token=stored.access_token)
@@ -186,7 +228,7 @@ def resume(
     """The actor of the stored session, refreshing an expired access token transparently."""
     stored = store.load()
     if stored is None:
-        raise AuthenticationError("you are not logged in; run `doctorbook login` first")
+        raise not_logged_in(store)
     try:
         return _authenticate(db, stored)
     except auth.SessionExpired:

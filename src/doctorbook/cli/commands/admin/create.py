@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext, read_password
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import Email, Name, PasswordStdin
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -23,4 +22,4 @@ def create(
     actor = ctx.actor_or_anonymous()
     with ctx.db.unit_of_work() as uow:
         view = auth.create_admin(uow, actor=actor, email=email, name=name, password=password)
-    typer.echo(f"admin created: {view.name} <{view.email}> (id {view.id})")
+    echo(f"admin created: {view.name} <{view.email}> (id {view.id})")

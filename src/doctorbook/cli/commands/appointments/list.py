@@ -9,17 +9,17 @@ import typer
 from doctorbook.cli.appointment_render import status_word, when
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import fail, translate_errors
+from doctorbook.cli.ids import id_option
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json, print_table
+from doctorbook.cli.render import echo, print_json, print_table
 
 
 @translate_errors
 def list_appointments(
     upcoming: Annotated[bool, typer.Option("--upcoming", help="Only those still ahead.")] = False,
     past: Annotated[bool, typer.Option("--past", help="Only those already over.")] = False,
-    doctor_id: Annotated[int | None, typer.Option(
-        "--doctor", metavar="ID", help="Only this doctor's (their id, from search).", min=1,
-    )] = None,
+    doctor_id: Annotated[int | None, id_option(
+        "doctor", "--doctor", help="Only this doctor's (their id, from search).")] = None,
     on: Annotated[str | None, typer.Option(
         "--date", help="Only this day, YYYY-MM-DD, in each clinic's timezone.")] = None,
     json_output: JsonOutput = False,
@@ -47,9 +47,9 @@ def list_appointments(
         return
     if not items:
         if scope == Scope.ALL and doctor_id is None and on_date is None:
-            typer.echo("No appointments yet. Find a doctor and book a visit to see it here.")
+            echo("No appointments yet. Find a doctor and book a visit to see it here.")
         else:
-            typer.echo("No appointments match.")
+            echo("No appointments match.")
         return
     # One clinic timezone goes in the title, several on every row; the year only if it isn't
     # this one. Narrow enough for 80 columns.

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from doctorbook.cli.commands.appointments.options import AppointmentId
-from doctorbook.cli.context import CliContext
+from doctorbook.cli.context import CliContext, read_stdin
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 
 @translate_errors
@@ -25,7 +24,7 @@ def note(
     """Add a private note to one of your appointments (doctors). Only you ever see it."""
     from doctorbook.core.lifecycle import add_note
 
-    body = sys.stdin.read() if text == "-" else text
+    body = read_stdin() if text == "-" else text
     ctx = CliContext.from_env()
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
@@ -33,4 +32,4 @@ def note(
     if json_output:
         print_json({"appointment_id": appointment_id, "note_id": note_id})
         return
-    typer.echo(f"Added note {note_id} to appointment {appointment_id} (visible only to you).")
+    echo(f"Added note {note_id} to appointment {appointment_id} (visible only to you).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
+from doctorbook.cli.ids import id_argument
 
-AppointmentId = Annotated[int, typer.Argument(
-    metavar="ID", help="The appointment's id (from `appointments list`).", min=1)]
+AppointmentId = Annotated[int, id_argument(
+    "appointment", help="The appointment's id (from `appointments list`).")]

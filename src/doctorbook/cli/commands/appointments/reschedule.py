@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
 from doctorbook.cli.appointment_render import echo_changed
 from doctorbook.cli.commands.appointments.options import AppointmentId
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
 from doctorbook.cli.options import JsonOutput, OverridePolicy
 from doctorbook.cli.render import print_json
 
@@ -17,8 +16,8 @@ from doctorbook.cli.render import print_json
 @translate_errors
 def reschedule(
     appointment_id: AppointmentId,
-    new_slot_id: Annotated[int, typer.Argument(
-        metavar="NEW_SLOT_ID", help="The open slot to move to (from `doctors show`).", min=1)],
+    new_slot_id: Annotated[int, id_argument(
+        "slot", metavar="NEW_SLOT_ID", help="The open slot to move to (from `doctors show`).")],
     override_policy: OverridePolicy = False,
     json_output: JsonOutput = False,
 ) -> None:

@@ -9,8 +9,9 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import MAX_ID
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import local_time, print_json, print_table
+from doctorbook.cli.render import echo, local_time, print_json, print_table
 
 if TYPE_CHECKING:
     from doctorbook.core.audit import AuditView
@@ -63,7 +64,7 @@ def list_audit(
     action: Annotated[str | None, typer.Option(
         "--action", help="Only this action, e.g. appointment.cancelled.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many entries.",
-                                       min=1)] = 200,
+                                       min=1, max=MAX_ID)] = 200,
     json_output: JsonOutput = False,
 ) -> None:
     """List audit entries, newest first: time, actor, action, record and what changed."""
@@ -85,7 +86,7 @@ def list_audit(
         print_json({"entries": [entry_json(e) for e in entries]})
         return
     if not entries:
-        typer.echo("No audit entries match.")
+        echo("No audit entries match.")
         return
     print_table(
         "Audit log, newest first",

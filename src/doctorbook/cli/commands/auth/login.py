@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext, read_password
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import Email, PasswordStdin
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -30,4 +29,4 @@ def login(
             auth.logout(uow, access_token=previous.access_token,
                         refresh_token=previous.refresh_token)
     store.save(StoredSession(result.access_token, result.refresh_token, result.user.email))
-    typer.echo(f"logged in as {result.user.name} <{result.user.email}> ({result.user.role})")
+    echo(f"logged in as {result.user.name} <{result.user.email}> ({result.user.role})")

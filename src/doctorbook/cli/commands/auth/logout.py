@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -17,9 +16,14 @@ def logout() -> None:
     store = ctx.store
     stored = store.load()
     if stored is None:
-        typer.echo("not logged in")
+        damaged: str | None = getattr(store, "damaged", None)
+        if damaged:
+            store.clear()  # nothing usable in it; logging out means forgetting it
+            echo(f"not logged in ({damaged}; it is removed now)")
+        else:
+            echo("not logged in")
         return
     with ctx.db.unit_of_work() as uow:
         auth.logout(uow, access_token=stored.access_token, refresh_token=stored.refresh_token)
     store.clear()
-    typer.echo(f"logged out {stored.email}")
+    echo(f"logged out {stored.email}")

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
 from doctorbook.core.errors import AuthenticationError
 
 
 @translate_errors
 def refresh() -> None:
     """Exchange the refresh token for a new pair (the old one stops working)."""
-    from doctorbook.core import auth
+    from doctorbook.core import auth, session_store
     from doctorbook.core.session_store import StoredSession
 
     ctx = CliContext.from_env()
     store = ctx.store
     stored = store.load()
     if stored is None:
-        raise AuthenticationError("you are not logged in; run `doctorbook login` first")
+        raise session_store.not_logged_in(store)
     try:
         with ctx.db.unit_of_work() as uow:
             result = auth.refresh(uow, refresh_token=stored.refresh_token)
@@ -27,5 +26,5 @@ def refresh() -> None:
         store.clear()
         raise
     store.save(StoredSession(result.access_token, result.refresh_token, result.user.email))
-    typer.echo(f"session renewed for {result.user.email}; "
-               f"valid until {result.refresh_expires_at.isoformat(timespec='minutes')}")
+    echo(f"session renewed for {result.user.email}; "
+         f"valid until {result.refresh_expires_at.isoformat(timespec='minutes')}")

@@ -9,6 +9,7 @@ import typer
 from doctorbook.cli.context import CliContext, read_password
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import Email, Name, PasswordStdin
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -25,5 +26,5 @@ def register(
     password = read_password(from_stdin=password_stdin, confirm=True)
     with ctx.db.unit_of_work() as uow:
         view = auth.register(uow, email=email, name=name, password=password, phone=phone)
-    typer.echo(f"registered {view.name} <{view.email}>; log in with: "
-               f"doctorbook login --email {view.email}")
+    echo(f"registered {view.name} <{view.email}>; log in with: "
+         f"doctorbook login --email {view.email}")

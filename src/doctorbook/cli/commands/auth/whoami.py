@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 
 @translate_errors
@@ -25,4 +23,4 @@ def whoami(
         print_json({"id": view.id, "email": view.email, "name": view.name,
                     "role": view.role, "profile": ctx.settings.profile})
         return
-    typer.echo(f"{view.name} <{view.email}> ({view.role}, profile {ctx.settings.profile})")
+    echo(f"{view.name} <{view.email}> ({view.role}, profile {ctx.settings.profile})")

@@ -9,15 +9,16 @@ import typer
 from doctorbook.cli.appointment_render import status_word, when
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
 from doctorbook.cli.options import JsonOutput, OverridePolicy
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 
 @translate_errors
 def book(
-    slot_id: Annotated[int, typer.Argument(
-        metavar="SLOT_ID", help="The slot's id (the #id in `search` and `doctors show`).",
-        min=1)],
+    slot_id: Annotated[int, id_argument(
+        "slot", metavar="SLOT_ID",
+        help="The slot's id (the #id in `search` and `doctors show`).")],
     patient: Annotated[str | None, typer.Option(
         "--patient", metavar="EMAIL",
         help="Desk staff: the patient's e-mail. Patients book for themselves.")] = None,
@@ -47,5 +48,5 @@ def book(
         return
     patient_part = "" if view.patient_id == actor.user_id else f" for {view.patient_name}"
     pending = " until the clinic confirms it" if view.status == "pending" else ""
-    typer.echo(f"Booked appointment {view.id}{patient_part} with {view.doctor_name} on "
-               f"{when(view)} — {status_word(view.status)}{pending}")
+    echo(f"Booked appointment {view.id}{patient_part} with {view.doctor_name} on "
+         f"{when(view)} — {status_word(view.status)}{pending}")

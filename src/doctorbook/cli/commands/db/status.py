@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 
 @translate_errors
@@ -45,10 +43,10 @@ def status(
         return
     if info["kind"] == "embedded":
         state = f"running (pid {info['pid']})" if info["running"] else "not running"
-        typer.echo(f"database: embedded PostgreSQL in {info['pgdata']}, {state}")
+        echo(f"database: embedded PostgreSQL in {info['pgdata']}, {state}")
     else:
-        typer.echo("database: external (DOCTORBOOK_DATABASE_URL)")
+        echo("database: external (DOCTORBOOK_DATABASE_URL)")
     if url is not None:
         current = info["current"] or "empty"
         verdict = "up to date" if info["up_to_date"] else "run `doctorbook db upgrade`"
-        typer.echo(f"revision: {current} (head {info['head']}): {verdict}")
+        echo(f"revision: {current} (head {info['head']}): {verdict}")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import fail, translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -17,6 +16,6 @@ def stop() -> None:
     if ctx.settings.database_url:
         raise fail("DOCTORBOOK_DATABASE_URL points at an external server; nothing to stop")
     if embedded.stop(ctx.settings.pgdata):
-        typer.echo("embedded PostgreSQL stopped")
+        echo("embedded PostgreSQL stopped")
     else:
-        typer.echo("embedded PostgreSQL was not running")
+        echo("embedded PostgreSQL was not running")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -23,6 +22,6 @@ def upgrade() -> None:
     finally:
         engine.dispose()
     if before.current == after.current:
-        typer.echo(f"database already at {after.current} (head)")
+        echo(f"database already at {after.current} (head)")
     else:
-        typer.echo(f"database upgraded from {before.current or 'empty'} to {after.current} (head)")
+        echo(f"database upgraded from {before.current or 'empty'} to {after.current} (head)")

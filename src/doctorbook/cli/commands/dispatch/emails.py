@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -15,6 +14,7 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import fail, translate_errors
+from doctorbook.cli.render import json_text, literal
 
 if TYPE_CHECKING:
     from doctorbook.core.mail.dispatcher import AttemptLog
@@ -26,11 +26,12 @@ def json_logger(stream: Any = None) -> Callable[[AttemptLog], None]:
     """One JSON object per line; the keys are a contract for log shippers."""
 
     def log(entry: AttemptLog) -> None:
-        line = json.dumps({
+        # json_text: a recipient or a provider's error text may hold C1 or bidi controls.
+        line = json_text({
             "time": entry.at.isoformat(), "outbox_id": entry.outbox_id, "kind": entry.kind,
             "to": entry.to, "result": str(entry.result), "attempts": entry.attempts,
             "error": entry.error,
-        }, ensure_ascii=False)
+        })
         print(line, file=stream or sys.stderr, flush=True)
 
     return log
@@ -39,21 +40,24 @@ def json_logger(stream: Any = None) -> Callable[[AttemptLog], None]:
 def console_logger() -> tuple[Callable[[AttemptLog], None], Callable[[str], None]]:
     """Rich lines on stderr for people: one per attempt, plus a way to say other things."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def log(entry: AttemptLog) -> None:
+        # Recipients and provider errors are outside text: literal, never markup or escapes.
         result = str(entry.result)
-        error = f" [dim]{escape(entry.error)}[/]" if entry.error else ""
-        console.print(
-            f"{entry.at:%Y-%m-%d %H:%M:%S} #{entry.outbox_id} {escape(entry.kind)} "
-            f"-> {escape(entry.to)} [{_STYLE[result]}]{result}[/] "
-            f"(attempt {entry.attempts}){error}"
-        )
+        line = Text(f"{entry.at:%Y-%m-%d %H:%M:%S} #{entry.outbox_id} ")
+        line.append_text(literal(f"{entry.kind} -> {entry.to} "))
+        line.append(result, style=_STYLE.get(result, ""))
+        line.append(f" (attempt {entry.attempts})")
+        if entry.error:
+            line.append(" ")
+            line.append_text(literal(entry.error, style="dim"))
+        console.print(line)
 
     def say(message: str) -> None:
-        console.print(escape(message))
+        console.print(literal(message))
 
     return log, say
 
@@ -141,8 +145,8 @@ def dispatch_emails(
             first = str(getattr(exc, "orig", exc)).strip().splitlines()
             message = first[0] if first else type(exc).__name__
             if log_json:
-                print(json.dumps({"time": db.clock.now().isoformat(), "result": "error",
-                                  "error": f"database unreachable: {message}"}),
+                print(json_text({"time": db.clock.now().isoformat(), "result": "error",
+                                 "error": f"database unreachable: {message}"}),
                       file=sys.stderr, flush=True)
             else:
                 say(f"database unreachable: {message}; retrying in "

@@ -10,19 +10,23 @@ import typer
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.doctor_render import print_profile, print_reviews, print_week, profile_json
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
 from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import print_json
+
+#: Far past any real last page, yet its offset stays well inside SQL's bigint.
+MAX_PAGE = 1_000_000
 
 
 @translate_errors
 def show(
-    doctor_id: Annotated[int, typer.Argument(help="The doctor's id (from search).", min=1)],
+    doctor_id: Annotated[int, id_argument("doctor", help="The doctor's id (from search).")],
     on: Annotated[str | None, typer.Option(
         "--date", help="First day of the week of open slots, YYYY-MM-DD (default: today in "
                        "the clinic's timezone).")] = None,
     page: Annotated[int, typer.Option(
         "--page", metavar="N", help="Which page of reviews, newest first (10 a page).",
-        min=1)] = 1,
+        min=1, max=MAX_PAGE)] = 1,
     search_id: Annotated[str | None, typer.Option(
         "--search-id", metavar="ID",
         help="The `search_id` of the `search --json` this doctor was picked from (counts the "

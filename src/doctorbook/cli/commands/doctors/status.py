@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
+from doctorbook.cli.render import echo
 
-DoctorId = Annotated[int, typer.Argument(help="The doctor's id.", min=1)]
+DoctorId = Annotated[int, id_argument("doctor", help="The doctor's id.")]
 
 
 def _set(doctor_id: int, *, active: bool) -> None:
@@ -19,8 +19,8 @@ def _set(doctor_id: int, *, active: bool) -> None:
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         profile = doctors.set_status(uow, actor=actor, doctor_id=doctor_id, active=active)
-    typer.echo(f"{profile.name} is now {profile.status}"
-               + ("" if active else " (hidden from patients)"))
+    echo(f"{profile.name} is now {profile.status}"
+         + ("" if active else " (hidden from patients)"))
 
 
 @translate_errors

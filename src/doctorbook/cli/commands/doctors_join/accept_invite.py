@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from doctorbook.cli.context import CliContext, read_password
+from doctorbook.cli.context import CliContext, read_password, read_stdin
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import PasswordStdin
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -25,12 +26,10 @@ def accept_invite(
 
     ctx = CliContext.from_env()
     if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
-        import sys
-
-        token = sys.stdin.readline().strip()
+        token = read_stdin(line=True).strip()
     password = read_password(from_stdin=password_stdin, confirm=True)
     with ctx.db.unit_of_work() as uow:
         user = invites.accept_invite(uow, token=token, password=password,
                                      currency=ctx.settings.currency)
-    typer.echo(f"welcome, {user.name}: your doctor account is ready. Next: "
-               f"doctorbook login --email {user.email}, then doctorbook profile set ...")
+    echo(f"welcome, {user.name}: your doctor account is ready. Next: "
+         f"doctorbook login --email {user.email}, then doctorbook profile set ...")

@@ -9,6 +9,7 @@ import typer
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import Name
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -32,5 +33,5 @@ def invite(
             uow, actor=actor, email=email, name=name, specialty_names=specialty or [],
             ttl=timedelta(hours=ctx.settings.invite_ttl_hours),
         )
-    typer.echo(f"invitation for {view.name} <{view.email}> queued (e-mail {view.outbox_id}); "
-               f"valid until {view.expires_at.isoformat(timespec='minutes')}")
+    echo(f"invitation for {view.name} <{view.email}> queued (e-mail {view.outbox_id}); "
+         f"valid until {view.expires_at.isoformat(timespec='minutes')}")

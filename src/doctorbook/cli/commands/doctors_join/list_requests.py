@@ -9,7 +9,7 @@ import typer
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import fail, translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import local_time, print_json, print_table
+from doctorbook.cli.render import echo, literal, local_time, print_json, print_table
 
 
 @translate_errors
@@ -34,8 +34,8 @@ def list_requests(
         print_json({"requests": items})
         return
     if not items:
-        typer.echo(f"No {'' if status == 'all' else status + ' '}requests.")
+        echo(f"No {'' if status == 'all' else status + ' '}requests.")
         return
     print_table("Requests to join", ["ID", "Received", "Name", "E-mail", "Status", "Message"],
                 [[str(r.id), local_time(r.created_at), r.name, r.email, r.status,
-                  r.message or ""] for r in items])
+                  literal(r.message or "", multiline=True)] for r in items])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
+from doctorbook.cli.render import echo
 
 
 @translate_errors
-def reject(request_id: Annotated[int, typer.Argument(help="The request's id.", min=1)]) -> None:
+def reject(request_id: Annotated[int, id_argument("request", help="The request's id.")]) -> None:
     """Reject a request (admin): the requester gets a polite e-mail."""
     from doctorbook.core import invites
 
@@ -19,4 +19,4 @@ def reject(request_id: Annotated[int, typer.Argument(help="The request's id.", m
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         view = invites.reject_request(uow, actor=actor, request_id=request_id)
-    typer.echo(f"rejected request {view.id} from {view.email}; they will be told by e-mail")
+    echo(f"rejected request {view.id} from {view.email}; they will be told by e-mail")

@@ -9,6 +9,7 @@ import typer
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import Email, Name
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -25,4 +26,4 @@ def request_join(
     ctx = CliContext.from_env()
     with ctx.db.unit_of_work() as uow:
         view = invites.request_join(uow, email=email, name=name, message=message)
-    typer.echo(f"request {view.id} received; an admin will review it and e-mail {view.email}")
+    echo(f"request {view.id} received; an admin will review it and e-mail {view.email}")

@@ -9,7 +9,7 @@ import typer
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import EXIT_BAD_INPUT, fail, translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 if TYPE_CHECKING:
     from doctorbook.core.metrics import Metrics
@@ -86,10 +86,10 @@ def _print_metrics(result: Metrics) -> None:
     table.add_row("NPS", score, f"{nps.promoters} pro - {nps.detractors} det",
                   f"{nps.responses} responses")
     Console().print(table)
-    typer.echo("Ratings by stars: " + "  ".join(
+    echo("Ratings by stars: " + "  ".join(
         f"{stars}\u2605 {ratings.distribution[stars - 1]}" for stars in range(5, 0, -1)))
-    typer.echo(f"NPS answers: {nps.promoters} promoters (9-10), {nps.passives} passives (7-8), "
-               f"{nps.detractors} detractors (0-6)")
+    echo(f"NPS answers: {nps.promoters} promoters (9-10), {nps.passives} passives (7-8), "
+         f"{nps.detractors} detractors (0-6)")
 
 
 def _print_buckets(result: Metrics) -> None:

@@ -8,8 +8,9 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import MAX_ID
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import local_time, print_json, print_table
+from doctorbook.cli.render import echo, local_time, print_json, print_table
 
 
 @translate_errors
@@ -27,10 +28,10 @@ def list_outbox(
 
     # Bad input is refused before anything connects or asks who you are.
     wanted = parse_status(status)
-    if limit < 1:
+    if not 1 <= limit <= MAX_ID:
         from doctorbook.core.errors import ValidationError
 
-        raise ValidationError("--limit must be at least 1")
+        raise ValidationError(f"--limit must be a whole number from 1 to {MAX_ID}")
     ctx = CliContext.from_env()
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
@@ -41,7 +42,7 @@ def list_outbox(
         print_json(items)
         return
     if not items:
-        typer.echo(f"No {wanted} e-mails." if wanted else "The outbox is empty.")
+        echo(f"No {wanted} e-mails." if wanted else "The outbox is empty.")
         return
     print_table(
         "Outbox" if wanted is None else f"Outbox: {wanted}",

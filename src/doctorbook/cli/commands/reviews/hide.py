@@ -8,14 +8,15 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 
 @translate_errors
 def hide(
-    review_id: Annotated[int, typer.Argument(
-        metavar="ID", help="The review's id (from `doctors show ID --json`).", min=1)],
+    review_id: Annotated[int, id_argument(
+        "review", help="The review's id (from `doctors show ID --json`).")],
     reason: Annotated[str, typer.Option(
         "--reason", help="Why it is hidden (kept in the audit log).")],
     json_output: JsonOutput = False,
@@ -34,5 +35,5 @@ def hide(
         print_json({"id": view.id, "appointment_id": view.appointment_id,
                     "doctor_id": view.doctor_id, "rating": view.rating, "hidden": view.hidden})
         return
-    typer.echo(f"Hid review {view.id}: it no longer shows on doctor {view.doctor_id}'s profile "
-               "or counts in their rating.")
+    echo(f"Hid review {view.id}: it no longer shows on doctor {view.doctor_id}'s profile "
+         "or counts in their rating.")

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from doctorbook.cli.context import CliContext
+from doctorbook.cli.context import CliContext, read_stdin
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, print_json
 
 
 @translate_errors
 def review(
-    appointment_id: Annotated[int, typer.Argument(
-        metavar="APPOINTMENT_ID", help="Your completed visit's id (from `appointments list`).",
-        min=1)],
+    appointment_id: Annotated[int, id_argument(
+        "appointment", metavar="APPOINTMENT_ID",
+        help="Your completed visit's id (from `appointments list`).")],
     rating: Annotated[int, typer.Option(
         "--rating", metavar="1-5", help="Your rating: 1 (poor) to 5 (excellent).")],
     comment: Annotated[str | None, typer.Option(
@@ -35,7 +35,7 @@ def review(
     from doctorbook.core import reviews
     from doctorbook.core.errors import ValidationError
 
-    text = sys.stdin.read() if comment == "-" else comment
+    text = read_stdin() if comment == "-" else comment
     # Bad input is refused before anything connects or asks who you are (exit 2, one line).
     reviews.check_rating(rating)
     reviews.clean_comment(text)
@@ -52,5 +52,5 @@ def review(
                     "comment": view.comment, "nps": nps})
         return
     thanks = "" if nps is None else f" Your recommendation score {nps}/10 is recorded too."
-    typer.echo(f"Thank you: review {view.id} of appointment {view.appointment_id} "
-               f"({view.rating}/5) is published on the doctor's profile.{thanks}")
+    echo(f"Thank you: review {view.id} of appointment {view.appointment_id} "
+         f"({view.rating}/5) is published on the doctor's profile.{thanks}")

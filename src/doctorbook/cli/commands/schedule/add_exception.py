@@ -9,6 +9,7 @@ import typer
 from doctorbook.cli.commands.schedule.render import describe_exception
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import EXIT_BAD_INPUT, fail, translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -38,5 +39,5 @@ def add_exception(
     with ctx.db.unit_of_work() as uow:
         view = schedule.add_exception(uow, actor=actor, on=on, kind=kind, start=start, end=end,
                                       slot_minutes=slot_minutes, reason=reason)
-    typer.echo(f"added {describe_exception(view)}")
-    typer.echo("Publish the change with: doctorbook slots generate")
+    echo(f"added {describe_exception(view)}")
+    echo("Publish the change with: doctorbook slots generate")

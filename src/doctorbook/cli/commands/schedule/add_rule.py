@@ -9,6 +9,7 @@ import typer
 from doctorbook.cli.commands.schedule.render import describe_rule
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -35,5 +36,5 @@ def add_rule(
         rule = schedule.add_rule(uow, actor=actor, weekday=weekday, start=start, end=end,
                                  slot_minutes=slot_minutes, valid_from=valid_from,
                                  valid_until=valid_until)
-    typer.echo(f"added {describe_rule(rule)}")
-    typer.echo("Publish the slots with: doctorbook slots generate")
+    echo(f"added {describe_rule(rule)}")
+    echo("Publish the slots with: doctorbook slots generate")

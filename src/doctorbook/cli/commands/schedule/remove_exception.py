@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
 from doctorbook.cli.commands.schedule.render import describe_exception
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
+from doctorbook.cli.render import echo
 
 
 @translate_errors
 def remove_exception(
-    exception_id: Annotated[int, typer.Argument(help="The exception's id.", metavar="ID")],
+    exception_id: Annotated[int, id_argument("exception", help="The exception's id.")],
 ) -> None:
     """Remove one of your exceptions."""
     from doctorbook.core import schedule
@@ -22,4 +22,4 @@ def remove_exception(
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         view = schedule.remove_exception(uow, actor=actor, exception_id=exception_id)
-    typer.echo(f"removed {describe_exception(view)}")
+    echo(f"removed {describe_exception(view)}")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
 from doctorbook.cli.commands.schedule.render import describe_rule
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.ids import id_argument
+from doctorbook.cli.render import echo
 
 
 @translate_errors
 def remove_rule(
-    rule_id: Annotated[int, typer.Argument(help="The rule's id.", metavar="ID")],
+    rule_id: Annotated[int, id_argument("rule", help="The rule's id.")],
 ) -> None:
     """Remove one of your weekly rules."""
     from doctorbook.core import schedule
@@ -22,4 +22,4 @@ def remove_rule(
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         view = schedule.remove_rule(uow, actor=actor, rule_id=rule_id)
-    typer.echo(f"removed {describe_rule(view)}")
+    echo(f"removed {describe_rule(view)}")

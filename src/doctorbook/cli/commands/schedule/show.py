@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.commands.schedule.render import hhmm, schedule_json
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json, print_table
+from doctorbook.cli.render import echo, print_json, print_table
 
 
 @translate_errors
@@ -23,10 +21,10 @@ def show(json_output: JsonOutput = False) -> None:
     if json_output:
         print_json(schedule_json(view))
         return
-    typer.echo(f"Timezone: {view.timezone or 'not set (doctorbook profile set --timezone)'}")
+    echo(f"Timezone: {view.timezone or 'not set (doctorbook profile set --timezone)'}")
     if not view.rules:
-        typer.echo("No weekly rules yet. Add one with: doctorbook schedule add-rule "
-                   "--weekday mon --start 09:00 --end 17:00")
+        echo("No weekly rules yet. Add one with: doctorbook schedule add-rule "
+             "--weekday mon --start 09:00 --end 17:00")
     else:
         print_table("Weekly rules", ["ID", "Day", "From", "To", "Slot", "Valid from",
                                      "Valid until"], [

@@ -10,7 +10,7 @@ from doctorbook.cli.context import CliContext
 from doctorbook.cli.doctor_render import slot_label, slots_json
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json
+from doctorbook.cli.render import echo, literal, print_json
 
 if TYPE_CHECKING:
     from doctorbook.core.search import SearchResult
@@ -53,7 +53,7 @@ def search(
         return
     if not results:
         hint = " on or after that date" if day else ""
-        typer.echo(f"No doctors match{hint}. Try fewer filters, or `doctorbook specialties list`.")
+        echo(f"No doctors match{hint}. Try fewer filters, or `doctorbook specialties list`.")
         return
     _print_results(results, with_slots=slots > 0)
 
@@ -63,6 +63,7 @@ def _print_results(results: list[SearchResult], *, with_slots: bool) -> None:
     clinic's local time (so a New York slot reads as New York's 09:00 from anywhere)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Doctors", header_style="bold", show_lines=with_slots)
     for column in ("ID", "Name", "Specialties", "Clinic, city", "Price"):
@@ -70,12 +71,16 @@ def _print_results(results: list[SearchResult], *, with_slots: bool) -> None:
     if with_slots:
         table.add_column("Next slots (#id)", no_wrap=True)
     for r in results:
-        label = r.name if r.rating is None else (
-            f"{r.name}\n{r.rating:.1f} \u2605 ({r.review_count})")
-        row = [str(r.doctor_id), label, ", ".join(r.specialties), f"{r.clinic}, {r.city}",
-               f"{r.price} {r.currency}"]
+        # Names, specialties and the clinic are people's text: literal, one line each; the
+        # line breaks in these cells are ours.
+        label = literal(r.name)
+        if r.rating is not None:
+            label.append(f"\n{r.rating:.1f} \u2605 ({r.review_count})")
+        row: list[str | Text] = [
+            str(r.doctor_id), label, literal(", ".join(r.specialties)),
+            literal(f"{r.clinic}, {r.city}"), literal(f"{r.price} {r.currency}")]
         if with_slots:
-            row.append("\n".join(slot_label(s, with_day=True) for s in r.next_slots)
-                       or "none open")
+            row.append(Text("\n".join(slot_label(s, with_day=True) for s in r.next_slots)
+                            or "none open"))
         table.add_row(*row)
     Console().print(table)

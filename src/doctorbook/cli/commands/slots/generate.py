@@ -9,8 +9,9 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import EXIT_BAD_INPUT, fail, translate_errors
+from doctorbook.cli.ids import id_option
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json, print_table
+from doctorbook.cli.render import echo, print_json, print_table
 
 if TYPE_CHECKING:
     from doctorbook.core.slots import GenerationReport
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def generate(
     days: Annotated[int, typer.Option("--days", help="Horizon in days from today.")] = 60,
     doctor: Annotated[
-        int | None, typer.Option("--doctor", help="Only this doctor (admins); default: all.")
+        int | None, id_option("doctor", "--doctor", help="Only this doctor (admins); default: all.")
     ] = None,
     json_output: JsonOutput = False,
 ) -> None:
@@ -66,13 +67,13 @@ def report_json(report: GenerationReport) -> dict[str, Any]:
 
 
 def print_report(report: GenerationReport) -> None:
-    typer.echo(f"{len(report.doctors)} doctor(s), {report.days} days: "
-               f"{report.created} slot(s) created, {report.removed} open slot(s) removed")
+    echo(f"{len(report.doctors)} doctor(s), {report.days} days: "
+         f"{report.created} slot(s) created, {report.removed} open slot(s) removed")
     for doctor_id, why in report.skipped:
-        typer.echo(f"skipped doctor {doctor_id}: {why}")
+        echo(f"skipped doctor {doctor_id}: {why}")
     if report.conflicts:
-        typer.echo(f"{len(report.conflicts)} booked slot(s) are no longer in the schedule; "
-                   "they were kept, reschedule or cancel them:")
+        echo(f"{len(report.conflicts)} booked slot(s) are no longer in the schedule; "
+             "they were kept, reschedule or cancel them:")
         print_table("Booked slots outside the schedule", ["Slot", "Doctor", "Local start",
                                                           "Why"], [
             [str(c.slot_id), str(c.doctor_id), c.local_start.strftime("%a %Y-%m-%d %H:%M %Z"),

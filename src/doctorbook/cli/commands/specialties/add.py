@@ -8,6 +8,7 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -19,4 +20,4 @@ def add(name: Annotated[str, typer.Argument(help="The specialty's name.")]) -> N
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         view = specialties.add(uow, actor=actor, name=name)
-    typer.echo(f"added specialty {view.name!r}")
+    echo(f"added specialty {view.name!r}")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.options import JsonOutput
-from doctorbook.cli.render import print_json, print_table
+from doctorbook.cli.render import echo, print_json, print_table
 
 
 @translate_errors
@@ -22,6 +20,6 @@ def list_specialties(json_output: JsonOutput = False) -> None:
         print_json({"specialties": items})
         return
     if not items:
-        typer.echo("No specialties yet. An admin adds them with: doctorbook specialties add NAME")
+        echo("No specialties yet. An admin adds them with: doctorbook specialties add NAME")
         return
     print_table("Specialties", ["Name", "Doctors"], [[s.name, str(s.doctor_count)] for s in items])

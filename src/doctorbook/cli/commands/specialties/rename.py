@@ -8,6 +8,7 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
 
 
 @translate_errors
@@ -22,4 +23,4 @@ def rename(
     actor = ctx.actor()
     with ctx.db.unit_of_work() as uow:
         view = specialties.rename(uow, actor=actor, old=old, new=new)
-    typer.echo(f"renamed to {view.name!r}")
+    echo(f"renamed to {view.name!r}")
