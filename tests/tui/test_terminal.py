@@ -209,3 +209,25 @@ def test_desk_crash_logs_out_and_the_app_exits_non_zero_when_quit(
     assert term.exit_code() == 1
     assert "details in" in term.text()
     assert "Traceback" not in term.text()
+
+
+def test_a_shared_terminal_never_reuses_the_login_the_cli_stored(
+    spawn, db: Database, console_script: str, terminal_env: dict[str, str]
+) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
+    login = subprocess.run(
+        [console_script, "login", "--email", "rita@example.com", "--password-stdin"],
+        input=PASSWORD + "\n", env=terminal_env, capture_output=True, text=True, timeout=60,
+    )
+    assert login.returncode == 0, login.stderr
+    # Off a shared terminal the app picks the stored login up...
+    mine = spawn("tui")
+    mine.wait_for("Rita Desk")
+    mine.type("\x11")
+    assert mine.exit_code() == 0
+    # ...on the desk's shared SSH account it never does.
+    shared = spawn("tui", DOCTORBOOK_SHARED_TERMINAL="1")
+    shared.wait_for("Log in to doctorbook", "E-mail")
+    shared.read(1.0)
+    assert "Rita Desk" not in shared.text()

@@ -26,6 +26,11 @@ class Settings:
     now: str | None = None
     email_provider: str = "file"
     kiosk_idle_seconds: int = 120
+    #: The staff app returns to the login form after this long without a key or click.
+    staff_idle_seconds: int = 900
+    #: A terminal several people use (the desk's SSH account): `doctorbook tui` never reuses
+    #: a login stored by the CLI, and keeps its own in memory only.
+    shared_terminal: bool = False
     # e-mail
     email_from: str = "doctorbook@localhost"
     email_from_name: str = "doctorbook"
@@ -246,6 +251,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         now=now,
         email_provider=provider,
         kiosk_idle_seconds=idle_seconds,
+        staff_idle_seconds=src.whole("staff_idle_seconds", 900, minimum=1,
+                                     maximum=MAX_SECONDS),
+        shared_terminal=src.flag("shared_terminal"),
         email_from=src.pick("email_from") or "doctorbook@localhost",
         email_from_name=src.pick("email_from_name") or "doctorbook",
         email_max_attempts=src.whole("email_max_attempts", 5, minimum=1, maximum=1000),

@@ -202,9 +202,8 @@ class DoctorbookApp(App[None]):
         self.settings = settings
         self.db = db
         self.store = store
-        self.idle_seconds = float(
-            settings.kiosk_idle_seconds if idle_seconds is None else idle_seconds
-        )
+        default_idle = settings.kiosk_idle_seconds if self.KIOSK else settings.staff_idle_seconds
+        self.idle_seconds = float(default_idle if idle_seconds is None else idle_seconds)
         self.user: UserView | None = None
         #: Bumped at every login and logout: results of an earlier session are dropped.
         self._generation = 0
@@ -262,9 +261,8 @@ class DoctorbookApp(App[None]):
         await self.switch_mode(LOGIN_MODE)
         if self.notice:
             self.notify(self.notice, severity="warning", timeout=15)
-        if self.kiosk:
-            self._note_activity()
-        else:
+        self._note_activity()
+        if not self.kiosk:
             self._resume_session()
 
     # --- workers: every database call runs here, off the event loop -----------------------
@@ -647,8 +645,7 @@ class DoctorbookApp(App[None]):
         mode = str(user.role)
         self.add_mode(mode, lambda: home_screen(user))
         self._role_mode = mode
-        if self.kiosk:
-            self._note_activity()  # logging in is activity: the idle clock starts now
+        self._note_activity()  # logging in is activity: the idle clock starts now
         await self.switch_mode(mode)
         # The login stack (with what was typed into it) goes; a fresh one is built on logout.
         await self.remove_mode(LOGIN_MODE)
@@ -792,14 +789,10 @@ class DoctorbookApp(App[None]):
                 shown.append(display)
         return [(" / ".join(displays), does) for does, displays in keys.items()]
 
-    # --- kiosk idle logout -----------------------------------------------------------------
+    # --- idle logout: the kiosk's patients, and staff at a desk they walked away from ------
 
     async def on_event(self, event: events.Event) -> None:
-        if (
-            self.kiosk
-            and isinstance(event, events.InputEvent | events.Paste)
-            and not event.is_forwarded
-        ):
+        if isinstance(event, events.InputEvent | events.Paste) and not event.is_forwarded:
             self._note_activity()
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # A paste is typed text too: its control characters never reach a field (which
@@ -825,7 +818,7 @@ class DoctorbookApp(App[None]):
         await self._idle_timeout()
 
     async def _idle_timeout(self) -> None:
-        """Nobody touched the kiosk for a while: log out, or forget a half-typed form."""
+        """Nobody touched the app for a while: log out, or forget a half-typed form."""
         if self.user is not None:
             await self._log_out(
                 f"You were logged out after {_duration(self.idle_seconds)} without activity."

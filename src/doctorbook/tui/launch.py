@@ -91,7 +91,8 @@ def _run_app(
     db = open_database(settings, clock=clock_from_env())
     try:
         store: SessionStore
-        if kiosk:
+        if kiosk or settings.shared_terminal:
+            # Nothing stored, nothing reused: whoever sits down next starts at the form.
             store = MemoryStore()
         else:
             store = default_store(
