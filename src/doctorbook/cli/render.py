@@ -20,18 +20,6 @@ if TYPE_CHECKING:
 
     from rich.text import Text
 
-#: What must never reach a terminal, whatever the database holds: C0 controls (ESC, CR, LF,
-#: TAB...), DEL and the C1 controls (Cc), lone surrogates (Cs: undecodable bytes), line and
-#: paragraph separators, bidi embeddings, overrides and isolates (they reorder a whole row).
-_CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-#: The same but newline, for multi-line text (bios, comments, notes, join messages).
-_CONTROL_BUT_NEWLINE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-#: Shown where a control character was: visibly something, never its effect.
-REPLACEMENT = "\ufffd"
 
 #: Characters json.dumps(ensure_ascii=False) would write raw (it escapes only C0, quote and
 #: backslash): DEL, C1, surrogates (unencodable), separators and bidi controls.
@@ -39,11 +27,11 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud80
 
 
 def plain(text: str, *, multiline: bool = False) -> str:
-    """`text` safe for a terminal: every control character as U+FFFD; newlines kept only
-    when `multiline` (CRLF read as one newline)."""
-    if multiline:
-        return _CONTROL_BUT_NEWLINE.sub(REPLACEMENT, text.replace("\r\n", "\n"))
-    return _CONTROL.sub(REPLACEMENT, text)
+    """`text` safe for a terminal (core's one rule for it): every control character as
+    U+FFFD, line breaks kept only when `multiline`."""
+    from doctorbook.core.text import printable
+
+    return printable(text, multiline=multiline)
 
 
 def literal(text: str, *, multiline: bool = False, style: str = "") -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Literal, overload
 
@@ -13,6 +14,13 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 #: C0/C1 controls and DEL (Cc), lone surrogates (Cs: undecodable command-line bytes under
 #: surrogateescape), line and paragraph separators (Zl, Zp).
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+#: Every character `refused_character` refuses, as one pattern: what the UIs never write to a
+#: terminal, whatever the database holds (rows may predate the rule; e-mails, audit data...).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: Line breaks and tabs, shown as a space on one line.
+_BLANKS = re.compile("[\t\r\n\u2028\u2029]")
+#: Shown where a control character was: visibly something, never its effect.
+REPLACEMENT = "\ufffd"
 #: Whitespace a paste or a shell brings along at either end; dropped there, refused inside.
 _EDGE_CONTROLS = "\t\n\r"
 
@@ -25,6 +33,16 @@ def refused_character(value: str, *, multiline: bool = False) -> str | None:
         if ch in BIDI_CONTROLS or unicodedata.category(ch) in _REFUSED_CATEGORIES:
             return ch
     return None
+
+
+def printable(text: str, *, multiline: bool = False, replacement: str = REPLACEMENT) -> str:
+    """`text` safe to show on a terminal: line breaks kept only when `multiline` (CRLF and CR
+    read as one), otherwise shown as spaces like tabs; every other refused character as
+    `replacement`. Both UIs show people's text through this."""
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+        return CONTROL.sub(lambda m: m[0] if m[0] == "\n" else replacement, text)
+    return CONTROL.sub(replacement, _BLANKS.sub(" ", text))
 
 
 def _strip_edges(value: str) -> str:
