@@ -291,10 +291,10 @@ def test_logout_by_refresh_token_revokes_the_session(uow: UnitOfWork) -> None:
         auth.authenticate(uow, access_token=result.access_token)
 
 
-# --- lockout ----------------------------------------------------------------------------
+# --- throttling (one origin: this process's; tests/core/test_login_throttle.py has more) ----
 
 
-def test_five_failures_within_15_minutes_lock_the_account_for_15_minutes(uow, clock) -> None:
+def test_five_failures_within_15_minutes_throttle_this_origin_for_30_seconds(uow, clock) -> None:
     _register(uow)
     for attempt in range(4):
         with pytest.raises(AuthenticationError) as err:
@@ -302,18 +302,21 @@ def test_five_failures_within_15_minutes_lock_the_account_for_15_minutes(uow, cl
         assert err.type is AuthenticationError
         clock.advance(timedelta(minutes=3))
 
-    with pytest.raises(AccountLocked, match="locked"):
+    with pytest.raises(AccountLocked) as err:
         _login(uow, password="wrong password 4")
+    assert str(err.value) == "too many failed logins from this terminal; try again in 30 seconds"
 
-    # The right password is refused while the lock lasts.
+    # The right password is refused while the throttle lasts...
     with pytest.raises(AccountLocked):
         _login(uow)
-    clock.advance(timedelta(minutes=14, seconds=59))
+    clock.advance(timedelta(seconds=29))
     with pytest.raises(AccountLocked):
         _login(uow)
+    # ... and no longer: the account itself was never locked.
     clock.advance(timedelta(seconds=1))
     assert _login(uow).user.email == EMAIL
-    assert len(_audit(uow, "login.locked")) == 1
+    assert len(_audit(uow, "login.throttled")) == 1
+    assert _audit(uow, "login.locked") == []
 
 
 def test_a_successful_login_resets_the_failure_count(uow, clock) -> None:
@@ -329,18 +332,18 @@ def test_a_successful_login_resets_the_failure_count(uow, clock) -> None:
     assert _login(uow).user.email == EMAIL
 
 
-def test_failures_spread_over_more_than_15_minutes_do_not_lock(uow, clock) -> None:
+def test_failures_spread_over_more_than_15_minutes_do_not_throttle(uow, clock) -> None:
     _register(uow)
     for attempt in range(6):
         with pytest.raises(AuthenticationError) as err:
             _login(uow, password=f"wrong password {attempt}")
-        assert err.type is AuthenticationError, f"locked at attempt {attempt + 1}"
+        assert err.type is AuthenticationError, f"throttled at attempt {attempt + 1}"
         clock.advance(timedelta(minutes=4))
 
     assert _login(uow).user.email == EMAIL
 
 
-def test_five_failures_within_any_15_minutes_lock_the_account(uow, clock) -> None:
+def test_five_failures_within_any_15_minutes_throttle(uow, clock) -> None:
     _register(uow)
     with pytest.raises(AuthenticationError):
         _login(uow, password="an old typo, long ago")
@@ -354,26 +357,42 @@ def test_five_failures_within_any_15_minutes_lock_the_account(uow, clock) -> Non
         _login(uow, password="wrong password 4")
 
 
-def test_a_locked_account_says_how_long_the_lock_still_lasts(uow, clock) -> None:
+def test_a_throttle_says_how_long_it_still_lasts_and_doubles_while_failures_go_on(
+    uow, clock
+) -> None:
     _register(uow)
     for attempt in range(4):
         with pytest.raises(AuthenticationError):
             _login(uow, password=f"wrong password {attempt}")
-    with pytest.raises(AccountLocked, match="try again in 15 min"):
-        _login(uow, password="wrong password 4")
 
-    with pytest.raises(AccountLocked) as right_away:
-        _login(uow)
-    clock.advance(timedelta(minutes=10))
-    with pytest.raises(AccountLocked) as later:
-        _login(uow)
-    clock.advance(timedelta(minutes=4, seconds=30))
-    with pytest.raises(AccountLocked) as almost:
-        _login(uow)
+    def refusal(password: str = PASSWORD) -> str:
+        with pytest.raises(AccountLocked) as err:
+            _login(uow, password=password)
+        return str(err.value).rsplit("try again in ", 1)[1]
 
-    assert [str(e.value).rsplit("try again in ", 1)[1] for e in (right_away, later, almost)] == [
-        "15 min", "5 min", "1 min"
-    ]
+    assert refusal("wrong password 4") == "30 seconds"
+    assert refusal() == "30 seconds"
+    clock.advance(timedelta(seconds=20))
+    assert refusal() == "10 seconds"
+    clock.advance(timedelta(seconds=10))
+    # Each failure after a throttle, before 15 quiet minutes, doubles the next one.
+    assert refusal("wrong password 5") == "1 minute"
+    clock.advance(timedelta(minutes=1))
+    assert refusal("wrong password 6") == "2 minutes"
+    clock.advance(timedelta(seconds=61))
+    assert refusal() == "59 seconds"
+    clock.advance(timedelta(seconds=59))
+    waits = []
+    for attempt in range(7, 12):
+        waits.append(refusal(f"wrong password {attempt}"))
+        clock.advance(timedelta(minutes=15))
+    assert waits == ["4 minutes", "8 minutes", "15 minutes", "15 minutes", "15 minutes"]
+    # Fifteen quiet minutes after the last throttle ended: a typo is just a typo again.
+    clock.advance(timedelta(minutes=15))
+    with pytest.raises(AuthenticationError) as err:
+        _login(uow, password="one more typo")
+    assert err.type is AuthenticationError
+    assert _login(uow).user.email == EMAIL
 
 
 # --- no account enumeration -------------------------------------------------------------
@@ -528,7 +547,7 @@ def test_every_auth_event_is_audited_and_no_audit_row_holds_a_secret(uow, clock)
 
     actions = [e.action for e in _audit(uow)]
     for action in ("admin.created", "user.registered", "login.succeeded", "login.failed",
-                   "login.locked", "session.refresh_reuse", "session.logout"):
+                   "login.throttled", "session.refresh_reuse", "session.logout"):
         assert action in actions, action
     assert actions.count("login.failed") == 6
     assert actions.count("login.succeeded") == 2

@@ -1,5 +1,5 @@
-"""Account models (users, sessions, audit log): kept apart so the hot path of every command
-(authenticating a token) maps three tables, not the whole schema (~30 ms per command)."""
+"""Account models (users, sessions, login throttles, audit log): kept apart so the hot path of
+every command (authenticating a token) maps four tables, not the whole schema (~30 ms/command)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    SmallInteger,
     String,
     Text,
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doctorbook.core.schema_base import TS, Base
@@ -41,9 +42,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
-    # Failed logins are counted from the audit log (sliding 15-minute window since the last
-    # success or lock), so no counter columns live here.
-    locked_until: Mapped[datetime | None] = mapped_column(TS)
+    # No lock lives here: failed logins are throttled per (e-mail, origin) in login_throttles,
+    # so a stranger at the kiosk can't lock the account for everyone else.
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
 
@@ -64,6 +64,30 @@ class AuthSession(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(TS)
     revoked_at: Mapped[datetime | None] = mapped_column(TS)
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class LoginThrottle(Base):
+    """Failed logins of one e-mail from one origin, or from all origins (origin "*").
+
+    Keyed by a digest of the normalised e-mail, not the user: unknown e-mails are counted and
+    refused exactly like registered ones, and the table is no list of the addresses tried.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (CheckConstraint("strikes >= 0", name="strikes_not_negative"),)
+
+    email_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The latest failures within the window (at most the threshold's worth), oldest first.
+    failed_at: Mapped[list[datetime]] = mapped_column(
+        ARRAY(TS), server_default=text("'{}'")
+    )
+    # Refusals in a row; each doubles the next one's length until a quiet window resets it.
+    strikes: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(TS)
+    # A recent success makes the origin trusted for this e-mail (it skips the all-origins cap).
+    last_success_at: Mapped[datetime | None] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS, index=True)
 
 
 class AuditEntry(Base):

@@ -1,4 +1,4 @@
-"""Accounts and sessions: registration, login with lockout, rotating refresh, logout."""
+"""Accounts and sessions: registration, throttled login, rotating refresh, logout."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from doctorbook.core import audit, passwords, tokens
 from doctorbook.core.db import UnitOfWork
@@ -20,11 +21,11 @@ from doctorbook.core.errors import (
 from doctorbook.core.rbac import Actor, Permission, Role, require
 from doctorbook.core.text import clean_text, refused_character
 
+if TYPE_CHECKING:
+    from doctorbook.core.account_models import LoginThrottle, User
+
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
-LOCKOUT_THRESHOLD = 5
-LOCKOUT_WINDOW = timedelta(minutes=15)
-LOCKOUT_DURATION = timedelta(minutes=15)
 
 #: One message for unknown e-mail, wrong password and disabled account: no enumeration.
 BAD_CREDENTIALS = "wrong e-mail or password"
@@ -210,88 +211,230 @@ def _issue_session(uow: UnitOfWork, user_id: int, family_id: uuid.UUID) -> tuple
     return access, refresh_token, row
 
 
-def _recent_failures(uow: UnitOfWork, user_id: int, now: datetime) -> int:
-    """Failed logins in the sliding 15-minute window, after the last success or lock.
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """`threshold` failures within `window` start a refusal of `first_delay`; while a refusal
+    is on or ended less than `window` ago, each further failure doubles it, up to `max_delay`.
+    A quiet `window` (or, per origin, a success) ends the run."""
 
-    Counted from the audit log (ordered by id, so one instant's events still have an order);
-    the caller holds the user row locked, so concurrent attempts count one after another.
+    threshold: int
+    window: timedelta
+    first_delay: timedelta
+    max_delay: timedelta
+
+    def delay(self, strikes: int) -> timedelta:
+        doublings = max(0, min(strikes - 1, 20))  # capped long before timedelta overflows
+        return min(self.first_delay * (1 << doublings), self.max_delay)
+
+
+#: One e-mail from one origin: the receptionist who mistypes five times waits 30 seconds.
+PER_ORIGIN = ThrottlePolicy(
+    threshold=5, window=timedelta(minutes=15),
+    first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15),
+)
+#: One e-mail from all origins together. Origins are told by the client's environment (each SSH
+#: client address is one; a shell user can name any), so without this cap guessing would be
+#: unlimited; origins that logged in to the e-mail lately are exempt, so reaching it still
+#: can't lock the desk out.
+PER_ACCOUNT = ThrottlePolicy(
+    threshold=50, window=timedelta(hours=1),
+    first_delay=timedelta(minutes=15), max_delay=timedelta(hours=1),
+)
+#: How long a successful login makes its origin trusted for that e-mail (and keeps idle rows).
+TRUSTED_FOR = timedelta(days=30)
+#: The origin of an e-mail's all-origins row; `clean_origin` never produces it.
+ALL_ORIGINS = "*"
+_PRUNE_BATCH = 100
+
+
+def _wait_text(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def throttled_from_origin_message(wait: timedelta) -> str:
+    return f"too many failed logins from this terminal; try again in {_wait_text(wait)}"
+
+
+def throttled_account_message(wait: timedelta) -> str:
+    return f"too many failed logins for this e-mail; try again in {_wait_text(wait)}"
+
+
+def _email_key(email: str) -> str:
+    """A digest of the normalised e-mail: the same for a registered e-mail and an unknown one.
+
+    Not a secret against someone who guesses addresses (the audit log names them anyway); it
+    keeps the throttle table from being a readable list of every address anyone typed.
     """
-    from sqlalchemy import and_, func, or_, select
+    import hashlib
 
-    from doctorbook.core.account_models import AuditEntry
+    return hashlib.sha256(b"doctorbook login throttle\0" + email.encode()).hexdigest()
 
-    reset_id = (
-        select(func.coalesce(func.max(AuditEntry.id), 0))
-        .where(
-            or_(
-                and_(AuditEntry.action == "login.succeeded", AuditEntry.actor_id == user_id),
-                and_(AuditEntry.action == "login.locked", AuditEntry.entity_kind == "user",
-                     AuditEntry.entity_id == str(user_id)),
+
+def _serialise_attempts(uow: UnitOfWork, key: str) -> None:
+    """Attempts at one e-mail take turns (until commit), so a burst can't outrun the count;
+    unknown e-mails queue exactly like registered ones."""
+    from sqlalchemy import text
+
+    lock_id = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
+    uow.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def _throttle_rows(
+    uow: UnitOfWork, key: str, origin: str, now: datetime
+) -> tuple[LoginThrottle, LoginThrottle]:
+    """This origin's row and the all-origins row of the e-mail, new (unsaved) ones if none."""
+    from sqlalchemy import select
+
+    from doctorbook.core.account_models import LoginThrottle
+
+    found = {
+        row.origin: row
+        for row in uow.session.scalars(
+            select(LoginThrottle).where(
+                LoginThrottle.email_key == key, LoginThrottle.origin.in_([origin, ALL_ORIGINS])
             )
         )
-        .scalar_subquery()
-    )
-    stmt = select(func.count()).where(
-        AuditEntry.action == "login.failed",
-        AuditEntry.entity_kind == "user",
-        AuditEntry.entity_id == str(user_id),
-        AuditEntry.at > now - LOCKOUT_WINDOW,
-        AuditEntry.id > reset_id,
-    )
-    return int(uow.session.scalar(stmt) or 0)
+    }
+
+    def row(name: str) -> LoginThrottle:
+        return found.get(name) or LoginThrottle(
+            email_key=key, origin=name, failed_at=[], strikes=0, updated_at=now
+        )
+
+    return row(origin), row(ALL_ORIGINS)
 
 
-def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
-    """Check the password; count failures; lock after 5 in 15 minutes; issue a token pair."""
+def _refused_for(row: LoginThrottle, now: datetime) -> timedelta | None:
+    if row.locked_until is not None and row.locked_until > now:
+        return row.locked_until - now
+    return None
+
+
+def _count_failure(row: LoginThrottle, policy: ThrottlePolicy, now: datetime) -> timedelta | None:
+    """Add one failure to `row`; the refusal it starts, if it starts one."""
+    recent = [t for t in row.failed_at if t > now - policy.window] + [now]
+    row.failed_at = recent[-policy.threshold :]
+    row.updated_at = now
+    in_run = (
+        row.strikes > 0 and row.locked_until is not None
+        and now - row.locked_until < policy.window
+    )
+    if len(recent) < policy.threshold and not in_run:
+        row.strikes = 0
+        return None
+    row.strikes += 1
+    delay = policy.delay(row.strikes)
+    row.locked_until = now + delay
+    return delay
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """One argon2 verification whatever the account: none, no password yet, or disabled."""
+    if user is None or user.password_hash is None:
+        # Against a dummy hash of the same cost, so timing doesn't tell these apart.
+        passwords.burn_verify_time(password)
+        return False
+    return passwords.verify_password(user.password_hash, password) and user.is_active
+
+
+def _prune_throttles(uow: UnitOfWork, now: datetime) -> None:
+    """Forget a few rows idle for longer than any refusal or trust lasts (typos, probes)."""
+    from sqlalchemy import delete, select, tuple_
+
+    from doctorbook.core.account_models import LoginThrottle
+
+    idle = (
+        select(LoginThrottle.email_key, LoginThrottle.origin)
+        .where(LoginThrottle.updated_at < now - TRUSTED_FOR)
+        .limit(_PRUNE_BATCH)
+    )
+    uow.session.execute(
+        delete(LoginThrottle).where(tuple_(LoginThrottle.email_key, LoginThrottle.origin).in_(idle))
+    )
+
+
+def login(
+    uow: UnitOfWork, *, email: str, password: str, origin: str | None = None
+) -> LoginResult:
+    """Check the password and issue a token pair; failures are throttled per (e-mail, origin).
+
+    `origin` names where the attempt comes from (None: this process's SSH client, terminal and
+    OS user). Five failures within 15 minutes from one origin refuse that e-mail from that
+    origin only, 30 seconds at first, doubling up to 15 minutes; fifty from all origins within
+    an hour refuse it for an hour at most, except from origins that logged in to it lately.
+    Unknown e-mails are counted, refused and answered exactly like registered ones.
+    """
     from doctorbook.core.account_models import AuthSession, User
+    from doctorbook.core.origin import clean_origin, current_origin
 
     try:
         email = normalise_email(email)
     except ValidationError:
+        # Never an account: nothing to count or to tell apart.
         passwords.burn_verify_time(password)
         raise AuthenticationError(BAD_CREDENTIALS) from None
+    where = current_origin() if origin is None else clean_origin(origin)
     now = uow.now()
-    user = _find_by_email(uow, email, lock=True)
-    if user is None:
-        passwords.burn_verify_time(password)
-        audit.record(uow, actor=Actor.anonymous(), action="login.failed",
-                     entity_kind="user", data={"email": email, "reason": "unknown"})
-        uow.commit()
-        raise AuthenticationError(BAD_CREDENTIALS)
-    assert isinstance(user, User)
-    anon = Actor.anonymous()
-    if user.locked_until is not None and user.locked_until > now:
-        passwords.burn_verify_time(password)
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-        raise AccountLocked(
-            f"too many failed logins; the account is locked, try again in {minutes} min"
-        )
-    ok = (
-        user.password_hash is not None
-        and passwords.verify_password(user.password_hash, password)
-        and user.is_active
-    )
-    if not ok:
-        failures = _recent_failures(uow, user.id, now) + 1
+    key = _email_key(email)
+    _serialise_attempts(uow, key)
+    pair, account = _throttle_rows(uow, key, where, now)
+    trusted = pair.last_success_at is not None and now - pair.last_success_at < TRUSTED_FOR
+    # Refused before the user is looked up or the password checked: no guess is tried, the
+    # answer can't depend on the account, and a flood of refusals costs no argon2 time.
+    wait = _refused_for(pair, now)
+    if wait is not None:
+        raise AccountLocked(throttled_from_origin_message(wait))
+    wait = None if trusted else _refused_for(account, now)
+    if wait is not None:
+        raise AccountLocked(throttled_account_message(wait))
+
+    user = _find_by_email(uow, email)
+    assert user is None or isinstance(user, User)
+    if not _password_matches(user, password):
+        anon = Actor.anonymous()
+        user_id = None if user is None else user.id
+        pair_delay = _count_failure(pair, PER_ORIGIN, now)
+        account_delay = _count_failure(account, PER_ACCOUNT, now)
+        uow.session.add_all([pair, account])
+        failed: dict[str, Any] = {"email": email, "origin": where, "failures": len(pair.failed_at)}
+        if user is None:
+            failed["reason"] = "unknown"
         audit.record(uow, actor=anon, action="login.failed", entity_kind="user",
-                     entity_id=user.id, data={"email": email, "failures": failures})
-        locked = failures >= LOCKOUT_THRESHOLD
-        if locked:
-            user.locked_until = now + LOCKOUT_DURATION
-            audit.record(uow, actor=anon, action="login.locked", entity_kind="user",
-                         entity_id=user.id, data={"until": user.locked_until.isoformat()})
-        user.updated_at = now
+                     entity_id=user_id, data=failed)
+        for scope, bucket, delay in (("origin", pair, pair_delay),
+                                     ("account", account, account_delay)):
+            if delay is not None:
+                # Never the password; the e-mail and origin say who was throttled where.
+                audit.record(uow, actor=anon, action="login.throttled", entity_kind="user",
+                             entity_id=user_id, data={
+                                 "email": email, "origin": where, "scope": scope,
+                                 "failures": len(bucket.failed_at),
+                                 "seconds": int(delay.total_seconds()),
+                                 "until": (now + delay).isoformat(),
+                             })
         uow.commit()  # the failure must be counted even though we refuse
-        if locked:
-            raise AccountLocked(
-                "too many failed logins; the account is locked, try again in "
-                f"{int(LOCKOUT_DURATION.total_seconds() // 60)} min"
-            )
+        if pair_delay is not None:
+            raise AccountLocked(throttled_from_origin_message(pair_delay))
+        if account_delay is not None and not trusted:
+            raise AccountLocked(throttled_account_message(account_delay))
         raise AuthenticationError(BAD_CREDENTIALS)
-    assert user.password_hash is not None
+
+    assert user is not None and user.password_hash is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.locked_until = None
+    # A success from this origin ends its run and makes it trusted; the all-origins row keeps
+    # counting, or one good login would hand a distributed guesser a fresh allowance.
+    pair.failed_at = []
+    pair.strikes = 0
+    pair.locked_until = None
+    pair.last_success_at = now
+    pair.updated_at = now
+    uow.session.add(pair)
+    _prune_throttles(uow, now)
     access, refresh_token, row = _issue_session(uow, user.id, uuid.uuid4())
     assert isinstance(row, AuthSession)
     view = _view(user)
