@@ -234,3 +234,14 @@ def test_the_environment_still_wins_over_a_bad_file_value(cli: Cli):
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("email_poll_seconds = nan\n")
     one_line(cli("whoami", DOCTORBOOK_EMAIL_POLL_SECONDS="2"), 1, "not logged in")
+
+
+@pytest.mark.parametrize("command", ["tui", "kiosk"])
+def test_the_app_without_a_terminal_says_so_instead_of_hanging(script_env, command):
+    # `ssh -T`, or a command given in place of sshd's forced one: no pty, stdin a pipe.
+    result = subprocess.run([sys.executable, "-m", "doctorbook", command], stdin=subprocess.PIPE,
+                            capture_output=True, text=True, env=script_env, timeout=60)
+    assert result.returncode == 2
+    expected = f"doctorbook {command} needs a terminal (over SSH: ssh -t)"
+    assert result.stderr.strip().endswith(expected)
+    assert result.stdout == ""

@@ -141,6 +141,11 @@ def _bin_dir() -> Path:
     return Path(_library()._commands.POSTGRES_BIN_PATH)
 
 
+def program(name: str) -> Path:
+    """One of the server's programs (pg_dump, psql...), of the same version as the server."""
+    return _bin_dir() / name
+
+
 def _start_lock(pgdata: Path) -> contextlib.AbstractContextManager[None]:
     """One starter at a time: two commands starting at once must not start two servers."""
     return file_lock(pgdata.parent / "pgdata.lock")

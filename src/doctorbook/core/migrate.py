@@ -54,6 +54,14 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> frozenset[str]:
+    """Every migration this doctorbook has: a backup at any of them can be restored."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
 def status(engine: Engine) -> SchemaStatus:
     from doctorbook.core.db import current_revision
 

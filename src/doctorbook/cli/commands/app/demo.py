@@ -39,7 +39,10 @@ def demo(
         [[str(a.role), a.name, a.email, a.password] for a in accounts],
     )
     if open_tui:
+        from doctorbook.cli.commands.app.terminal import require_terminal
         from doctorbook.tui.launch import run_tui
+
+        require_terminal("demo")
 
         # One per role (the second patient shares the first one's password): fits 80x24.
         shown = {a.role: a for a in reversed(accounts)}
