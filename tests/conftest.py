@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from doctorbook.core import auth, migrate
+from doctorbook.core import auth, migrate, passwords
 from doctorbook.core.clock import FixedClock
 from doctorbook.core.db import Database, UnitOfWork, make_engine, normalise_url
 from doctorbook.core.rbac import Actor, Role
@@ -49,6 +49,30 @@ class MemoryKeyring(KeyringBackend):
 
         if self.values.pop((service, username), None) is None:
             raise PasswordDeleteError("not found")
+
+
+_PRODUCTION_HASHER = passwords.hasher
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at production cost (m=19 MiB, t=3) takes ~40 ms per hash or check, and the
+    suite makes thousands; its parameters are tested once (`production_hashing`), and the
+    console scripts the tests start as subprocesses keep them."""
+    from argon2 import PasswordHasher, Type
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1, hash_len=32, salt_len=16,
+                           type=Type.ID)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "hasher", lambda: cheap)
+    yield
+    patch.undo()
+
+
+@pytest.fixture
+def production_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real hasher, for the tests of its parameters."""
+    monkeypatch.setattr(passwords, "hasher", _PRODUCTION_HASHER)
 
 
 def _eager_event_loop() -> asyncio.AbstractEventLoop:

@@ -119,7 +119,9 @@ def test_register_accepts_passwords_at_the_length_limits(uow: UnitOfWork, length
 # --- secrets at rest --------------------------------------------------------------------
 
 
-def test_passwords_are_stored_only_as_argon2id_hashes(uow: UnitOfWork) -> None:
+def test_passwords_are_stored_only_as_argon2id_hashes(
+    uow: UnitOfWork, production_hashing: None
+) -> None:
     view = _register(uow)
 
     row = uow.session.execute(
