@@ -201,3 +201,18 @@ def test_the_embedded_database_round_trips_without_its_password_in_argv(
     where = backup.target(settings)
     # pg_dump and psql get it in their environment: argv is readable by every local user.
     assert where.password and where.password not in where.conninfo
+
+
+HOSTILE_NAMES = ["\x1b[2Jgone", "\x1b]52;c;aGk=\x07", "[bold]x[/]", "a\rb", "x" * 300]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_paths_come_back_printable_in_one_line(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
+    for args in (["db", "restore", str(tmp_path / name), "--yes"],
+                 ["db", "backup", str(tmp_path / name / "b.dump")]):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "\x1b" not in result.stderr and "\r" not in result.stderr
+        assert result.stderr.count("error:") == 1

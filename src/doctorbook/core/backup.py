@@ -104,15 +104,19 @@ def backup(
 
     The file appears complete or not at all: pg_dump writes a hidden file beside it, renamed
     into place once synced. In a directory, `keep` then removes all but the newest backups."""
-    into_directory = path.is_dir()
-    if keep is not None and (not into_directory or keep < 1):
-        raise ValidationError("--keep needs a directory to back up into, and a count of 1 or more")
-    if into_directory:
-        path = _free_name(path, now)
-    elif path.exists() and not force:
-        raise Conflict(f"{path} already exists; pass --force to replace it")
-    elif not path.parent.is_dir():
-        raise ValidationError(f"no such directory: {path.parent}")
+    try:
+        into_directory = path.is_dir()
+        if keep is not None and (not into_directory or keep < 1):
+            raise ValidationError(
+                "--keep needs a directory to back up into, and a count of 1 or more")
+        if into_directory:
+            path = _free_name(path, now)
+        elif path.exists() and not force:
+            raise Conflict(f"{path} already exists; pass --force to replace it")
+        elif not path.parent.is_dir():
+            raise ValidationError(f"no such directory: {path.parent}")
+    except OSError as exc:  # a name too long, a directory we may not look into
+        raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
     where = target(settings)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
