@@ -24,7 +24,9 @@ from doctorbook.core.clock import FixedClock
 from doctorbook.core.db import Database, UnitOfWork, make_engine, normalise_url
 from doctorbook.core.rbac import Actor, Role
 
-TEMPLATE = "dbk_template"
+# One template per xdist worker (each worker is its own session; with an external test server
+# they share it).
+TEMPLATE = f"dbk_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 
@@ -67,6 +69,16 @@ def _cheap_password_hashing() -> Iterator[None]:
     patch.setattr(passwords, "hasher", lambda: cheap)
     yield
     patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _no_fixed_clock_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process commands print "DOCTORBOOK_NOW is set" once per process: which test comes
+    first would decide whose stderr has it. Console scripts run as subprocesses still say it
+    (tests/cli/test_console_script.py)."""
+    from doctorbook.core import clock
+
+    monkeypatch.setattr(clock, "_warned", True)
 
 
 @pytest.fixture

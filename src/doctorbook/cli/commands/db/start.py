@@ -14,7 +14,7 @@ def start() -> None:
 
     ctx = CliContext.from_env()
     if ctx.settings.database_url:
-        echo("database: external (DOCTORBOOK_DATABASE_URL); nothing to start")
+        echo("database: external (database_url); nothing to start")
         return
     before = embedded.running_server(ctx.settings.pgdata)
     server = embedded.ensure_running(ctx.settings.pgdata)

@@ -45,7 +45,7 @@ def status(
         state = f"running (pid {info['pid']})" if info["running"] else "not running"
         echo(f"database: embedded PostgreSQL in {info['pgdata']}, {state}")
     else:
-        echo("database: external (DOCTORBOOK_DATABASE_URL)")
+        echo("database: external (database_url)")
     if url is not None:
         current = info["current"] or "empty"
         verdict = "up to date" if info["up_to_date"] else "run `doctorbook db upgrade`"
