@@ -12,11 +12,14 @@ from doctorbook.cli.commands import (
     doctors,
     doctors_join,
     outbox,
+    password,
+    patients,
     profile,
     reviews,
     schedule,
     slots,
     specialties,
+    staff,
 )
 from doctorbook.cli.commands.app import demo, kiosk, tui
 from doctorbook.cli.commands.auth import login, logout, refresh, register, whoami
@@ -24,6 +27,7 @@ from doctorbook.cli.commands.booking import book
 from doctorbook.cli.commands.dispatch import emails as dispatch_emails
 from doctorbook.cli.commands.doctors_join import accept_invite, invite, request_join
 from doctorbook.cli.commands.metrics import metrics
+from doctorbook.cli.commands.password import activate
 from doctorbook.cli.commands.reviews import review
 from doctorbook.cli.commands.search import search
 from doctorbook.cli.errors import OneLineErrors
@@ -50,6 +54,7 @@ app.command("book")(book.book)
 app.command("invite")(invite.invite)
 app.command("request-join")(request_join.request_join)
 app.command("accept-invite")(accept_invite.accept_invite)
+app.command("activate")(activate.activate)
 app.command("dispatch-emails")(dispatch_emails.dispatch_emails)
 app.command("review")(review.review)
 app.command("metrics")(metrics.metrics)
@@ -65,6 +70,9 @@ app.add_typer(schedule.app, name="schedule")
 app.add_typer(slots.app, name="slots")
 app.add_typer(audit.app, name="audit")
 app.add_typer(reviews.app, name="reviews")
+app.add_typer(staff.app, name="staff")
+app.add_typer(password.app, name="password")
+app.add_typer(patients.app, name="patients")
 
 
 def run() -> None:

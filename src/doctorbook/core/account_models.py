@@ -42,6 +42,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+    #: Why an admin disabled the account (shown to admins; the audit log has who and when).
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
     # No lock lives here: failed logins are throttled per (e-mail, origin) in login_throttles,
     # so a stranger at the kiosk can't lock the account for everyone else.
     created_at: Mapped[datetime] = mapped_column(TS)
@@ -64,6 +66,26 @@ class AuthSession(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(TS)
     revoked_at: Mapped[datetime | None] = mapped_column(TS)
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class AccountToken(Base):
+    """A one-time token e-mailed to an account's owner: set a new password (reset), or a first
+    one (activation of a patient the desk created). Only the token's digest is kept."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('password_reset', 'activation')", name="purpose_known"),
+        Index("ix_account_tokens_user_purpose_created", "user_id", "purpose", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime] = mapped_column(TS)
+    used_at: Mapped[datetime | None] = mapped_column(TS)
+    revoked_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class LoginThrottle(Base):

@@ -22,6 +22,9 @@ INVITE_PREFIX = "dbi_"
 #: How the invite e-mail shows its token (templates/email/doctor_invite.*).
 INVITE_TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
 DEFAULT_TTL = timedelta(hours=72)
+#: How e-mails and messages name each role one can be invited to.
+ROLE_WORDS = {Role.DOCTOR: "a doctor", Role.RECEPTIONIST: "a receptionist",
+              Role.ADMIN: "an administrator"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class InviteView:
     expires_at: datetime
     specialties: tuple[str, ...]
     outbox_id: int
+    role: Role = Role.DOCTOR
 
 
 class RequestStatus(StrEnum):
@@ -74,6 +78,7 @@ def _create_invite(
     specialty_ids: list[int],
     ttl: timedelta,
     request_id: int | None,
+    role: Role = Role.DOCTOR,
 ) -> InviteView:
     from sqlalchemy import update
 
@@ -92,21 +97,24 @@ def _create_invite(
     invite = Invite(
         email=email, name=name, token_hash=tokens.digest(token), specialty_ids=specialty_ids,
         expires_at=now + ttl, inviter_id=actor.user_id, request_id=request_id, created_at=now,
+        role=str(role),
     )
     uow.session.add(invite)
     uow.session.flush()
+    doctor = role == Role.DOCTOR
     outbox_id = outbox.enqueue(
-        uow, kind="doctor_invite", to=email, to_name=name, template="doctor_invite",
-        context={"name": name, "token": token, "email": email,
+        uow, kind="doctor_invite" if doctor else "staff_invite", to=email, to_name=name,
+        template="doctor_invite" if doctor else "staff_invite",
+        context={"name": name, "token": token, "email": email, "role": ROLE_WORDS[role],
                  "expires_at": invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")},
         entity_kind="invite", entity_id=invite.id, contains_secret=True,
     )
-    audit.record(uow, actor=actor, action="doctor.invited", entity_kind="invite",
-                 entity_id=invite.id,
-                 data={"email": email, "request_id": request_id, "expires_at":
-                       invite.expires_at.isoformat()})
+    audit.record(uow, actor=actor, action="doctor.invited" if doctor else "staff.invited",
+                 entity_kind="invite", entity_id=invite.id,
+                 data={"email": email, "role": str(role), "request_id": request_id,
+                       "expires_at": invite.expires_at.isoformat()})
     return InviteView(invite.id, email, name, invite.expires_at,
-                      _specialty_names(uow, specialty_ids), outbox_id)
+                      _specialty_names(uow, specialty_ids), outbox_id, role)
 
 
 def invite_doctor(
@@ -236,7 +244,8 @@ def reject_request(uow: UnitOfWork, *, actor: Actor, request_id: int) -> Request
 def accept_invite(
     uow: UnitOfWork, *, token: str, password: str, currency: str = "EUR"
 ) -> auth.UserView:
-    """Create the doctor's account from a valid, unused, unexpired token (single use)."""
+    """Create the invited account from a valid, unused, unexpired token (single use): a doctor
+    (with a profile to complete) or staff (a receptionist or an admin)."""
     from sqlalchemy import select
 
     from doctorbook.core.models import Doctor, DoctorSpecialty, Invite, Specialty, User
@@ -256,24 +265,28 @@ def accept_invite(
     if auth.email_registered(uow, invite.email):
         raise Conflict(f"{invite.email} already has a doctorbook account")
     passwords.check_policy(password, email=invite.email)
-    user = User(email=invite.email, name=invite.name, role=str(Role.DOCTOR),
+    role = Role(invite.role)
+    user = User(email=invite.email, name=invite.name, role=str(role),
                 password_hash=passwords.hash_password(password), created_at=now, updated_at=now)
     uow.session.add(user)
     uow.session.flush()
-    uow.session.add(Doctor(user_id=user.id, status="active", currency=currency,
-                           created_at=now, updated_at=now))
-    uow.session.flush()
-    existing = set(uow.session.scalars(
-        select(Specialty.id).where(Specialty.id.in_(invite.specialty_ids or [-1]))
-    ))
-    for specialty_id in invite.specialty_ids:
-        if specialty_id in existing:  # a specialty removed since the invite is skipped
-            uow.session.add(DoctorSpecialty(doctor_id=user.id, specialty_id=specialty_id))
+    if role == Role.DOCTOR:
+        uow.session.add(Doctor(user_id=user.id, status="active", currency=currency,
+                               created_at=now, updated_at=now))
+        uow.session.flush()
+        existing = set(uow.session.scalars(
+            select(Specialty.id).where(Specialty.id.in_(invite.specialty_ids or [-1]))
+        ))
+        for specialty_id in invite.specialty_ids:
+            if specialty_id in existing:  # a specialty removed since the invite is skipped
+                uow.session.add(DoctorSpecialty(doctor_id=user.id, specialty_id=specialty_id))
     invite.used_at = now
     invite.user_id = user.id
-    actor = Actor(user.id, Role.DOCTOR, user.email)
-    audit.record(uow, actor=actor, action="doctor.joined", entity_kind="invite",
-                 entity_id=invite.id, data={"user_id": user.id})
-    view = auth.UserView(user.id, user.email, user.name, Role.DOCTOR, None, True, now)
+    actor = Actor(user.id, role, user.email)
+    audit.record(uow, actor=actor,
+                 action="doctor.joined" if role == Role.DOCTOR else "staff.joined",
+                 entity_kind="invite", entity_id=invite.id,
+                 data={"user_id": user.id, "role": str(role)})
+    view = auth.UserView(user.id, user.email, user.name, role, None, True, now)
     uow.commit()
     return view

@@ -227,7 +227,7 @@ class DoctorRequest(Base):
 
 
 class Invite(Base):
-    """A one-time, e-mail-bound invitation for a doctor; only the token's digest is kept."""
+    """A one-time, e-mail-bound invitation (a doctor or staff); only the token's digest is kept."""
 
     __tablename__ = "invites"
     __table_args__ = (
@@ -235,12 +235,15 @@ class Invite(Base):
         # Re-inviting replaces the old token: at most one live invite per e-mail.
         Index("uq_invites_live_email", "email", unique=True,
               postgresql_where=text("used_at IS NULL AND revoked_at IS NULL")),
+        CheckConstraint("role IN ('doctor', 'receptionist', 'admin')", name="role_invitable"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The role the account gets: doctors, and staff (receptionists, admins) since 0008.
+    role: Mapped[str] = mapped_column(String(20), server_default=text("'doctor'"))
     specialty_ids: Mapped[list[int]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     expires_at: Mapped[datetime] = mapped_column(TS)
     used_at: Mapped[datetime | None] = mapped_column(TS)

@@ -97,7 +97,8 @@ def find_patients(
 def create_patient(
     uow: UnitOfWork, *, actor: Actor, email: str, name: str, phone: str | None = None
 ) -> UserView:
-    """The desk creates a patient record (no password) so it can book for them at once."""
+    """The desk creates a patient record (no password) so it can book for them at once; the
+    patient gets an e-mail to set a password (accounts.send_activation resends it)."""
     from sqlalchemy.exc import IntegrityError
 
     from doctorbook.core.account_models import User
@@ -124,5 +125,9 @@ def create_patient(
         uow, actor=actor, action="patient.created", entity_kind="user", entity_id=view.id,
         data={"role": str(Role.PATIENT), "has_phone": phone is not None},
     )
+    from doctorbook.core import accounts
+
+    # "Set your password" goes with the record: the patient can then use the kiosk and the CLI.
+    accounts._send_activation(uow, actor=actor, user=user)
     uow.commit()
     return view

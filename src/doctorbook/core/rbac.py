@@ -28,6 +28,8 @@ class Permission(StrEnum):
     PATIENTS_MANAGE = "patients.manage"
     USERS_CREATE_ADMIN = "users.create_admin"
     USERS_DISABLE = "users.disable"
+    STAFF_MANAGE = "staff.manage"
+    ACCOUNT_EDIT_OWN = "account.edit_own"
     # doctors and schedules
     PROFILE_EDIT_OWN = "profile.edit_own"
     SCHEDULE_MANAGE_OWN = "schedule.manage_own"
@@ -50,6 +52,7 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PATIENT: frozenset(
         {
+            P.ACCOUNT_EDIT_OWN,
             P.APPOINTMENTS_VIEW_OWN,
             P.APPOINTMENTS_BOOK_SELF,
             P.APPOINTMENTS_CANCEL_OWN,
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.DOCTOR: frozenset(
         {
+            P.ACCOUNT_EDIT_OWN,
             P.APPOINTMENTS_VIEW_OWN,
             P.APPOINTMENTS_MANAGE,
             P.APPOINTMENTS_NOTES,
@@ -68,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.RECEPTIONIST: frozenset(
         {
+            P.ACCOUNT_EDIT_OWN,
             P.APPOINTMENTS_VIEW_ANY,
             P.APPOINTMENTS_BOOK_FOR_PATIENT,
             P.APPOINTMENTS_MANAGE,
@@ -82,6 +87,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PATIENTS_MANAGE,
             P.USERS_CREATE_ADMIN,
             P.USERS_DISABLE,
+            P.STAFF_MANAGE,
+            P.ACCOUNT_EDIT_OWN,
             P.SLOTS_GENERATE,
             P.DOCTORS_INVITE,
             P.DOCTORS_MANAGE,

@@ -1,4 +1,4 @@
-"""`doctorbook accept-invite TOKEN --password-stdin`: create your doctor account."""
+"""`doctorbook accept-invite TOKEN --password-stdin`: create your invited account."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def accept_invite(
     ],
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Accept an invitation: choose a password; then log in and complete your profile."""
+    """Accept an invitation: choose a password; then log in (doctors complete their profile)."""
     from doctorbook.core import invites
+    from doctorbook.core.rbac import Role
 
     ctx = CliContext.from_env()
     if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
@@ -31,5 +32,9 @@ def accept_invite(
     with ctx.db.unit_of_work() as uow:
         user = invites.accept_invite(uow, token=token, password=password,
                                      currency=ctx.settings.currency)
-    echo(f"welcome, {user.name}: your doctor account is ready. Next: "
-         f"doctorbook login --email {user.email}, then doctorbook profile set ...")
+    if user.role == Role.DOCTOR:
+        echo(f"welcome, {user.name}: your doctor account is ready. Next: "
+             f"doctorbook login --email {user.email}, then doctorbook profile set ...")
+    else:
+        echo(f"welcome, {user.name}: your {user.role} account is ready. Next: "
+             f"doctorbook login --email {user.email}, or open doctorbook tui")

@@ -1,0 +1,12 @@
+"""`doctorbook patients`: disable or enable a patient's account, resend their activation."""
+
+from __future__ import annotations
+
+import typer
+
+from doctorbook.cli.commands.patients import disable, enable, send_activation
+
+app = typer.Typer(help="Patients' accounts (desk and admin).", no_args_is_help=True)
+app.command("disable")(disable.disable)
+app.command("enable")(enable.enable)
+app.command("send-activation")(send_activation.send_activation)

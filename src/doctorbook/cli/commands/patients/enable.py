@@ -1,0 +1,20 @@
+"""`doctorbook patients enable ID|EMAIL`: let a disabled patient log in again (admin)."""
+
+from __future__ import annotations
+
+from doctorbook.cli.commands.staff.disable import AccountRef
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
+
+
+@translate_errors
+def enable(account: AccountRef) -> None:
+    """Enable a disabled patient's account."""
+    from doctorbook.core import accounts
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = accounts.set_patient_active(uow, actor=actor, ref=account, active=True)
+    echo(f"enabled {view.name} <{view.email}>")

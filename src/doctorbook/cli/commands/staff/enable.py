@@ -1,0 +1,20 @@
+"""`doctorbook staff enable ID|EMAIL`: let a disabled staff account log in again."""
+
+from __future__ import annotations
+
+from doctorbook.cli.commands.staff.disable import AccountRef
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
+
+
+@translate_errors
+def enable(account: AccountRef) -> None:
+    """Enable a disabled receptionist or admin (they log in again with their password)."""
+    from doctorbook.core import accounts
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = accounts.set_staff_active(uow, actor=actor, ref=account, active=True)
+    echo(f"enabled {view.name} <{view.email}> ({view.role})")

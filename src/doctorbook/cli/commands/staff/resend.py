@@ -1,0 +1,26 @@
+"""`doctorbook staff resend EMAIL`: a new invitation; the previous token stops working."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doctorbook.cli.context import CliContext
+from doctorbook.cli.errors import translate_errors
+from doctorbook.cli.render import echo
+
+
+@translate_errors
+def resend(
+    email: Annotated[str, typer.Argument(help="The address invited before.", show_default=False)],
+) -> None:
+    """Send a staff member's invitation again (a new token, 72 h; the old one stops working)."""
+    from doctorbook.core import accounts
+
+    ctx = CliContext.from_env()
+    actor = ctx.actor()
+    with ctx.db.unit_of_work() as uow:
+        view = accounts.resend_staff_invite(uow, actor=actor, email=email)
+    echo(f"new invitation for {view.name} <{view.email}> queued (e-mail {view.outbox_id}); "
+         f"valid until {view.expires_at.isoformat(timespec='minutes')}")

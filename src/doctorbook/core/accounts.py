@@ -1,0 +1,425 @@
+"""Accounts the clinic runs itself: staff by invitation, forgotten and changed passwords,
+patients the desk created setting their first password, and disabling accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from doctorbook.core import audit, auth, invites, outbox, passwords, tokens
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.errors import (
+    AuthenticationError,
+    Conflict,
+    NotFound,
+    PolicyViolation,
+    ValidationError,
+)
+from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.text import clean_text
+
+if TYPE_CHECKING:
+    from sqlalchemy import Update
+
+    from doctorbook.core.account_models import AccountToken, User
+
+STAFF_ROLES = (Role.RECEPTIONIST, Role.ADMIN)
+RESET_PREFIX = "dbp_"
+ACTIVATION_PREFIX = "dbv_"
+RESET_TTL = timedelta(minutes=30)
+ACTIVATION_TTL = timedelta(hours=72)
+#: Reset e-mails per account per hour; more requests are dropped (and audited), silently.
+MAX_RESETS_PER_HOUR = 3
+REASON_LIMIT = 500
+#: The one answer `password forgot` gives, whether or not the address has an account.
+FORGOT_ANSWER = ("if an account uses that address, a reset e-mail is on its way; "
+                 "its code works once, for 30 minutes")
+
+
+class Purpose(StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
+    ACTIVATION = "activation"
+
+
+class StaffStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    INVITED = "invited"
+    INVITE_EXPIRED = "invite expired"
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """A receptionist or admin, or an invitation not yet accepted (user_id None)."""
+
+    user_id: int | None
+    email: str
+    name: str
+    role: Role
+    status: StaffStatus
+    since: datetime
+    disabled_reason: str | None = None
+    invite_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PasswordSet:
+    """A password set from an e-mailed token; every earlier login of the account ended."""
+
+    user: auth.UserView
+    sessions_ended: int
+    activated: bool
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def invite_staff(
+    uow: UnitOfWork, *, actor: Actor, email: str, name: str, role: Role,
+    ttl: timedelta = invites.DEFAULT_TTL,
+) -> invites.InviteView:
+    """An admin invites a receptionist or another admin: a one-time token goes by e-mail
+    (the doctors' rules: 256 bits, stored hashed, single use, 72 h, replaced by a new one)."""
+    require(actor, Permission.STAFF_MANAGE)
+    if role not in STAFF_ROLES:
+        raise ValidationError("staff are receptionists or admins (doctors: doctorbook invite)")
+    email = auth.normalise_email(email)
+    name = auth.clean_name(name)
+    view = invites._create_invite(uow, actor=actor, email=email, name=name, specialty_ids=[],
+                                  ttl=ttl, request_id=None, role=role)
+    uow.commit()
+    return view
+
+
+def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invites.InviteView:
+    """A new invitation (and token) for someone invited before; the old token stops working."""
+    from sqlalchemy import select
+
+    from doctorbook.core.models import Invite
+
+    require(actor, Permission.STAFF_MANAGE)
+    email = auth.normalise_email(email)
+    last = uow.session.scalars(
+        select(Invite).where(Invite.email == email, Invite.role.in_([str(r) for r in STAFF_ROLES]))
+        .order_by(Invite.created_at.desc(), Invite.id.desc()).limit(1)
+    ).first()
+    if last is None:
+        raise NotFound(f"no staff invitation for {email}; add them with `doctorbook staff add`")
+    if last.used_at is not None:
+        raise Conflict(f"{email} already accepted the invitation")
+    view = invites._create_invite(uow, actor=actor, email=email, name=last.name,
+                                  specialty_ids=[], ttl=invites.DEFAULT_TTL, request_id=None,
+                                  role=Role(last.role))
+    uow.commit()
+    return view
+
+
+def list_staff(uow: UnitOfWork, *, actor: Actor) -> list[StaffView]:
+    """Receptionists and admins, then invitations nobody accepted yet (newest first)."""
+    from sqlalchemy import select
+
+    from doctorbook.core.account_models import User
+    from doctorbook.core.models import Invite
+
+    require(actor, Permission.STAFF_MANAGE)
+    roles = [str(r) for r in STAFF_ROLES]
+    views = [
+        StaffView(user.id, user.email, user.name, Role(user.role),
+                  StaffStatus.ACTIVE if user.is_active else StaffStatus.DISABLED,
+                  user.created_at, user.disabled_reason)
+        for user in uow.session.scalars(
+            select(User).where(User.role.in_(roles)).order_by(User.name, User.id))
+    ]
+    known = {v.email for v in views}
+    now = uow.now()
+    pending = uow.session.scalars(
+        select(Invite).where(Invite.role.in_(roles), Invite.used_at.is_(None),
+                             Invite.revoked_at.is_(None))
+        .order_by(Invite.created_at.desc(), Invite.id.desc())
+    )
+    for invite in pending:
+        if invite.email in known:
+            continue
+        status = StaffStatus.INVITED if invite.expires_at > now else StaffStatus.INVITE_EXPIRED
+        views.append(StaffView(None, invite.email, invite.name, Role(invite.role), status,
+                               invite.created_at, invite_expires_at=invite.expires_at))
+    return views
+
+
+def _user_by_ref(uow: UnitOfWork, ref: str | int, *, lock: bool = True) -> User:
+    """An account by id or e-mail address."""
+    from sqlalchemy import select
+
+    from doctorbook.core.account_models import User
+
+    query = select(User)
+    text_ref = str(ref).strip()
+    if isinstance(ref, int) or text_ref.isdigit():
+        user_id = int(text_ref)
+        if not 0 < user_id < 2**63:
+            raise NotFound(f"no account {text_ref}")
+        query = query.where(User.id == user_id)
+    else:
+        query = query.where(User.email == auth.normalise_email(text_ref))
+    if lock:
+        query = query.with_for_update()
+    user = uow.session.scalars(query).first()
+    if user is None:
+        raise NotFound(f"no account {text_ref}")
+    return user
+
+
+def _set_active(
+    uow: UnitOfWork, *, actor: Actor, user: User, active: bool, reason: str | None,
+) -> auth.UserView:
+    from sqlalchemy import func, select, update
+
+    from doctorbook.core.account_models import AuthSession, User
+
+    now = uow.now()
+    if not active:
+        if user.id == actor.user_id:
+            raise PolicyViolation("you cannot disable your own account")
+        reason = clean_text(reason, label="reason", limit=REASON_LIMIT)
+        if not reason:
+            raise ValidationError("say why (--reason): it is shown to the other admins")
+        if user.role == Role.ADMIN and user.is_active:
+            # Serialise admin disables, so two admins can't disable each other at once.
+            uow.session.execute(select(func.pg_advisory_xact_lock(7263543)))
+            others = uow.session.scalar(
+                select(func.count()).select_from(User).where(
+                    User.role == str(Role.ADMIN), User.is_active, User.id != user.id))
+            if not others:
+                raise PolicyViolation(f"{user.email} is the last active admin; "
+                                      "invite or enable another admin first")
+    changed = user.is_active != active
+    user.is_active = active
+    user.disabled_reason = None if active else reason
+    user.updated_at = now
+    ended = 0
+    if not active:
+        ended = _count(uow, update(AuthSession)
+                       .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+                       .values(revoked_at=now, revoked_reason="user_disabled"))
+        _revoke_tokens(uow, user.id, None, now)
+    if changed or not active:
+        audit.record(uow, actor=actor, action="user.enabled" if active else "user.disabled",
+                     entity_kind="user", entity_id=user.id,
+                     data={"role": user.role, "sessions_ended": ended} if not active
+                     else {"role": user.role})
+    return auth._view(user)
+
+
+def set_staff_active(
+    uow: UnitOfWork, *, actor: Actor, ref: str | int, active: bool, reason: str | None = None,
+) -> auth.UserView:
+    """Disable (every session ends at once) or enable a receptionist or an admin. The last
+    active admin can't be disabled."""
+    require(actor, Permission.STAFF_MANAGE)
+    user = _user_by_ref(uow, ref)
+    if Role(user.role) not in STAFF_ROLES:
+        where = "doctorbook patients disable" if user.role == Role.PATIENT else \
+            "doctorbook doctors suspend"
+        raise ValidationError(f"{user.email} is a {user.role}, not staff; use {where}")
+    view = _set_active(uow, actor=actor, user=user, active=active, reason=reason)
+    uow.commit()
+    return view
+
+
+def set_patient_active(
+    uow: UnitOfWork, *, actor: Actor, ref: str | int, active: bool, reason: str | None = None,
+) -> auth.UserView:
+    """Disable a patient's account (abuse) or enable it again. Their visits stay, and the desk
+    can still book for them; they can't log in meanwhile."""
+    require(actor, Permission.USERS_DISABLE)
+    user = _user_by_ref(uow, ref)
+    if user.role != Role.PATIENT:
+        raise ValidationError(f"{user.email} is a {user.role}, not a patient")
+    view = _set_active(uow, actor=actor, user=user, active=active, reason=reason)
+    uow.commit()
+    return view
+
+
+def _count(uow: UnitOfWork, statement: Update) -> int:
+    """Run an UPDATE of sessions; how many rows it changed."""
+    from doctorbook.core.account_models import AuthSession
+
+    return len(uow.session.execute(statement.returning(AuthSession.id)).all())
+
+
+# --- one-time tokens: reset and activation ---------------------------------------------------
+
+
+def _revoke_tokens(uow: UnitOfWork, user_id: int, purpose: Purpose | None, now: datetime) -> None:
+    from sqlalchemy import update
+
+    from doctorbook.core.account_models import AccountToken
+
+    query = update(AccountToken).where(
+        AccountToken.user_id == user_id, AccountToken.used_at.is_(None),
+        AccountToken.revoked_at.is_(None))
+    if purpose is not None:
+        query = query.where(AccountToken.purpose == str(purpose))
+    uow.session.execute(query.values(revoked_at=now))
+
+
+def _issue_token(uow: UnitOfWork, user: User, purpose: Purpose) -> tuple[str, AccountToken]:
+    from doctorbook.core.account_models import AccountToken
+
+    now = uow.now()
+    _revoke_tokens(uow, user.id, purpose, now)  # a new e-mail replaces the last one's code
+    reset = purpose == Purpose.PASSWORD_RESET
+    token = tokens.new_token(RESET_PREFIX if reset else ACTIVATION_PREFIX)
+    row = AccountToken(user_id=user.id, purpose=str(purpose), token_hash=tokens.digest(token),
+                       created_at=now, expires_at=now + (RESET_TTL if reset else ACTIVATION_TTL))
+    uow.session.add(row)
+    uow.session.flush()
+    return token, row
+
+
+def _mail_token(uow: UnitOfWork, user: User, token: str, row: AccountToken) -> int:
+    template = "password_reset" if row.purpose == Purpose.PASSWORD_RESET else "account_activation"
+    return outbox.enqueue(
+        uow, kind=template, to=user.email, to_name=user.name, template=template,
+        context={"name": user.name, "email": user.email, "token": token,
+                 "expires_at": row.expires_at.strftime("%Y-%m-%d %H:%M UTC")},
+        entity_kind="user", entity_id=user.id, contains_secret=True,
+    )
+
+
+def request_password_reset(uow: UnitOfWork, *, email: str) -> str:
+    """Anyone may ask; the answer (FORGOT_ANSWER) never says whether the address has an account.
+
+    A known, active account gets a reset e-mail (its code: 30 minutes, single use, replacing the
+    previous one); past MAX_RESETS_PER_HOUR in an hour requests are dropped and audited."""
+    from sqlalchemy import func, select
+
+    from doctorbook.core.account_models import AccountToken, User
+
+    email = auth.normalise_email(email)
+    user = uow.session.scalars(
+        select(User).where(User.email == email).with_for_update()).first()
+    if user is None or not user.is_active:
+        return FORGOT_ANSWER
+    now = uow.now()
+    recent = uow.session.scalar(
+        select(func.count()).select_from(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == str(Purpose.PASSWORD_RESET),
+            AccountToken.created_at > now - timedelta(hours=1)))
+    anonymous = Actor.anonymous()
+    if (recent or 0) >= MAX_RESETS_PER_HOUR:
+        audit.record(uow, actor=anonymous, action="password.reset_dropped", entity_kind="user",
+                     entity_id=user.id, data={"in_last_hour": recent})
+        uow.commit()
+        return FORGOT_ANSWER
+    token, row = _issue_token(uow, user, Purpose.PASSWORD_RESET)
+    outbox_id = _mail_token(uow, user, token, row)
+    audit.record(uow, actor=anonymous, action="password.reset_requested", entity_kind="user",
+                 entity_id=user.id, data={"outbox_id": outbox_id,
+                                          "expires_at": row.expires_at.isoformat()})
+    uow.commit()
+    return FORGOT_ANSWER
+
+
+def send_activation(uow: UnitOfWork, *, actor: Actor, patient_id: int) -> int:
+    """The desk (re)sends "set your password" to a patient it created; returns the outbox id."""
+    require(actor, Permission.PATIENTS_MANAGE)
+    user = _user_by_ref(uow, patient_id)
+    if user.role != Role.PATIENT:
+        raise NotFound(f"no patient {patient_id}")
+    outbox_id = _send_activation(uow, actor=actor, user=user)
+    uow.commit()
+    return outbox_id
+
+
+def _send_activation(uow: UnitOfWork, *, actor: Actor, user: User) -> int:
+    """In the caller's transaction: patients.create_patient sends it with the new record."""
+    if not user.is_active:
+        raise PolicyViolation(f"{user.email}'s account is disabled")
+    if user.password_hash is not None:
+        raise PolicyViolation(f"{user.email} already has a password; "
+                              "they can use Forgot password on the login screen")
+    token, row = _issue_token(uow, user, Purpose.ACTIVATION)
+    outbox_id = _mail_token(uow, user, token, row)
+    audit.record(uow, actor=actor, action="patient.activation_sent", entity_kind="user",
+                 entity_id=user.id, data={"outbox_id": outbox_id,
+                                          "expires_at": row.expires_at.isoformat()})
+    return outbox_id
+
+
+def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> PasswordSet:
+    """Set the password from an e-mailed code (a reset, or a patient's first): single use,
+    unexpired, not replaced. Every session of the account ends; the code can't be used again."""
+    from sqlalchemy import select, update
+
+    from doctorbook.core.account_models import AccountToken, AuthSession, User
+
+    row = uow.session.scalars(
+        select(AccountToken).where(AccountToken.token_hash == tokens.digest(token.strip()))
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise AuthenticationError("this code is not valid; check the e-mail you got")
+    if row.used_at is not None:
+        raise PolicyViolation("this code was already used; log in, or ask for a new one")
+    if row.revoked_at is not None:
+        raise PolicyViolation("this code was replaced by a newer one; use the latest e-mail")
+    now = uow.now()
+    if row.expires_at <= now:
+        raise PolicyViolation("this code has expired; ask for a new one (Forgot password?)")
+    user = uow.session.get(User, row.user_id, with_for_update=True)
+    assert user is not None
+    if not user.is_active:
+        raise PolicyViolation("this account is disabled; ask the clinic")
+    passwords.check_policy(password, email=user.email)
+    activated = row.purpose == Purpose.ACTIVATION
+    user.password_hash = passwords.hash_password(password)
+    user.updated_at = now
+    row.used_at = now
+    _revoke_tokens(uow, user.id, None, now)  # every other code of this account too
+    ended = _count(uow, update(AuthSession)
+                   .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+                   .values(revoked_at=now, revoked_reason="password_reset"))
+    owner = Actor(user.id, Role(user.role), user.email)
+    audit.record(uow, actor=owner,
+                 action="account.activated" if activated else "password.reset",
+                 entity_kind="user", entity_id=user.id, data={"sessions_ended": ended})
+    view = auth._view(user)
+    uow.commit()
+    return PasswordSet(view, ended, activated)
+
+
+def change_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) -> int:
+    """The logged-in user changes their password; every other session of theirs ends (this one
+    stays). Returns how many ended."""
+    from sqlalchemy import update
+
+    from doctorbook.core.account_models import AuthSession, User
+
+    require(actor, Permission.ACCOUNT_EDIT_OWN)
+    user = uow.session.get(User, actor.user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("your account no longer exists")
+    if user.password_hash is None or not passwords.verify_password(user.password_hash, current):
+        raise AuthenticationError("the current password is wrong")
+    if new == current:
+        raise ValidationError("the new password must differ from the current one")
+    passwords.check_policy(new, email=user.email)
+    now = uow.now()
+    user.password_hash = passwords.hash_password(new)
+    user.updated_at = now
+    query = update(AuthSession).where(AuthSession.user_id == user.id,
+                                      AuthSession.revoked_at.is_(None))
+    if actor.session_id is not None:
+        import uuid
+
+        query = query.where(AuthSession.id != uuid.UUID(actor.session_id))
+    ended = _count(uow, query.values(revoked_at=now, revoked_reason="password_changed"))
+    _revoke_tokens(uow, user.id, Purpose.PASSWORD_RESET, now)
+    audit.record(uow, actor=actor, action="password.changed", entity_kind="user",
+                 entity_id=user.id, data={"sessions_ended": ended})
+    uow.commit()
+    return ended
