@@ -206,3 +206,48 @@ def test_hostile_names_and_reasons_are_stored_or_refused_and_listed_literally(
     stored = {s["name"] for s in listed}
     assert {auth.clean_name(text) for text in accepted} <= stored
     assert any("[/" in name for name in stored)
+
+
+def test_a_patient_keeps_their_own_details_and_moves_to_a_new_address(
+    cli: Cli, registered
+) -> None:
+    registered("ann@example.com", "Ann Smith")
+    _ok(_login(cli, "ann@example.com"))
+    out = _ok(cli("account", "set", "--phone", "030 1234567", "--date-of-birth", "1984-02-29"))
+    assert "030 1234567" in out and "1984-02-29" in out
+    shown = json.loads(_ok(cli("account", "show", "--json")))
+    assert (shown["phone"], shown["date_of_birth"]) == ("030 1234567", "1984-02-29")
+    _refused(cli("account", "set", "--date-of-birth", "29.02.1984"), 2, "YYYY-MM-DD")
+    _refused(cli("account", "set", "--date-of-birth", "2999-01-01"), 2)
+    _refused(cli("account", "set"), 2, "nothing to change")
+
+    out = _ok(cli("account", "email", "ann.new@example.com"))
+    assert "until you confirm it" in out
+    assert "ann@example.com" in _ok(cli("whoami"))  # not before it is confirmed
+    _ok(cli("dispatch-emails", "--once"))
+    home = Path(cli.env["DOCTORBOOK_HOME"])
+    bodies = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+              for p in (home / "mail").glob("*.eml")]
+    [mail] = [m for m in bodies if "ann.new@example.com" in str(m["To"])]
+    code = re.search(r"confirm-email (dbe_[A-Za-z0-9_-]+)",
+                     mail.get_body(("plain",)).get_content()).group(1)
+    out = _ok(cli("account", "confirm-email", "-", input=code + "\n"))
+    assert "now ann.new@example.com" in out
+    _ok(_login(cli, "ann.new@example.com"))
+    _refused(cli("account", "confirm-email", code), 1, "already used")
+
+
+def test_an_admin_erases_a_patient(cli: Cli, admin, registered) -> None:
+    registered("ann@example.com", "Ann Smith")
+    _ok(_login(cli, "ann@example.com"))
+    ann = json.loads(_ok(cli("account", "show", "--json")))
+    _refused(cli("patients", "erase", str(ann["id"]), "--reason", "x"), 1, "may not")
+    _refused(cli("patients", "erase", "99999999999999999999", "--reason", "x", **ADMIN), 2)
+    _refused(cli("patients", "erase", "424242", "--reason", "x", **ADMIN), 1, "no patient")
+    out = _ok(cli("patients", "erase", str(ann["id"]), "--reason", "asked to be forgotten",
+                  **ADMIN))
+    assert f"erased patient {ann['id']}" in out
+    _refused(cli("whoami"), 1)
+    _refused(_login(cli, "ann@example.com"), 1)
+    _refused(cli("patients", "erase", str(ann["id"]), "--reason", "again", **ADMIN), 1,
+             "already erased")

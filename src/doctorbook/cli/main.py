@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from doctorbook.cli.commands import (
+    account,
     admin,
     appointments,
     audit,
@@ -71,6 +72,7 @@ app.add_typer(slots.app, name="slots")
 app.add_typer(audit.app, name="audit")
 app.add_typer(reviews.app, name="reviews")
 app.add_typer(staff.app, name="staff")
+app.add_typer(account.app, name="account")
 app.add_typer(password.app, name="password")
 app.add_typer(patients.app, name="patients")
 

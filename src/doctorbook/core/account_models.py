@@ -4,12 +4,13 @@ every command (authenticating a token) maps four tables, not the whole schema (~
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Identity,
     Index,
@@ -44,6 +45,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     #: Why an admin disabled the account (shown to admins; the audit log has who and when).
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    #: When an admin erased the person (name, contact details and free text replaced).
+    erased_at: Mapped[datetime | None] = mapped_column(TS)
     # No lock lives here: failed logins are throttled per (e-mail, origin) in login_throttles,
     # so a stranger at the kiosk can't lock the account for everyone else.
     created_at: Mapped[datetime] = mapped_column(TS)
@@ -74,7 +78,8 @@ class AccountToken(Base):
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('password_reset', 'activation')", name="purpose_known"),
+        CheckConstraint("purpose IN ('password_reset', 'activation', 'email_change')",
+                        name="purpose_known"),
         Index("ix_account_tokens_user_purpose_created", "user_id", "purpose", "created_at"),
     )
 
@@ -82,6 +87,8 @@ class AccountToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The address an e-mail change is waiting to be confirmed for.
+    new_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(TS)
     expires_at: Mapped[datetime] = mapped_column(TS)
     used_at: Mapped[datetime | None] = mapped_column(TS)

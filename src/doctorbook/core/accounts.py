@@ -4,9 +4,9 @@ patients the desk created setting their first password, and disabling accounts."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from doctorbook.core import audit, auth, invites, outbox, passwords, tokens
 from doctorbook.core.db import UnitOfWork
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 STAFF_ROLES = (Role.RECEPTIONIST, Role.ADMIN)
 RESET_PREFIX = "dbp_"
 ACTIVATION_PREFIX = "dbv_"
+EMAIL_PREFIX = "dbe_"
+EMAIL_CHANGE_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(minutes=30)
 ACTIVATION_TTL = timedelta(hours=72)
 #: Reset e-mails per account per hour; more requests are dropped (and audited), silently.
@@ -41,6 +43,7 @@ FORGOT_ANSWER = ("if an account uses that address, a reset e-mail is on its way;
 class Purpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
     ACTIVATION = "activation"
+    EMAIL_CHANGE = "email_change"
 
 
 class StaffStatus(StrEnum):
@@ -265,15 +268,24 @@ def _revoke_tokens(uow: UnitOfWork, user_id: int, purpose: Purpose | None, now: 
     uow.session.execute(query.values(revoked_at=now))
 
 
-def _issue_token(uow: UnitOfWork, user: User, purpose: Purpose) -> tuple[str, AccountToken]:
+_TOKEN_KINDS = {
+    Purpose.PASSWORD_RESET: (RESET_PREFIX, RESET_TTL),
+    Purpose.ACTIVATION: (ACTIVATION_PREFIX, ACTIVATION_TTL),
+    Purpose.EMAIL_CHANGE: (EMAIL_PREFIX, EMAIL_CHANGE_TTL),
+}
+
+
+def _issue_token(
+    uow: UnitOfWork, user: User, purpose: Purpose, *, new_email: str | None = None,
+) -> tuple[str, AccountToken]:
     from doctorbook.core.account_models import AccountToken
 
     now = uow.now()
     _revoke_tokens(uow, user.id, purpose, now)  # a new e-mail replaces the last one's code
-    reset = purpose == Purpose.PASSWORD_RESET
-    token = tokens.new_token(RESET_PREFIX if reset else ACTIVATION_PREFIX)
+    prefix, ttl = _TOKEN_KINDS[purpose]
+    token = tokens.new_token(prefix)
     row = AccountToken(user_id=user.id, purpose=str(purpose), token_hash=tokens.digest(token),
-                       created_at=now, expires_at=now + (RESET_TTL if reset else ACTIVATION_TTL))
+                       new_email=new_email, created_at=now, expires_at=now + ttl)
     uow.session.add(row)
     uow.session.flush()
     return token, row
@@ -353,23 +365,12 @@ def _send_activation(uow: UnitOfWork, *, actor: Actor, user: User) -> int:
 def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> PasswordSet:
     """Set the password from an e-mailed code (a reset, or a patient's first): single use,
     unexpired, not replaced. Every session of the account ends; the code can't be used again."""
-    from sqlalchemy import select, update
+    from sqlalchemy import update
 
-    from doctorbook.core.account_models import AccountToken, AuthSession, User
+    from doctorbook.core.account_models import AuthSession, User
 
-    row = uow.session.scalars(
-        select(AccountToken).where(AccountToken.token_hash == tokens.digest(token.strip()))
-        .with_for_update()
-    ).first()
-    if row is None:
-        raise AuthenticationError("this code is not valid; check the e-mail you got")
-    if row.used_at is not None:
-        raise PolicyViolation("this code was already used; log in, or ask for a new one")
-    if row.revoked_at is not None:
-        raise PolicyViolation("this code was replaced by a newer one; use the latest e-mail")
+    row = _live_token(uow, token, (Purpose.PASSWORD_RESET, Purpose.ACTIVATION))
     now = uow.now()
-    if row.expires_at <= now:
-        raise PolicyViolation("this code has expired; ask for a new one (Forgot password?)")
     user = uow.session.get(User, row.user_id, with_for_update=True)
     assert user is not None
     if not user.is_active:
@@ -390,6 +391,29 @@ def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> Pa
     view = auth._view(user)
     uow.commit()
     return PasswordSet(view, ended, activated)
+
+
+def _live_token(uow: UnitOfWork, token: str, purposes: tuple[Purpose, ...]) -> AccountToken:
+    """The unused, unexpired, unreplaced code of one of these kinds (locked), or a refusal."""
+    from sqlalchemy import select
+
+    from doctorbook.core.account_models import AccountToken
+
+    row = uow.session.scalars(
+        select(AccountToken).where(AccountToken.token_hash == tokens.digest(token.strip()))
+        .with_for_update()
+    ).first()
+    if row is None or Purpose(row.purpose) not in purposes:
+        raise AuthenticationError("this code is not valid; check the e-mail you got")
+    if row.used_at is not None:
+        raise PolicyViolation("this code was already used; log in, or ask for a new one")
+    if row.revoked_at is not None:
+        raise PolicyViolation("this code was replaced by a newer one; use the latest e-mail")
+    if row.expires_at <= uow.now():
+        again = ("Forgot password?" if row.purpose != Purpose.EMAIL_CHANGE
+                 else "doctorbook account email")
+        raise PolicyViolation(f"this code has expired; ask for a new one ({again})")
+    return row
 
 
 def change_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) -> int:
@@ -423,3 +447,103 @@ def change_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) ->
                  entity_id=user.id, data={"sessions_ended": ended})
     uow.commit()
     return ended
+
+
+# --- own details -----------------------------------------------------------------------------
+
+#: "Leave as it is" for update_own_details (None means "remove").
+UNCHANGED: Any = object()
+
+
+def own_details(uow: UnitOfWork, *, actor: Actor) -> auth.UserView:
+    require(actor, Permission.ACCOUNT_EDIT_OWN)
+    return auth.whoami(uow, actor=actor)
+
+
+def update_own_details(
+    uow: UnitOfWork, *, actor: Actor, phone: str | None = UNCHANGED,
+    date_of_birth: date | None = UNCHANGED,
+) -> auth.UserView:
+    """The logged-in person changes their phone and date of birth (None removes one)."""
+    from doctorbook.core.account_models import User
+    from doctorbook.core.patients import clean_phone
+
+    require(actor, Permission.ACCOUNT_EDIT_OWN)
+    user = uow.session.get(User, actor.user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("your account no longer exists")
+    changed = []
+    if phone is not UNCHANGED:
+        user.phone = clean_phone(phone)
+        changed.append("phone")
+    if date_of_birth is not UNCHANGED:
+        if date_of_birth is not None:
+            today = uow.now().date()
+            if date_of_birth > today or date_of_birth.year < 1900:
+                raise ValidationError(f"not a date of birth: {date_of_birth.isoformat()}")
+        user.date_of_birth = date_of_birth
+        changed.append("date_of_birth")
+    if not changed:
+        raise ValidationError("nothing to change: give --phone and/or --date-of-birth")
+    user.updated_at = uow.now()
+    # Which fields, never their values.
+    audit.record(uow, actor=actor, action="account.updated", entity_kind="user",
+                 entity_id=user.id, data={"fields": changed})
+    view = auth._view(user)
+    uow.commit()
+    return view
+
+
+def request_email_change(uow: UnitOfWork, *, actor: Actor, new_email: str) -> int:
+    """A code goes to the new address; the change happens only when it is confirmed (24 h)."""
+    from doctorbook.core.account_models import User
+
+    require(actor, Permission.ACCOUNT_EDIT_OWN)
+    new_email = auth.normalise_email(new_email)
+    user = uow.session.get(User, actor.user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("your account no longer exists")
+    if new_email == user.email:
+        raise ValidationError("that is already your e-mail address")
+    if auth.email_registered(uow, new_email):
+        raise Conflict(f"an account with e-mail {new_email} already exists")
+    token, row = _issue_token(uow, user, Purpose.EMAIL_CHANGE, new_email=new_email)
+    outbox_id = outbox.enqueue(
+        uow, kind="email_change", to=new_email, to_name=user.name, template="email_change",
+        context={"name": user.name, "email": new_email, "token": token,
+                 "expires_at": row.expires_at.strftime("%Y-%m-%d %H:%M UTC")},
+        entity_kind="user", entity_id=user.id, contains_secret=True,
+    )
+    audit.record(uow, actor=actor, action="account.email_change_requested", entity_kind="user",
+                 entity_id=user.id, data={"outbox_id": outbox_id})
+    uow.commit()
+    return outbox_id
+
+
+def confirm_email_change(uow: UnitOfWork, *, token: str) -> auth.UserView:
+    """The code from the new address proves it is theirs: the account's e-mail becomes it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from doctorbook.core.account_models import User
+
+    row = _live_token(uow, token, (Purpose.EMAIL_CHANGE,))
+    user = uow.session.get(User, row.user_id, with_for_update=True)
+    assert user is not None and row.new_email is not None
+    if not user.is_active:
+        raise PolicyViolation("this account is disabled; ask the clinic")
+    if auth.email_registered(uow, row.new_email):
+        raise Conflict(f"an account with e-mail {row.new_email} already exists")
+    now = uow.now()
+    user.email = row.new_email
+    user.updated_at = now
+    row.used_at = now
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise Conflict(f"an account with e-mail {row.new_email} already exists") from None
+    owner = Actor(user.id, Role(user.role), user.email)
+    audit.record(uow, actor=owner, action="account.email_changed", entity_kind="user",
+                 entity_id=user.id)
+    view = auth._view(user)
+    uow.commit()
+    return view

@@ -6,7 +6,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from doctorbook.core import audit, passwords, tokens
@@ -48,6 +48,7 @@ class UserView:
     phone: str | None
     is_active: bool
     created_at: datetime
+    date_of_birth: date | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def _view(user: object) -> UserView:
     return UserView(
         id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
         is_active=user.is_active, created_at=user.created_at,
+        date_of_birth=user.date_of_birth,
     )
 
 

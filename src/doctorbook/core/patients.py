@@ -53,7 +53,7 @@ def _view(user: object) -> UserView:
     assert isinstance(user, User)
     return UserView(
         id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
-        is_active=user.is_active, created_at=user.created_at,
+        is_active=user.is_active, created_at=user.created_at, date_of_birth=user.date_of_birth,
     )
 
 
