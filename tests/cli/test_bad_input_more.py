@@ -28,6 +28,7 @@ ID_COMMANDS = [
     ["requests", "approve", "X"], ["requests", "reject", "X"], ["outbox", "retry", "X"],
     ["schedule", "remove-rule", "X"], ["schedule", "remove-exception", "X"],
     ["slots", "generate", "--doctor", "X"],
+    ["patients", "send-activation", "X"], ["patients", "erase", "X", "--reason", "r"],
 ]
 
 
