@@ -78,6 +78,8 @@ def test_an_admin_adds_a_receptionist_who_joins_and_is_switched_off(cli: Cli, ad
     assert "(receptionist" in _ok(cli("whoami", **RITA))
 
     _refused(cli("staff", "disable", "rita@clinic.example", **ADMIN), 2, "--reason")
+    _refused(cli("staff", "disable", "rita@clinic.example", "--reason", " ", **ADMIN), 2,
+             "say why")
     out = _ok(cli("staff", "disable", "rita@clinic.example", "--reason", "left the clinic",
                   **ADMIN))
     assert "disabled Rita Desk" in out

@@ -109,7 +109,7 @@ def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invites
         .order_by(Invite.created_at.desc(), Invite.id.desc()).limit(1)
     ).first()
     if last is None:
-        raise NotFound(f"no staff invitation for {email}; add them with `doctorbook staff add`")
+        raise NotFound(f"no staff invitation for {email}; add them first")
     if last.used_at is not None:
         raise Conflict(f"{email} already accepted the invitation")
     view = invites._create_invite(uow, actor=actor, email=email, name=last.name,
@@ -187,7 +187,7 @@ def _set_active(
             raise PolicyViolation("you cannot disable your own account")
         reason = clean_text(reason, label="reason", limit=REASON_LIMIT)
         if not reason:
-            raise ValidationError("say why (--reason): it is shown to the other admins")
+            raise ValidationError("say why: the reason is shown to the other admins")
         if user.role == Role.ADMIN and user.is_active:
             # Serialise admin disables, so two admins can't disable each other at once.
             uow.session.execute(select(func.pg_advisory_xact_lock(7263543)))

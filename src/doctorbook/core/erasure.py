@@ -49,7 +49,7 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
     require(actor, Permission.USERS_DISABLE)
     why = clean_text(reason, label="reason", limit=500)
     if not why:
-        raise ValidationError("say why (--reason): the audit log keeps it")
+        raise ValidationError("say why: the audit log keeps the reason")
     user = uow.session.get(User, patient_id, with_for_update=True)
     if user is None or user.role != Role.PATIENT:
         raise NotFound(f"no patient {patient_id}")

@@ -81,6 +81,7 @@ def _create_invite(
     role: Role = Role.DOCTOR,
 ) -> InviteView:
     from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
 
     from doctorbook.core.models import Invite
 
@@ -100,7 +101,13 @@ def _create_invite(
         role=str(role),
     )
     uow.session.add(invite)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        # Two admins (or one pressing twice) re-inviting the address at the same moment: the
+        # one-live-invite index lets one through.
+        raise Conflict(f"another invitation for {email} was just sent; "
+                       "use the newest e-mail") from None
     doctor = role == Role.DOCTOR
     outbox_id = outbox.enqueue(
         uow, kind="doctor_invite" if doctor else "staff_invite", to=email, to_name=name,

@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Input
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-HINT = "The patient gets no password: they can't log in yet, but you can book for them now."
+HINT = "You can book for them now; they get an e-mail to set a password for the kiosk."
 
 
 @dataclass(frozen=True)

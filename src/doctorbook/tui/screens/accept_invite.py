@@ -1,4 +1,5 @@
-"""A doctor accepts an e-mailed invite: token and a new password; then they are logged in."""
+"""Someone invited by e-mail (a doctor, a receptionist or an admin) accepts: token and a new
+password; then they are logged in, to the home of the role the invitation gave them."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class AcceptInviteScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
         with Vertical(id="accept-box", classes="form-box"):
-            yield Static("Accept your invitation as a doctor", classes="form-title")
+            yield Static("Accept your invitation", classes="form-title")
             with Grid(classes="form-grid"):
                 yield Label("Token", classes="form-label")
                 yield FieldInput(placeholder="dbi_… from the invitation e-mail", id="token")
@@ -35,7 +36,7 @@ class AcceptInviteScreen(Screen[None]):
                 yield Button("Accept invite", variant="primary", id="accept")
                 yield Button("Back", id="back")
             yield Static(
-                "E-mail and name come from the invitation; the token works once.",
+                "E-mail, name and role come from the invitation; it works once.",
                 classes="form-hint",
             )
         yield Footer()

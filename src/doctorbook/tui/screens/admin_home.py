@@ -1,5 +1,5 @@
 """The admin's home: all appointments, and the keys to the taxonomy, to doctors joining, to the
-e-mail outbox and to the audit log."""
+e-mail outbox, to the audit log and to the staff (receptionists and admins)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from doctorbook.tui.screens.doctors_joining import DoctorsJoiningScreen
 from doctorbook.tui.screens.metrics import MetricsScreen
 from doctorbook.tui.screens.outbox import OutboxScreen
 from doctorbook.tui.screens.specialties import SpecialtiesScreen
+from doctorbook.tui.screens.staff import StaffScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
 
 
 class AdminHomeScreen(StaffHomeScreen):
     """All appointments; c opens the specialties, d the doctors (suspend/activate), j the
-    invites and requests to join, o the outbox, a the audit log, m the metrics dashboard."""
+    invites and requests to join, o the outbox, a the audit log, m the metrics dashboard, t the
+    staff (invite, disable, enable receptionists and admins)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The desk's keys (and refresh) work here as everywhere, and F1 lists them; they stay
@@ -34,6 +36,7 @@ class AdminHomeScreen(StaffHomeScreen):
         # Off the key bar too (F1 would no longer fit in 80 columns); F1 lists them.
         Binding("m", "metrics", "Metrics", show=False, id="metrics"),
         Binding("d", "doctors", "Doctors", show=False, id="doctors"),
+        Binding("t", "staff", "Staff", show=False, id="staff"),
     ]
 
     palette_in_footer = False
@@ -55,3 +58,6 @@ class AdminHomeScreen(StaffHomeScreen):
 
     def action_metrics(self) -> None:
         self.app.push_screen(MetricsScreen())
+
+    def action_staff(self) -> None:
+        self.app.push_screen(StaffScreen())

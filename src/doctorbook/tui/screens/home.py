@@ -1,4 +1,5 @@
-"""What every role's home screen shares: the user in the header, appointments, refresh."""
+"""What every role's home screen shares: the user in the header, appointments, refresh, and
+changing one's password."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from doctorbook.core.auth import UserView
+from doctorbook.tui.dialogs.change_password import ChangePasswordDialog, changed_text
 from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.widgets.appointments import AppointmentList
 from doctorbook.tui.widgets.plain import Label
@@ -22,11 +24,15 @@ def role_label(user: UserView) -> str:
 
 
 class HomeScreen(Screen[None]):
-    """A role's home: the app sets `appointments`; the screen asks for them on show/refresh."""
+    """A role's home: the app sets `appointments`; the screen asks for them on show/refresh.
+    ctrl+w changes the user's password, on every role's home (and at the kiosk)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Refresh", id="refresh"),
         Binding("r", "refresh", "Refresh", show=False, id="refresh-r"),
+        # Off the key bar (full at 80 columns on most homes); F1 lists it.
+        Binding("ctrl+w", "change_password", "Change password", show=False,
+                id="change-password"),
     ]
 
     #: Set by the subclasses.
@@ -58,3 +64,10 @@ class HomeScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.post_message(AppointmentsRequested())
+
+    def action_change_password(self) -> None:
+        def changed(ended: int | None) -> None:
+            if ended is not None:
+                self.notify(changed_text(ended), markup=False)
+
+        self.app.push_screen(ChangePasswordDialog(), changed)

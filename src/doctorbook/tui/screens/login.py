@@ -1,4 +1,5 @@
-"""Log in with e-mail and password; the ways to register, accept an invite or ask to join."""
+"""Log in with e-mail and password; the ways to register, to set a forgotten (or a first)
+password, to accept an invite or to ask to join."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from textual.widgets import Button, Footer, Header, Input
 
 from doctorbook.tui.messages import LoginSubmitted
 from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
+from doctorbook.tui.screens.forgot_password import ForgotPasswordScreen
 from doctorbook.tui.screens.register import RegisterScreen
 from doctorbook.tui.screens.request_join import RequestJoinScreen
+from doctorbook.tui.screens.set_password import SET_DONE
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -26,9 +29,11 @@ class LoginScreen(Screen[None]):
         Binding("f2", "register", "Register", id="register"),
         Binding("f3", "accept_invite", "Accept invite", id="accept-invite"),
         Binding("f4", "request_join", "Ask to join", id="request-join"),
+        # Off the key bar (full at 80 columns): the form's button and hint say it, F1 lists it.
+        Binding("f6", "forgot_password", "Forgot password", show=False, id="forgot-password"),
     ]
 
-    #: Doctors' ways in, which the patient kiosk does not offer.
+    #: Doctors' and staff's ways in, which the patient kiosk does not offer.
     DOCTOR_ACTIONS = frozenset({"accept_invite", "request_join"})
 
     def __init__(self, *, kiosk: bool = False, hint: str | None = None) -> None:
@@ -52,10 +57,12 @@ class LoginScreen(Screen[None]):
             with Horizontal(classes="form-buttons"):
                 yield Button("Log in", variant="primary", id="login")
                 yield Button("Register", id="register")
-            yield Static("New patient? Press F2 or choose Register.", classes="form-hint")
+                yield Button("Forgot password?", id="forgot")
+            yield Static("New patient? Press F2 to register. Forgot your password? F6.",
+                         classes="form-hint")
             if not self.kiosk:
                 yield Static(
-                    "Doctor? Press F3 to accept an invitation, F4 to ask to join.",
+                    "Invited by e-mail? Press F3 to accept. Doctors: F4 to ask to join.",
                     id="doctor-hint",
                 )
             if self.hint:
@@ -89,6 +96,23 @@ class LoginScreen(Screen[None]):
 
     def action_request_join(self) -> None:
         self.app.push_screen(RequestJoinScreen())
+
+    @on(Button.Pressed, "#forgot")
+    def action_forgot_password(self) -> None:
+        def done(email: str | None) -> None:
+            if email is not None:
+                self.prefill(email)
+                self.notify(SET_DONE, markup=False, timeout=10)
+
+        typed = self.query_one("#email", Input).value.strip()
+        self.app.push_screen(ForgotPasswordScreen(typed), done)
+
+    def prefill(self, email: str) -> None:
+        """The form with `email` in, ready for the password."""
+        self.query_one("#email", Input).value = email
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
 
     def clear_form(self) -> None:
         """Forget what was typed (the kiosk does this when left idle)."""

@@ -1,5 +1,6 @@
 """The desk's patient lookup: type part of a name, e-mail or phone; Enter on a patient selects
-them; n (ctrl+n while typing) creates a patient record on the spot."""
+them; n (ctrl+n while typing) creates a patient record on the spot; a (on the list) e-mails
+the highlighted patient a code to set their password (again)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import patients
+from doctorbook.core import accounts, patients
 from doctorbook.core.auth import UserView
+from doctorbook.core.errors import DoctorbookError
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
 from doctorbook.tui.messages import PatientCreated, PatientsFound
 from doctorbook.tui.widgets.plain import Label, Static
@@ -37,6 +40,16 @@ def found_text(count: int, query: str) -> str:
     return f"{found}{' match' if query else ''}. ↓ to the list; Enter selects a patient."
 
 
+class ActivationSent(Message):
+    """The activation e-mail to `patient` is queued (`note` None), or core refused it (`note`
+    says why)."""
+
+    def __init__(self, patient: UserView, note: str | None = None) -> None:
+        super().__init__()
+        self.patient = patient
+        self.note = note
+
+
 def draft_from(query: str) -> NewPatientForm:
     """A new patient's form started from what was searched for: an e-mail or a name."""
     text = " ".join(query.split())
@@ -51,6 +64,7 @@ class PatientLookupScreen(Screen[UserView | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_patient", "New patient", id="new-patient"),
         Binding("ctrl+n", "new_patient_typing", "New patient", id="new-patient-ctrl"),
+        Binding("a", "send_activation", "Activation e-mail", id="send-activation"),
         Binding("down", "to_results", "To the list", show=False, id="to-results"),
         Binding("escape", "back", "Back", id="back"),
     ]
@@ -150,10 +164,46 @@ class PatientLookupScreen(Screen[UserView | None]):
             return not typing
         if action == "new_patient_typing":
             return typing
+        if action == "send_activation":
+            # Core knows whether the patient already has a password, and says so if they do.
+            return not typing and self.highlighted is not None
         return True
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#patients-table")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
+
+    # --- the e-mail to set a password --------------------------------------------------------
+
+    def action_send_activation(self) -> None:
+        patient = self.highlighted
+        if patient is not None and not self.query_one("#patient-query", Input).has_focus:
+            self._send_activation(patient)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _send_activation(self, patient: UserView) -> None:
+        app = self.doctorbook
+        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
+        try:
+            with app.db.unit_of_work() as uow:
+                accounts.send_activation(uow, actor=actor, patient_id=patient.id)
+        except DoctorbookError as error:
+            self.post_message(ActivationSent(patient, f"{error}."))
+            return
+        self.post_message(ActivationSent(patient))
+
+    def on_activation_sent(self, message: ActivationSent) -> None:
+        patient = message.patient
+        if message.note is None:
+            self.notify(f"Activation e-mail sent to {patient.name} <{patient.email}>: its code "
+                        "lets them set a password (Forgot password? then I have a code).",
+                        markup=False, timeout=10)
+        else:
+            self.notify(f"No activation e-mail sent to {patient.name}: {message.note}",
+                        severity="warning", markup=False, timeout=10)
 
     # --- creating --------------------------------------------------------------------------
 
@@ -182,7 +232,8 @@ class PatientLookupScreen(Screen[UserView | None]):
     def on_patient_created(self, message: PatientCreated) -> None:
         patient = message.patient
         self.draft = None
-        self.notify(f"Patient record created: {patient.name} <{patient.email}>.", markup=False)
+        self.notify(f"Patient record created: {patient.name} <{patient.email}>. They get an "
+                    "e-mail to set their password.", markup=False)
         self.dismiss(patient)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -1,0 +1,403 @@
+"""Admin: the clinic's receptionists and admins, and invitations nobody accepted yet; adding
+one (an invitation by e-mail), sending an invitation again, disabling an account (with a
+reason; its logins end at once) and enabling it again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import accounts
+from doctorbook.core.accounts import StaffStatus, StaffView
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.errors import DoctorbookError
+from doctorbook.core.rbac import Actor
+from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.widgets.plain import Static
+from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+#: The app's worker group for calls made as the logged-in user (its error handler's).
+SESSION_GROUP = "session"
+COLUMNS = ("Name", "E-mail", "Role", "Status", "Note")
+LOADING = "Loading the staff…"
+EMPTY = "No receptionists or admins yet: press a to invite one."
+HINT = "a: add · i: resend an invitation · x: disable (asks why) · e: enable"
+NAME_WIDTH = 22
+EMAIL_WIDTH = 26
+NOTE_WIDTH = 40
+#: The invitation states, where i (invite again) applies.
+INVITATIONS = (StaffStatus.INVITED, StaffStatus.INVITE_EXPIRED)
+
+
+def cut(text: str | None, width: int) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
+def when(value: datetime) -> str:
+    """'Fri 27 Nov 10:00' in this machine's time."""
+    return value.astimezone().strftime("%a %d %b %H:%M")
+
+
+def row_key(person: StaffView) -> str:
+    """Accounts by id; an invitation (no account yet) by its address."""
+    return f"user:{person.user_id}" if person.user_id is not None else f"invite:{person.email}"
+
+
+def note_text(person: StaffView) -> str:
+    """Why an account is disabled, or when an invitation expires (expired)."""
+    if person.status is StaffStatus.DISABLED:
+        return person.disabled_reason or ""
+    if person.invite_expires_at is not None:
+        verb = "expired" if person.status is StaffStatus.INVITE_EXPIRED else "expires"
+        return f"invitation {verb} {when(person.invite_expires_at)}"
+    return ""
+
+
+def who(person: StaffView) -> str:
+    """'Rita Desk <rita@clinic.example>': how notifications and questions name someone."""
+    return f"{person.name} <{person.email}>"
+
+
+def staff_row(person: StaffView) -> tuple[str, tuple[str, ...]]:
+    return row_key(person), (
+        cut(person.name, NAME_WIDTH), cut(person.email, EMAIL_WIDTH), str(person.role),
+        str(person.status), cut(note_text(person), NOTE_WIDTH) or "—",
+    )
+
+
+def detail_text(person: StaffView | None) -> str:
+    """The highlighted row in full (the table cuts long cells)."""
+    if person is None:
+        return ""
+    note = note_text(person)
+    return f"{who(person)} · {person.role} · {person.status}" + (f": {note}" if note else "")
+
+
+def counts_line(listed: tuple[StaffView, ...] | None) -> Text:
+    """'Staff · 3 · active 1 · disabled 1 · invited 1' (bold figures; our own words only)."""
+    line = Text("Staff", style="bold", end="")
+    if listed is None:
+        return line
+    counts = [
+        ("active", sum(p.status is StaffStatus.ACTIVE for p in listed)),
+        ("disabled", sum(p.status is StaffStatus.DISABLED for p in listed)),
+        ("invited", sum(p.status in INVITATIONS for p in listed)),
+    ]
+    line.append(" · ")
+    line.append(str(len(listed)), style="bold")
+    for label, count in counts:
+        line.append(f" · {label} ")
+        line.append(str(count), style="bold")
+    return line
+
+
+class StaffLoaded(Message):
+    """The staff as core lists them now, for the screen's request `request`; `note` says what
+    was just done (or refused, when `refused`)."""
+
+    def __init__(
+        self, request: int, listed: tuple[StaffView, ...], note: str | None = None,
+        *, refused: bool = False, follow: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.listed = listed
+        self.note = note
+        self.refused = refused
+        self.follow = follow
+
+
+class InviteRefused(Message):
+    """Core refused to invite `draft`: the form opens again with it and the reason."""
+
+    def __init__(self, draft: StaffDraft, reason: str) -> None:
+        super().__init__()
+        self.draft = draft
+        self.reason = reason
+
+
+#: One change to make as the admin (worker thread); returns what to say once it is made.
+Change = Callable[[UnitOfWork, Actor], str]
+
+
+class StaffScreen(Screen[None]):
+    """Reads the staff in a worker; every change is made by core in a worker too, answered
+    with the list as it is now and a notification naming the person. Core's refusals (the
+    last active admin, your own account) are notifications; the list is read again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add", id="add-staff"),
+        Binding("i", "resend", "Resend", id="resend-invite"),
+        Binding("x", "disable", "Disable", id="disable-staff"),
+        Binding("e", "enable", "Enable", id="enable-staff"),
+        Binding("f5", "refresh", "Refresh", show=False, id="refresh-staff"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listed: tuple[StaffView, ...] | None = None
+        #: Requests are numbered so a slow answer never replaces a newer one.
+        self._requests = 0
+        self._shown = 0
+        self._focus_results = True
+        #: A change is being made: the keys wait for its answer (a key pressed twice, or
+        #: typed while no dialog was open, never sends a second one).
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="+")
+        with Vertical(classes="home-body"):
+            yield Static(counts_line(None), id="staff-counts")
+            yield Static(HINT, id="staff-hint")
+            yield Static(LOADING, id="staff-empty", classes="empty-state")
+            yield DataTable(id="staff-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="staff-detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Staff"
+        #: Captured here: the workers run in threads, where Textual's active app isn't set.
+        self._doctorbook = cast("DoctorbookApp", self.app)
+        table: DataTable[str] = self.query_one("#staff-table", DataTable)
+        show_rows(table, COLUMNS, [])
+        table.display = False
+        self._reload()
+
+    # --- workers ---------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        self._requests += 1
+        self._load(self._requests)
+
+    def _post_staff(
+        self, request: int, note: str | None = None, *, refused: bool = False,
+        follow: str | None = None,
+    ) -> None:
+        """Read the staff (worker thread) and hand them to the screen."""
+        app = self._doctorbook
+        actor = app._actor()
+        with app.db.unit_of_work() as uow:
+            listed = accounts.list_staff(uow, actor=actor)
+        self.post_message(StaffLoaded(request, tuple(listed), note, refused=refused,
+                                      follow=follow))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load(self, request: int) -> None:
+        self._post_staff(request)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _change(self, request: int, change: Change, refusal: str) -> None:
+        """Make one change; core's refusal becomes the note (the session ending, or the
+        database going away, go to the app as every worker's errors do)."""
+        app = self._doctorbook
+        actor = app._actor()
+        try:
+            with app.db.unit_of_work() as uow:
+                note = change(uow, actor)
+        except DoctorbookError as error:
+            self._post_staff(request, f"{refusal}: {error}.", refused=True)
+            return
+        self._post_staff(request, note)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _invite(self, request: int, draft: StaffDraft) -> None:
+        app = self._doctorbook
+        actor = app._actor()
+        try:
+            with app.db.unit_of_work() as uow:
+                view = accounts.invite_staff(uow, actor=actor, email=draft.email,
+                                             name=draft.name, role=draft.role)
+        except DoctorbookError as error:
+            self.post_message(InviteRefused(draft, str(error)))
+            return
+        note = (f"Invited {view.name} as {view.role}: the invitation is on its way to "
+                f"{view.email}.")
+        self._post_staff(request, note, follow=f"invite:{view.email}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed call goes to the app, the one place that turns errors into notifications
+        (the worker's message doesn't bubble); after a failed change the list is read again."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        if event.worker.name in ("_change", "_invite"):
+            self._busy = False
+            self._reload()
+
+    # --- results ---------------------------------------------------------------------------
+
+    def on_staff_loaded(self, message: StaffLoaded) -> None:
+        if message.request < self._shown:
+            return
+        self._shown = message.request
+        if message.request == self._requests:
+            self._busy = False
+            self.listed = message.listed
+            self._show(message.follow)
+        if message.note:
+            self.notify(message.note, severity="error" if message.refused else "information",
+                        timeout=10 if message.refused else None, markup=False)
+
+    def on_invite_refused(self, message: InviteRefused) -> None:
+        self._busy = False
+        self._add(message.draft, message.reason)
+
+    def _show(self, follow: str | None = None) -> None:
+        self.query_one("#staff-counts", Static).update(counts_line(self.listed))
+        table: DataTable[str] = self.query_one("#staff-table", DataTable)
+        empty = self.query_one("#staff-empty", Static)
+        rows = [staff_row(p) for p in self.listed or ()]
+        show_rows_keeping_cursor(table, COLUMNS, rows, follow=follow)
+        empty.update(LOADING if self.listed is None else EMPTY)
+        empty.display = not rows
+        table.display = bool(rows)
+        if rows and self.is_current and (
+            self._focus_results or self.focused is None or not self.focused.display
+        ):
+            self._focus_results = False
+            table.focus()
+        self._highlight_moved()
+
+    @property
+    def highlighted(self) -> StaffView | None:
+        """The person (or invitation) under the cursor."""
+        table: DataTable[str] = self.query_one("#staff-table", DataTable)
+        if not self.listed or not table.display:
+            return None
+        key = key_at_cursor(table)
+        return next((p for p in self.listed if row_key(p) == key), None)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#staff-table")
+    def _highlight_moved(self) -> None:
+        self.query_one("#staff-detail", Static).update(detail_text(self.highlighted))
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each key shows where the highlighted row allows it, greyed out elsewhere."""
+        if action not in ("resend", "disable", "enable"):
+            return True
+        person = self.highlighted
+        if person is None:
+            return False
+        if action == "resend":
+            return person.status in INVITATIONS or None
+        wanted = StaffStatus.ACTIVE if action == "disable" else StaffStatus.DISABLED
+        return (person.user_id is not None and person.status is wanted) or None
+
+    def _add(self, draft: StaffDraft | None = None, error: str | None = None) -> None:
+        def answered(form: StaffDraft | None) -> None:
+            if form is not None and not self._busy:
+                self._busy = True
+                self._requests += 1
+                self._invite(self._requests, form)
+
+        self.app.push_screen(AddStaffDialog(draft, error=error), answered)
+
+    def _start(self, change: Change, refusal: str) -> None:
+        """Make `change` in a worker, unless one is being made."""
+        if self._busy:
+            return
+        self._busy = True
+        self._requests += 1
+        self._change(self._requests, change, refusal)
+
+    def action_add(self) -> None:
+        if not self._busy:
+            self._add()
+
+    def action_resend(self) -> None:
+        if self._busy:
+            return
+        person = self.highlighted
+        if person is None or person.status not in INVITATIONS:
+            return
+
+        def resend(uow: UnitOfWork, actor: Actor) -> str:
+            view = accounts.resend_staff_invite(uow, actor=actor, email=person.email)
+            return f"Invitation sent again to {view.name} <{view.email}>."
+
+        self._start(resend, f"Could not resend the invitation to {person.name}")
+
+    def action_disable(self) -> None:
+        if self._busy:
+            return
+        person = self.highlighted
+        if person is None or person.user_id is None or person.status is not StaffStatus.ACTIVE:
+            return
+        user_id = person.user_id
+
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                return
+            if not reason:
+                self.notify("Say why you disable the account: other admins see the reason.",
+                            severity="warning", markup=False)
+                self.action_disable()
+                return
+
+            def disable(uow: UnitOfWork, actor: Actor) -> str:
+                accounts.set_staff_active(uow, actor=actor, ref=user_id, active=False,
+                                          reason=reason)
+                return f"{person.name} is disabled: their logins ended."
+
+            self._start(disable, f"Could not disable {person.name}")
+
+        self.app.push_screen(
+            TextPrompt(title=f"Disable {who(person)}?",
+                       label="Why? Other admins see it; their logins end now.",
+                       submit="Disable", allow_empty=True),
+            answered,
+        )
+
+    def action_enable(self) -> None:
+        if self._busy:
+            return
+        person = self.highlighted
+        if person is None or person.user_id is None or person.status is not StaffStatus.DISABLED:
+            return
+        user_id = person.user_id
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def enable(uow: UnitOfWork, actor: Actor) -> str:
+                accounts.set_staff_active(uow, actor=actor, ref=user_id, active=True)
+                return f"{person.name} is enabled: they can log in again."
+
+            self._start(enable, f"Could not enable {person.name}")
+
+        self.app.push_screen(
+            ConfirmDialog(f"Enable {who(person)}? They can log in again as {person.role}.",
+                          confirm="Enable", title="Enable an account"),
+            confirmed,
+        )
+
+    def action_refresh(self) -> None:
+        self._reload()
+
+    def action_back(self) -> None:
+        self.dismiss()
