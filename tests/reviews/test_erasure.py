@@ -195,7 +195,9 @@ def test_a_new_email_takes_effect_only_once_confirmed(
     # A reset code is no e-mail confirmation, and the other way round.
     with pytest.raises(AuthenticationError):
         accounts.set_password_with_token(uow, token=code, password="a brand new passphrase")
-    view = accounts.confirm_email_change(uow, token=code)
+    with pytest.raises(AuthenticationError, match="not valid"):  # logged in as someone else
+        accounts.confirm_email_change(uow, token=code, actor=clinic.alice)
+    view = accounts.confirm_email_change(uow, token=code, actor=bob)
     assert view.email == "bob.new@example.com"
     assert auth.login(uow, email="bob.new@example.com", password=PASSWORD)
     with pytest.raises(AuthenticationError):

@@ -520,13 +520,20 @@ def request_email_change(uow: UnitOfWork, *, actor: Actor, new_email: str) -> in
     return outbox_id
 
 
-def confirm_email_change(uow: UnitOfWork, *, token: str) -> auth.UserView:
-    """The code from the new address proves it is theirs: the account's e-mail becomes it."""
+def confirm_email_change(
+    uow: UnitOfWork, *, token: str, actor: Actor | None = None,
+) -> auth.UserView:
+    """The code from the new address proves it is theirs: the account's e-mail becomes it.
+
+    Given a logged-in actor (the app, the CLI when logged in), the code must be for their own
+    account: someone else's code is "not valid" there, as if it didn't exist."""
     from sqlalchemy.exc import IntegrityError
 
     from doctorbook.core.account_models import User
 
     row = _live_token(uow, token, (Purpose.EMAIL_CHANGE,))
+    if actor is not None and not actor.is_anonymous and row.user_id != actor.user_id:
+        raise AuthenticationError("this code is not valid; check the e-mail you got")
     user = uow.session.get(User, row.user_id, with_for_update=True)
     assert user is not None and row.new_email is not None
     if not user.is_active:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header
 
 from doctorbook.core.auth import UserView
 from doctorbook.tui.dialogs.change_password import ChangePasswordDialog, changed_text
+from doctorbook.tui.dialogs.my_details import SAVED, MyDetailsDialog
 from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.widgets.appointments import AppointmentList
 from doctorbook.tui.widgets.plain import Label
@@ -33,6 +34,7 @@ class HomeScreen(Screen[None]):
         # Off the key bar (full at 80 columns on most homes); F1 lists it.
         Binding("ctrl+w", "change_password", "Change password", show=False,
                 id="change-password"),
+        Binding("ctrl+d", "my_details", "My details", show=False, id="my-details"),
     ]
 
     #: Set by the subclasses.
@@ -71,3 +73,10 @@ class HomeScreen(Screen[None]):
                 self.notify(changed_text(ended), markup=False)
 
         self.app.push_screen(ChangePasswordDialog(), changed)
+
+    def action_my_details(self) -> None:
+        def saved(done: bool | None) -> None:
+            if done:
+                self.notify(SAVED, markup=False)
+
+        self.app.push_screen(MyDetailsDialog(), saved)

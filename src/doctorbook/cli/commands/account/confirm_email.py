@@ -16,6 +16,7 @@ def confirm_email(code: CodeArgument) -> None:
     if code == "-":
         code = read_stdin(line=True).strip()
     ctx = CliContext.from_env()
+    actor = ctx.actor_or_anonymous()
     with ctx.db.unit_of_work() as uow:
-        view = accounts.confirm_email_change(uow, token=code)
+        view = accounts.confirm_email_change(uow, token=code, actor=actor)
     echo(f"your e-mail address is now {view.email}")

@@ -1,0 +1,207 @@
+"""Any logged-in user changes their e-mail address: a code goes to the new address, and the
+address changes once that code is entered here ("I have the code" for one sent earlier)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import accounts
+from doctorbook.core.errors import DoctorbookError
+from doctorbook.tui.dialogs.change_password import SESSION_GROUP
+from doctorbook.tui.dialogs.rule_form import sentence
+from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+HINT = "A code goes to the new address; your e-mail changes when you enter it here."
+#: A code inside whatever was pasted (the e-mail's whole command line, say).
+CODE_RE = re.compile(rf"{accounts.EMAIL_PREFIX}[A-Za-z0-9_-]+")
+
+
+def email_code_in(text: str) -> str:
+    """The code in what was typed or pasted: `dbe_…` if it is in there, else it all."""
+    match = CODE_RE.search(text)
+    return match.group(0) if match else text.strip()
+
+
+def code_sent_text(new_email: str) -> str:
+    return f"A code is on its way to {new_email}; your e-mail changes when you enter it."
+
+
+def email_changed_text(new_email: str) -> str:
+    return f"Your e-mail address is now {new_email}"
+
+
+class EmailCodeSent(Message):
+    def __init__(self, new_email: str) -> None:
+        super().__init__()
+        self.new_email = new_email
+
+
+class EmailChanged(Message):
+    def __init__(self, new_email: str) -> None:
+        super().__init__()
+        self.new_email = new_email
+
+
+class EmailChangeRefused(Message):
+    """Core refused; `field` is where to go back to."""
+
+    def __init__(self, reason: str, field: str) -> None:
+        super().__init__()
+        self.reason = reason
+        self.field = field
+
+
+class ChangeEmailDialog(ModalScreen[str | None]):
+    """Core sends the code and confirms it from here (workers); the dialog dismisses with the
+    new address once it is the account's. Refusals are shown in the dialog, which stays open.
+    Escape: None (a code already sent still works, for 24 hours)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel-change-email"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="change-email-box"):
+            yield Static("Change your e-mail address", classes="form-title")
+            with Grid(classes="form-grid"):
+                yield Label("New e-mail", classes="form-label")
+                yield FieldInput(placeholder="the address to use from now on", last=True,
+                                 id="new-email")
+                yield Label("Code", classes="form-label email-code-row")
+                yield FieldInput(placeholder="dbe_… from the e-mail", last=True,
+                                 id="email-code")
+            yield Static(HINT, classes="form-hint", id="change-email-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Send code", variant="primary", id="send-email-code")
+                yield Button("I have the code", id="have-email-code")
+                yield Button("Confirm", variant="primary", id="confirm-email-code")
+                yield Button("Cancel", id="change-email-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
+        self._doctorbook = cast("DoctorbookApp", self.app)
+        self._show_code(False)
+        self._field("#new-email").focus()
+
+    def _field(self, selector: str) -> Input:
+        return self.query_one(selector, Input)
+
+    def _show_code(self, shown: bool) -> None:
+        for widget in (self.query_one(".email-code-row"), self._field("#email-code"),
+                       self.query_one("#confirm-email-code")):
+            widget.display = shown
+        self.query_one("#have-email-code").display = not shown
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        hint = self.query_one("#change-email-error", Static)
+        hint.update(sentence(message) + ("" if message.endswith(".") else "."))
+        hint.set_class(error, "-error")
+
+    def _show_error(self, message: str, selector: str) -> None:
+        self._say(message, error=True)
+        self._field(selector).focus()
+
+    # --- the code goes to the new address --------------------------------------------------
+
+    @on(Input.Submitted, "#new-email")
+    @on(Button.Pressed, "#send-email-code")
+    def _send(self) -> None:
+        if self._busy:
+            return
+        new_email = self._field("#new-email").value.strip()
+        if not new_email:
+            self._show_error("Enter the new e-mail address.", "#new-email")
+            return
+        self._busy = True
+        self._request(new_email)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _request(self, new_email: str) -> None:
+        app = self._doctorbook
+        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
+        try:
+            with app.db.unit_of_work() as uow:
+                accounts.request_email_change(uow, actor=actor, new_email=new_email)
+        except DoctorbookError as error:
+            self.post_message(EmailChangeRefused(str(error), "#new-email"))
+            return
+        self.post_message(EmailCodeSent(new_email))
+
+    def on_email_code_sent(self, message: EmailCodeSent) -> None:
+        self._busy = False
+        self._say(code_sent_text(message.new_email))
+        self._show_code(True)
+        self._field("#email-code").focus()
+
+    @on(Button.Pressed, "#have-email-code")
+    def _have_code(self) -> None:
+        if self._busy:
+            return
+        self._say("Paste the code from the e-mail sent to the new address.")
+        self._show_code(True)
+        self._field("#email-code").focus()
+
+    # --- the code from that e-mail -----------------------------------------------------------
+
+    @on(Input.Submitted, "#email-code")
+    @on(Button.Pressed, "#confirm-email-code")
+    def _confirm(self) -> None:
+        if self._busy:
+            return
+        code = email_code_in(self._field("#email-code").value)
+        if not code:
+            self._show_error("Paste the code from the e-mail.", "#email-code")
+            return
+        self._field("#email-code").value = code
+        self._busy = True
+        self._confirm_code(code)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _confirm_code(self, code: str) -> None:
+        app = self._doctorbook
+        actor = app._actor()  # only while logged in; a login ended meanwhile is the app's
+        try:
+            with app.db.unit_of_work() as uow:
+                view = accounts.confirm_email_change(uow, token=code, actor=actor)
+        except DoctorbookError as error:
+            self.post_message(EmailChangeRefused(str(error), "#email-code"))
+            return
+        self.post_message(EmailChanged(view.email))
+
+    def on_email_changed(self, message: EmailChanged) -> None:
+        self.dismiss(message.new_email)
+
+    def on_email_change_refused(self, message: EmailChangeRefused) -> None:
+        self._busy = False
+        self._show_error(message.reason, message.field)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Anything else (the login ended, the database went away) is the app's to say."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self._busy = False
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+
+    @on(Button.Pressed, "#change-email-cancel")
+    def action_cancel(self) -> None:
+        if not self._busy:  # once asked, the answer is awaited: it says what happened
+            self.dismiss(None)

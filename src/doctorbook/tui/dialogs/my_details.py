@@ -1,0 +1,204 @@
+"""Any logged-in user's own details: name and e-mail shown, phone and date of birth edited
+(empty removes one). "Change e-mail" opens the dialog that sends a code to the new address."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core import accounts
+from doctorbook.core.auth import UserView
+from doctorbook.core.errors import DoctorbookError
+from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_changed_text
+from doctorbook.tui.dialogs.change_password import SESSION_GROUP
+from doctorbook.tui.dialogs.rule_form import sentence
+from doctorbook.tui.widgets.field import FieldInput
+from doctorbook.tui.widgets.plain import Label, Static
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
+
+HINT = "Empty removes a phone number or date of birth."
+SAVED = "Details saved"
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+BAD_DATE = "Not a date: type it as YYYY-MM-DD, or leave it empty."
+
+
+def parse_birth_date(text: str) -> date | None:
+    """A date of birth as typed (YYYY-MM-DD), None when empty; ValueError when not a date."""
+    text = text.strip()
+    if not text:
+        return None
+    if not DATE_RE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+class DetailsLoaded(Message):
+    def __init__(self, view: UserView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class DetailsSaved(Message):
+    pass
+
+
+class DetailsRefused(Message):
+    """Core refused (or couldn't read) the details; `field` is where to go back to."""
+
+    def __init__(self, reason: str, field: str) -> None:
+        super().__init__()
+        self.reason = reason
+        self.field = field
+
+
+class MyDetailsDialog(ModalScreen[bool | None]):
+    """Core reads and saves the details from here (workers); the dialog dismisses with True once
+    saved (the caller says so). A refusal (a bad phone number, a date of birth in the future) is
+    shown in the dialog, which stays open with what was typed. Escape: None, nothing saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel-my-details"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._busy = True  # until the details are read
+        self._loaded: UserView | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="my-details-box"):
+            yield Static("My details", classes="form-title")
+            with Grid(id="my-details-fixed"):
+                yield Label("Name", classes="form-label")
+                yield Label("", id="my-name")
+                yield Label("E-mail", classes="form-label")
+                yield Label("", id="my-email")
+            with Grid(classes="form-grid"):
+                yield Label("Phone", classes="form-label")
+                yield FieldInput(placeholder="e.g. +49 30 1234567", id="my-phone")
+                yield Label("Born", classes="form-label")
+                yield FieldInput(placeholder="YYYY-MM-DD", last=True, id="my-birth-date")
+            yield Static(HINT, classes="form-hint", id="my-details-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save", variant="primary", id="my-details-save")
+                yield Button("Change e-mail", id="my-details-email")
+                yield Button("Cancel", id="my-details-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
+        self._doctorbook = cast("DoctorbookApp", self.app)
+        self.query_one("#my-phone", Input).focus()
+        self._load()
+
+    def _field(self, selector: str) -> Input:
+        return self.query_one(selector, Input)
+
+    def _show_error(self, message: str, selector: str) -> None:
+        hint = self.query_one("#my-details-error", Static)
+        hint.update(sentence(message) + ("" if message.endswith(".") else "."))
+        hint.add_class("-error")
+        self._field(selector).focus()
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _load(self) -> None:
+        app = self._doctorbook
+        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
+        try:
+            with app.db.unit_of_work() as uow:
+                view = accounts.own_details(uow, actor=actor)
+        except DoctorbookError as error:
+            self.post_message(DetailsRefused(str(error), "#my-phone"))
+            return
+        self.post_message(DetailsLoaded(view))
+
+    def on_details_loaded(self, message: DetailsLoaded) -> None:
+        view = message.view
+        self._loaded = view
+        self._busy = False
+        self.query_one("#my-name", Label).update(view.name)
+        self.query_one("#my-email", Label).update(view.email)
+        self._field("#my-phone").value = view.phone or ""
+        birth = view.date_of_birth
+        self._field("#my-birth-date").value = birth.isoformat() if birth else ""
+
+    @on(Input.Submitted, "#my-birth-date")
+    @on(Button.Pressed, "#my-details-save")
+    def _submit(self) -> None:
+        if self._busy or self._loaded is None:
+            return
+        phone_text = self._field("#my-phone").value.strip()
+        try:
+            birth = parse_birth_date(self._field("#my-birth-date").value)
+        except ValueError:
+            self._show_error(BAD_DATE, "#my-birth-date")
+            return
+        changes: dict[str, Any] = {}
+        if phone_text != (self._loaded.phone or ""):
+            changes["phone"] = phone_text or None
+        if birth != self._loaded.date_of_birth:
+            changes["date_of_birth"] = birth
+        if not changes:
+            self.dismiss(None)  # nothing to save
+            return
+        self._busy = True
+        self._save(changes)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _save(self, changes: dict[str, Any]) -> None:
+        app = self._doctorbook
+        actor = app._actor()
+        field = "#my-birth-date" if "date_of_birth" in changes else "#my-phone"
+        try:
+            with app.db.unit_of_work() as uow:
+                accounts.update_own_details(uow, actor=actor, **changes)
+        except DoctorbookError as error:
+            reason = str(error)
+            if "phone" in changes and "phone" in reason:
+                field = "#my-phone"
+            self.post_message(DetailsRefused(reason, field))
+            return
+        self.post_message(DetailsSaved())
+
+    def on_details_saved(self, _message: DetailsSaved) -> None:
+        self.dismiss(True)
+
+    def on_details_refused(self, message: DetailsRefused) -> None:
+        self._busy = self._loaded is None  # details never read: nothing to save over
+        self._show_error(message.reason, message.field)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Anything else (the login ended, the database went away) is the app's to say."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self._busy = self._loaded is None
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+
+    @on(Button.Pressed, "#my-details-email")
+    def _change_email(self) -> None:
+        if self._busy or self._loaded is None:
+            return
+
+        def changed(new_email: str | None) -> None:
+            if new_email is not None:
+                self.query_one("#my-email", Label).update(new_email)
+                self.app.notify(email_changed_text(new_email), markup=False)
+
+        self.app.push_screen(ChangeEmailDialog(), changed)
+
+    @on(Button.Pressed, "#my-details-cancel")
+    def action_cancel(self) -> None:
+        if not self._busy or self._loaded is None:  # a save asked for is awaited
+            self.dismiss(None)
