@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,32 @@ async def settle(pilot: Pilot[None], quiet_rounds: int = 3) -> None:
         with contextlib.suppress(WorkerFailed, WorkerCancelled, WorkerError):
             await app.workers.wait_for_complete(running)
     raise AssertionError("the app's workers never settled")
+
+
+async def wait_until(
+    pilot: Pilot[None], condition: Callable[[], bool], what: str, timeout: float = 15.0
+) -> None:
+    """Wait until `condition()` holds, however busy the machine: for things that happen in real
+    time (a timer), where a fixed pause is too short under load and wastes time when idle."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what}")
+        await pilot.pause(0.05)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told to. Give it to `make_app(monotonic=...)`,
+    then `advance` it and `await app.check_idle_logout()`: idle logout without real seconds."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:

@@ -20,6 +20,7 @@ from doctorbook.tui.screens.register import RegisterScreen
 from doctorbook.tui.screens.search import SearchScreen
 from tests.conftest import PASSWORD, make_user
 from tests.tui.conftest import (
+    FakeClock,
     add_specialties,
     binding_ids,
     fill,
@@ -66,18 +67,29 @@ async def test_kiosk_refuses_staff_and_revokes_their_session(
 async def test_kiosk_logs_a_patient_out_when_idle(settings: Settings, db: Database) -> None:
     with db.unit_of_work() as uow:
         make_user(uow, email="pat@example.com", name="Pat Patient")
-    # 2 s idle: logging in (a password hash in a worker) may take a second on a busy machine.
-    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=2.0)
+    # Idle time is measured on a fake clock, checked when the test says: no real waiting, so
+    # a busy machine can neither log the patient out early nor space the keys out.
+    clock = FakeClock()
+    app = make_app(
+        settings=settings, db=db, store=None, kiosk=True, idle_seconds=2.0, monotonic=clock
+    )
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "pat@example.com")
         assert isinstance(app.screen, PatientHomeScreen)
-        # Activity keeps the session: a key every 0.3 s for longer than the idle time.
-        for _ in range(9):
+        # Activity keeps the session: a key every 1.5 s for longer than the idle time.
+        for _ in range(4):
+            clock.advance(1.5)
             await pilot.press("down")
-            await pilot.pause(0.3)
+            await app.check_idle_logout()
         assert isinstance(app.screen, PatientHomeScreen)
-        # Then nobody touches it.
-        await pilot.pause(2.5)
+        assert app.user is not None
+        # Then nobody touches it: not quite the idle time yet...
+        clock.advance(1.9)
+        await app.check_idle_logout()
+        assert isinstance(app.screen, PatientHomeScreen)
+        # ...and then all of it.
+        clock.advance(0.1)
+        await app.check_idle_logout()
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert app.user is None
@@ -91,20 +103,30 @@ async def test_kiosk_logs_a_patient_out_when_idle(settings: Settings, db: Databa
 async def test_kiosk_forgets_a_half_typed_form_when_idle(
     settings: Settings, db: Database
 ) -> None:
-    # 2 s idle, not 1: on a busy machine the app's own start-up can take a second.
-    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=2.0)
+    clock = FakeClock()
+    app = make_app(
+        settings=settings, db=db, store=None, kiosk=True, idle_seconds=2.0, monotonic=clock
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, RegisterScreen)
         await pilot.press(*"Ana")
-        await pilot.pause(2.4)
+        clock.advance(1.9)
+        await app.check_idle_logout()
+        assert isinstance(app.screen, RegisterScreen)
+        clock.advance(0.1)
+        await app.check_idle_logout()
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         await fill(pilot, "#email", "someone@example.com")
         await pilot.press("tab")
-        await pilot.pause(2.4)
+        clock.advance(1.9)
+        await app.check_idle_logout()
+        assert app.screen.query_one("#email", Input).value == "someone@example.com"
+        clock.advance(0.1)
+        await app.check_idle_logout()
         await settle(pilot)
         assert app.screen.query_one("#email", Input).value == ""
 
@@ -153,7 +175,9 @@ async def test_kiosk_offers_doctors_no_way_in_but_patients_may_search(
                 specialty_names=("Cardiology",))
     with db.unit_of_work() as uow:
         make_user(uow, email="pat@example.com", name="Pat Patient")
-    app = make_app(settings=settings, db=db, store=None, kiosk=True, idle_seconds=1.0)
+    # The kiosk's own idle time (2 min), on a clock that moves only when the test says so.
+    clock = FakeClock()
+    app = make_app(settings=settings, db=db, store=None, kiosk=True, monotonic=clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not {"accept-invite", "request-join"} & binding_ids(app)
@@ -174,7 +198,8 @@ async def test_kiosk_offers_doctors_no_way_in_but_patients_may_search(
         await settle(pilot)
         assert isinstance(app.screen, DoctorProfileScreen)
         # Left alone on a doctor's profile, the kiosk still logs out and forgets the screens.
-        await pilot.pause(1.3)
+        clock.advance(app.idle_seconds)
+        await app.check_idle_logout()
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert app.user is None

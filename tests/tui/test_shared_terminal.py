@@ -11,7 +11,7 @@ from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
 from tests.conftest import PASSWORD, make_user
-from tests.tui.conftest import logged_in_store, notifications, settle
+from tests.tui.conftest import FakeClock, logged_in_store, notifications, settle, wait_until
 from tests.tui.test_flows import SIZE, log_in
 
 
@@ -21,18 +21,40 @@ async def test_a_receptionist_who_walks_away_is_logged_out(
     with db.unit_of_work() as uow:
         make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
     store = MemoryStore()
-    # 2 s instead of the default 15 minutes (a setting: staff_idle_seconds).
-    app = make_app(settings=settings, db=db, store=store, idle_seconds=2.0)
+    # 2 s instead of the default 15 minutes (a setting: staff_idle_seconds), on a fake clock
+    # the test moves on itself (test_the_idle_timer_runs_in_real_time keeps the real one).
+    clock = FakeClock()
+    app = make_app(settings=settings, db=db, store=store, idle_seconds=2.0, monotonic=clock)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rita@example.com")
         assert isinstance(app.screen, StaffHomeScreen)
-        await pilot.pause(2.5)
+        clock.advance(1.9)
+        await app.check_idle_logout()
+        assert isinstance(app.screen, StaffHomeScreen)
+        clock.advance(0.1)
+        await app.check_idle_logout()
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert app.user is None
         assert (
             "information", "You were logged out after 2 s without activity."
         ) in notifications(app)
+        assert store.load() is None
+
+
+async def test_the_idle_timer_runs_in_real_time(settings: Settings, db: Database) -> None:
+    """The one idle test on the real clock: the app's own timer logs a user out."""
+    with db.unit_of_work() as uow:
+        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
+    # Logged in from the store (no typing, which a 0.5 s idle time could race); then nothing.
+    store = logged_in_store(db, "rita@example.com", PASSWORD)
+    app = make_app(settings=settings, db=db, store=store, idle_seconds=0.5)
+    said = ("information", "You were logged out after 0.5 s without activity.")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: said in notifications(app), "the idle logout")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.user is None
         assert store.load() is None
 
 

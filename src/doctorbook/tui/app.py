@@ -184,6 +184,7 @@ class DoctorbookApp(App[None]):
         notice: str | None = None,
         crash_after_login: bool = False,
         restart_embedded: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         #: The database is the embedded server this app started: restart it if it dies.
@@ -217,7 +218,10 @@ class DoctorbookApp(App[None]):
             else partial(profile_lock, settings.config_dir, settings.profile)
         )
         self._idle_timer: Timer | None = None
-        self._last_activity = time.monotonic()
+        #: The clock idle time is measured on: tests pass a fake one, move it on and call
+        #: `check_idle_logout` themselves, instead of waiting real seconds on a busy machine.
+        self._monotonic = monotonic
+        self._last_activity = monotonic()
         self.add_mode(LOGIN_MODE, self._new_login_screen)
         # The app starts in Textual's own "_default" mode (a blank screen) and switches to the
         # login mode when mounted, never starting *in* a mode of ours: Textual mounts a mode's
@@ -662,11 +666,12 @@ class DoctorbookApp(App[None]):
             home.appointments = message.lists
 
     def on_invite_accepted(self, message: InviteAccepted) -> None:
-        self.notify(
-            f"Welcome, {doctor_title(message.user.name)}: your account is ready. "
-            "Complete your profile.",
-            markup=False,
-        )
+        if message.user.role is Role.DOCTOR:
+            text = (f"Welcome, {doctor_title(message.user.name)}: your account is ready. "
+                    "Complete your profile.")
+        else:  # a receptionist or an admin
+            text = f"Welcome, {message.user.name}: your account is ready."
+        self.notify(text, markup=False)
 
     async def on_join_request_sent(self, message: JoinRequestSent) -> None:
         request = message.request
@@ -803,16 +808,34 @@ class DoctorbookApp(App[None]):
         await super().on_event(event)
 
     def _note_activity(self) -> None:
-        self._last_activity = time.monotonic()
+        self._last_activity = self._monotonic()
         if self._idle_timer is None:
-            self._idle_timer = self.set_timer(self.idle_seconds, self._check_idle, name="idle")
+            self._idle_timer = self.set_timer(
+                self.idle_seconds, self._idle_timer_fired, name="idle"
+            )
 
-    async def _check_idle(self) -> None:
+    def _idle_timer_fired(self) -> None:
+        # Textual runs a timer's callback in a task of its own, beside the app's message loop:
+        # a logout from there could run in the middle of a login or a screen being mounted
+        # (seen as ActiveModeError / NoMatches crashes). Check in the loop, between messages.
         self._idle_timer = None
-        quiet = time.monotonic() - self._last_activity
+        self.call_later(self.check_idle_logout)
+
+    async def check_idle_logout(self) -> None:
+        """Log out (or forget a half-typed form) if the clock says nobody touched the app for
+        `idle_seconds`; else check again when the rest of that time is up.
+
+        The idle timer has the app's message loop call this; a test with a fake clock calls it
+        after moving the clock on, once the app is quiet. (Not `check_idle`: every Textual
+        message pump has a method of that name.)
+        """
+        if self._idle_timer is not None:  # called before the timer fired: one timer at a time
+            self._idle_timer.stop()
+            self._idle_timer = None
+        quiet = self._monotonic() - self._last_activity
         if quiet < self.idle_seconds:
             self._idle_timer = self.set_timer(
-                self.idle_seconds - quiet, self._check_idle, name="idle"
+                self.idle_seconds - quiet, self._idle_timer_fired, name="idle"
             )
             return
         await self._idle_timeout()
@@ -862,12 +885,15 @@ def make_app(
     notice: str | None = None,
     crash_after_login: bool = False,
     restart_embedded: bool = False,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> DoctorbookApp:
-    """Build the app; the kiosk (and a missing store) keeps tokens in memory only."""
+    """Build the app; the kiosk (and a missing store) keeps tokens in memory only. `monotonic`
+    is the clock idle time is measured on (a test's fake clock; see `check_idle_logout`)."""
     if kiosk or store is None:
         store = MemoryStore()
     factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
     return factory(
         settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint,
         notice=notice, crash_after_login=crash_after_login, restart_embedded=restart_embedded,
+        monotonic=monotonic,
     )
