@@ -82,9 +82,13 @@ def _no_fixed_clock_notice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def production_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real hasher, for the tests of its parameters."""
+def production_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The real hasher, for the tests of its parameters and of its timing. The dummy hash an
+    unknown e-mail is checked against is made again with it (and forgotten after)."""
     monkeypatch.setattr(passwords, "hasher", _PRODUCTION_HASHER)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 def _eager_event_loop() -> asyncio.AbstractEventLoop:
