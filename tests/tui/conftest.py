@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,13 @@ from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
 from doctorbook.core import auth, doctors, invites, specialties
 from doctorbook.core.db import Database
+from doctorbook.core.errors import AuthenticationError
 from doctorbook.core.models import EmailOutbox
 from doctorbook.core.rbac import Actor, Role
 from doctorbook.core.session_store import MemoryStore, StoredSession
 from doctorbook.core.settings import Settings
+from doctorbook.tui.app import DoctorbookApp, make_app
+from doctorbook.tui.widgets.plain import Static
 from tests.conftest import PASSWORD, make_user
 
 TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
@@ -192,3 +195,44 @@ def row_values(table: object, index: int) -> list[object]:
 
     assert isinstance(table, DataTable)
     return [str(cell) if isinstance(cell, Text) else cell for cell in table.get_row_at(index)]
+
+
+NO_CRASH_NOTES = ("Unexpected", "Something went wrong")
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times shown in the terminal's local zone come out the same on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def app_for(settings: Settings, db: Database, email: str) -> DoctorbookApp:
+    """The desk's app, already logged in as `email` (a session opened through core)."""
+    return make_app(settings=settings, db=db, store=logged_in_store(db, email, PASSWORD))
+
+
+def password_works(db: Database, email: str, password: str = PASSWORD) -> bool:
+    try:
+        with db.unit_of_work() as uow:
+            auth.login(uow, email=email, password=password)
+    except AuthenticationError:
+        return False
+    return True
+
+
+def said(app: App[None], piece: str) -> bool:
+    return any(piece in message for _, message in notifications(app))
+
+
+def no_crash(app: DoctorbookApp) -> None:
+    assert not app.crashed
+    for _, message in notifications(app):
+        assert not message.startswith(NO_CRASH_NOTES), message
+
+
+def text_of(app: App[None], selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())

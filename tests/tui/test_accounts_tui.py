@@ -7,8 +7,7 @@ text on the Staff screen, and snapshots of the Staff screen and of the add-staff
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -48,15 +47,20 @@ from tests.conftest import PASSWORD, make_user
 from tests.hostile import ESC, has_control
 from tests.tui.conftest import (
     add_specialties,
+    app_for,
     binding_ids,
     fill,
     logged_in_store,
     make_admin,
     make_doctor,
+    no_crash,
     notifications,
+    password_works,
     row_values,
+    said,
     settle,
     steady_cursors,
+    text_of,
 )
 
 SIZE = (80, 24)
@@ -67,24 +71,10 @@ DESK = "rita@clinic.example"
 PAT = "pat@example.com"
 NEW_PASSWORD = "a brand new passphrase"
 CODE_RE = re.compile(r"\b(db[ipv]_[A-Za-z0-9_-]+)")
-NO_CRASH_NOTES = ("Unexpected", "Something went wrong")
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times shown in the terminal's local zone come out the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def app_for(settings: Settings, db: Database, email: str) -> DoctorbookApp:
-    return make_app(settings=settings, db=db, store=logged_in_store(db, email, PASSWORD))
 
 
 def mail_code(db: Database, to: str, kind: str) -> str:
@@ -118,29 +108,6 @@ def session_alive(db: Database, store: MemoryStore) -> bool:
     except AuthenticationError:
         return False
     return True
-
-
-def password_works(db: Database, email: str, password: str) -> bool:
-    try:
-        with db.unit_of_work() as uow:
-            auth.login(uow, email=email, password=password)
-    except AuthenticationError:
-        return False
-    return True
-
-
-def said(app: DoctorbookApp, piece: str) -> bool:
-    return any(piece in message for _, message in notifications(app))
-
-
-def no_crash(app: DoctorbookApp) -> None:
-    assert not app.crashed
-    for _, message in notifications(app):
-        assert not message.startswith(NO_CRASH_NOTES), message
-
-
-def hint(app: DoctorbookApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
 
 
 async def paste(pilot: Pilot[None], selector: str, pasted_text: str) -> None:
@@ -224,7 +191,7 @@ async def test_admin_invites_a_receptionist_who_joins_is_disabled_and_enabled(
         await add_staff(admin, "Rita Desk", "rita@")
         dialog = admin_app.screen
         assert isinstance(dialog, AddStaffDialog)
-        assert "Not a valid e-mail address" in hint(admin_app, "#add-staff-error")
+        assert "Not a valid e-mail address" in text_of(admin_app, "#add-staff-error")
         assert dialog.query_one("#staff-name", Input).value == "Rita Desk"
         await fill(admin, "#staff-email", DESK)
         await admin.press("enter")
@@ -276,7 +243,7 @@ async def test_admin_invites_a_receptionist_who_joins_is_disabled_and_enabled(
         assert said(admin_app, "Rita Desk is disabled: their logins ended.")
         assert staff_rows(admin_app)[1][3:] == ["disabled", "left the clinic"]
         assert "Rita Desk <rita@clinic.example> · receptionist · disabled: left the clinic" in (
-            hint(admin_app, "#staff-detail"))
+            text_of(admin_app, "#staff-detail"))
 
         # Her open app is refused at its next action: back to the login form.
         await desk.press("r")
@@ -336,7 +303,7 @@ async def test_disabling_an_admin_and_the_refusals_are_notifications(
         await add_staff(pilot, "Bob Again", "bob@clinic.example", Role.ADMIN)
         dialog = app.screen
         assert isinstance(dialog, AddStaffDialog)
-        assert hint(app, "#add-staff-error") == (
+        assert text_of(app, "#add-staff-error") == (
             "bob@clinic.example already has a doctorbook account.")
         assert dialog.query_one("#staff-name", Input).value == "Bob Again"
         assert dialog.query_one("#staff-role", Select).value == Role.ADMIN
@@ -448,17 +415,17 @@ async def test_hostile_names_and_reasons_show_literally(
             await cursor_to(pilot, email)
             no_control_drawn(app)
         await cursor_to(pilot, "link@clinic.example")
-        assert LINK_NAME in hint(app, "#staff-detail")
+        assert LINK_NAME in text_of(app, "#staff-detail")
         await cursor_to(pilot, "esc@clinic.example")
-        assert "Mal\ufffd[2Jlory" in hint(app, "#staff-detail")
+        assert "Mal\ufffd[2Jlory" in text_of(app, "#staff-detail")
         await cursor_to(pilot, "longer@clinic.example")
-        assert hint(app, "#staff-detail").endswith(f"disabled: {LONG_REASON}")
+        assert text_of(app, "#staff-detail").endswith(f"disabled: {LONG_REASON}")
 
         # Typed in the add dialog: markup is a name like any other; 300 characters are refused
         # in the dialog, which keeps them.
         await add_staff(pilot, LONG_TYPED, "bart@clinic.example")
         assert isinstance(app.screen, AddStaffDialog)
-        assert "Name is too long (300 characters" in hint(app, "#add-staff-error")
+        assert "Name is too long (300 characters" in text_of(app, "#add-staff-error")
         assert app.screen.query_one("#staff-name", Input).value == LONG_TYPED
         no_control_drawn(app)
         await fill(pilot, "#staff-name", "[b][i]x[/b] Jana")
@@ -501,13 +468,13 @@ async def test_forgot_password_then_a_code_sets_a_new_one_and_ends_every_login(
         assert app.screen.query_one("#forgot-email", Input).value == PAT  # what was typed
         await pilot.press("enter")
         await settle(pilot)
-        answer = hint(app, "#forgot-answer")
+        answer = text_of(app, "#forgot-answer")
         assert answer.startswith("If an account uses that address, a reset e-mail is on its way")
         # The same answer for an address nobody uses.
         await fill(pilot, "#forgot-email", "nobody@example.com")
         await pilot.press("enter")
         await settle(pilot)
-        assert hint(app, "#forgot-answer") == answer
+        assert text_of(app, "#forgot-answer") == answer
         assert mails(db, "nobody@example.com", "password_reset") == 0
 
         code = mail_code(db, PAT, "password_reset")
@@ -522,7 +489,7 @@ async def test_forgot_password_then_a_code_sets_a_new_one_and_ends_every_login(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SetPasswordScreen)
-        assert hint(app, "#set-password-error") == (
+        assert text_of(app, "#set-password-error") == (
             "This code is not valid; check the e-mail you got.")
         # The e-mail's whole line pasted: the code in it is used.
         app.screen.query_one("#code", Input).value = ""
@@ -607,7 +574,7 @@ async def test_the_desk_creates_a_patient_who_sets_a_password_at_the_kiosk(
         await fill(kiosk, "#confirm", NEW_PASSWORD)
         await kiosk.press("enter")
         await settle(kiosk)
-        assert hint(kiosk_app, "#set-password-error").startswith(
+        assert text_of(kiosk_app, "#set-password-error").startswith(
             "This code was replaced by a newer one")
         kiosk_app.screen.query_one("#code", Input).value = ""
         await paste(kiosk, "#code", code)
@@ -664,7 +631,7 @@ async def test_change_password_ends_the_other_logins_and_keeps_this_one(
         await change_password(pilot, "not my password", NEW_PASSWORD)
         dialog = app.screen
         assert isinstance(dialog, ChangePasswordDialog)
-        assert hint(app, "#change-password-error") == "The current password is wrong."
+        assert text_of(app, "#change-password-error") == "The current password is wrong."
         assert dialog.query_one("#current-password", Input).value == ""
         assert app.user is not None and session_alive(db, store) and session_alive(db, other)
         # The confirmation must match.
@@ -673,7 +640,7 @@ async def test_change_password_ends_the_other_logins_and_keeps_this_one(
         await fill(pilot, "#confirm-password", NEW_PASSWORD + "x")
         await pilot.press("enter")
         await settle(pilot)
-        assert hint(app, "#change-password-error") == "The two new passwords do not match."
+        assert text_of(app, "#change-password-error") == "The two new passwords do not match."
         # Then it works.
         await change_password(pilot, PASSWORD, NEW_PASSWORD)
         assert isinstance(app.screen, PatientHomeScreen)

@@ -6,8 +6,7 @@ hostile text shown literally, and a snapshot of the dialog."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -17,7 +16,6 @@ from textual.widgets import Input
 
 from doctorbook.core import accounts, auth
 from doctorbook.core.db import Database
-from doctorbook.core.errors import AuthenticationError
 from doctorbook.core.models import EmailOutbox
 from doctorbook.core.rbac import Actor, Role
 from doctorbook.core.settings import Settings
@@ -26,18 +24,21 @@ from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_code_in
 from doctorbook.tui.dialogs.my_details import MyDetailsDialog
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
-from doctorbook.tui.widgets.plain import Static
 from tests.conftest import PASSWORD, make_user
 from tests.tui.conftest import (
     add_specialties,
+    app_for,
     binding_ids,
     fill,
-    logged_in_store,
     make_admin,
     make_doctor,
+    no_crash,
     notifications,
+    password_works,
+    said,
     settle,
     steady_cursors,
+    text_of,
 )
 
 SIZE = (80, 24)
@@ -46,16 +47,7 @@ ADMIN = "ada@clinic.example"
 PAT = "pat@example.com"
 NEW = "pat.new@example.com"
 CODE_RE = re.compile(r"\b(dbe_[A-Za-z0-9_-]+)")
-NO_CRASH_NOTES = ("Unexpected", "Something went wrong")
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -64,10 +56,6 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def patient(db: Database, name: str = "Pat Patient", email: str = PAT) -> Actor:
     with db.unit_of_work() as uow:
         return make_user(uow, email=email, name=name)
-
-
-def app_for(settings: Settings, db: Database, email: str) -> DoctorbookApp:
-    return make_app(settings=settings, db=db, store=logged_in_store(db, email, PASSWORD))
 
 
 def details(db: Database, actor: Actor) -> auth.UserView:
@@ -83,29 +71,6 @@ def email_body(db: Database, to: str) -> str:
                .order_by(EmailOutbox.id.desc()).first())
         assert row is not None, f"no email_change e-mail to {to}"
         return row.text_body
-
-
-def login_works(db: Database, email: str) -> bool:
-    try:
-        with db.unit_of_work() as uow:
-            auth.login(uow, email=email, password=PASSWORD)
-    except AuthenticationError:
-        return False
-    return True
-
-
-def said(app: DoctorbookApp, piece: str) -> bool:
-    return any(piece in message for _, message in notifications(app))
-
-
-def no_crash(app: DoctorbookApp) -> None:
-    assert not app.crashed
-    for _, message in notifications(app):
-        assert not message.startswith(NO_CRASH_NOTES), message
-
-
-def text_of(app: DoctorbookApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
 
 
 def value(app: DoctorbookApp, selector: str) -> str:
@@ -260,8 +225,8 @@ async def test_changing_the_email_with_the_code_from_the_outbox(
         await settle(pilot)
         assert isinstance(app.screen, PatientHomeScreen)
         no_crash(app)
-    assert login_works(db, NEW)
-    assert not login_works(db, PAT)
+    assert password_works(db, NEW)
+    assert not password_works(db, PAT)
 
 
 async def test_i_have_the_code_from_an_earlier_request(
@@ -284,7 +249,7 @@ async def test_i_have_the_code_from_an_earlier_request(
         assert isinstance(app.screen, MyDetailsDialog)
         assert said(app, f"Your e-mail address is now {NEW}")
         no_crash(app)
-    assert login_works(db, NEW)
+    assert password_works(db, NEW)
 
 
 async def test_hostile_text_shows_literally(settings: Settings, db: Database) -> None:

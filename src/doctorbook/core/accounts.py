@@ -208,10 +208,11 @@ def _set_active(
                        .values(revoked_at=now, revoked_reason="user_disabled"))
         _revoke_tokens(uow, user.id, None, now)
     if changed or not active:
+        data: dict[str, object] = {"role": user.role}
+        if not active:
+            data["sessions_ended"] = ended
         audit.record(uow, actor=actor, action="user.enabled" if active else "user.disabled",
-                     entity_kind="user", entity_id=user.id,
-                     data={"role": user.role, "sessions_ended": ended} if not active
-                     else {"role": user.role})
+                     entity_kind="user", entity_id=user.id, data=data)
     return auth._view(user)
 
 

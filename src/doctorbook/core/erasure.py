@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,15 +127,12 @@ def _forget_throttles(uow: UnitOfWork, email: str) -> None:
 
 
 def _redact(text: str | None, secrets: list[str]) -> str | None:
+    """Every occurrence of each value, in any case, longest first, replaced by REDACTED."""
     if text is None:
         return None
-    lowered = text
     for secret in sorted(secrets, key=len, reverse=True):
-        start = lowered.lower().find(secret.lower())
-        while start != -1:
-            lowered = lowered[:start] + REDACTED + lowered[start + len(secret):]
-            start = lowered.lower().find(secret.lower(), start + len(REDACTED))
-    return lowered
+        text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
+    return text
 
 
 def _redact_json(value: Any, secrets: list[str]) -> Any:
@@ -145,4 +142,4 @@ def _redact_json(value: Any, secrets: list[str]) -> Any:
         return [_redact_json(v, secrets) for v in value]
     if isinstance(value, dict):
         return {k: _redact_json(v, secrets) for k, v in value.items()}
-    return json.loads(json.dumps(value))
+    return value
