@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App
@@ -102,8 +103,22 @@ async def steady_cursors(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+@pytest.fixture(autouse=True)
+def notifications_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications stay up until cleared: a test reads them after its steps, and on a loaded
+    machine those steps can take longer than a toast's 5-10 s, which made `said()` miss them."""
+    notify = App.notify
+
+    def lasting(self: App[object], message: str, **kwargs: Any) -> None:
+        kwargs["timeout"] = 3600.0
+        notify(self, message, **kwargs)
+
+    monkeypatch.setattr(App, "notify", lasting)
+
+
 def notifications(app: App[None]) -> list[tuple[str, str]]:
-    """(severity, message) of every notification raised so far that is still shown."""
+    """(severity, message) of every notification raised so far that is still shown (the
+    `notifications_stay` fixture keeps each one until the app clears them)."""
     return [(n.severity, n.message) for n in app._notifications]
 
 

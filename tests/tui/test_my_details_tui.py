@@ -224,6 +224,9 @@ async def test_changing_the_email_with_the_code_from_the_outbox(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PatientHomeScreen)
+        # The running app knows the user by the new address (its home screen too).
+        assert app.user is not None and app.user.email == NEW
+        assert isinstance(app.screen, PatientHomeScreen) and app.screen.user.email == NEW
         no_crash(app)
     assert password_works(db, NEW)
     assert not password_works(db, PAT)

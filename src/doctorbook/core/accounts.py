@@ -17,7 +17,15 @@ from doctorbook.core.errors import (
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.rbac import (
+    STAFF_ROLES,
+    Actor,
+    Permission,
+    Role,
+    has_role,
+    is_staff_role,
+    require,
+)
 from doctorbook.core.text import clean_text
 
 if TYPE_CHECKING:
@@ -25,7 +33,6 @@ if TYPE_CHECKING:
 
     from doctorbook.core.account_models import AccountToken, User
 
-STAFF_ROLES = (Role.RECEPTIONIST, Role.ADMIN)
 RESET_PREFIX = "dbp_"
 ACTIVATION_PREFIX = "dbv_"
 EMAIL_PREFIX = "dbe_"
@@ -86,7 +93,7 @@ def invite_staff(
     """An admin invites a receptionist or another admin: a one-time token goes by e-mail
     (the doctors' rules: 256 bits, stored hashed, single use, 72 h, replaced by a new one)."""
     require(actor, Permission.STAFF_MANAGE)
-    if role not in STAFF_ROLES:
+    if not is_staff_role(role):
         raise ValidationError("staff are receptionists or admins (doctors: doctorbook invite)")
     email = auth.normalise_email(email)
     name = auth.clean_name(name)
@@ -105,7 +112,7 @@ def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invites
     require(actor, Permission.STAFF_MANAGE)
     email = auth.normalise_email(email)
     last = uow.session.scalars(
-        select(Invite).where(Invite.email == email, Invite.role.in_([str(r) for r in STAFF_ROLES]))
+        select(Invite).where(Invite.email == email, has_role(Invite.role, *STAFF_ROLES))
         .order_by(Invite.created_at.desc(), Invite.id.desc()).limit(1)
     ).first()
     if last is None:
@@ -127,18 +134,17 @@ def list_staff(uow: UnitOfWork, *, actor: Actor) -> list[StaffView]:
     from doctorbook.core.models import Invite
 
     require(actor, Permission.STAFF_MANAGE)
-    roles = [str(r) for r in STAFF_ROLES]
     views = [
         StaffView(user.id, user.email, user.name, Role(user.role),
                   StaffStatus.ACTIVE if user.is_active else StaffStatus.DISABLED,
                   user.created_at, user.disabled_reason)
         for user in uow.session.scalars(
-            select(User).where(User.role.in_(roles)).order_by(User.name, User.id))
+            select(User).where(has_role(User.role, *STAFF_ROLES)).order_by(User.name, User.id))
     ]
     known = {v.email for v in views}
     now = uow.now()
     pending = uow.session.scalars(
-        select(Invite).where(Invite.role.in_(roles), Invite.used_at.is_(None),
+        select(Invite).where(has_role(Invite.role, *STAFF_ROLES), Invite.used_at.is_(None),
                              Invite.revoked_at.is_(None))
         .order_by(Invite.created_at.desc(), Invite.id.desc())
     )
@@ -188,12 +194,12 @@ def _set_active(
         reason = clean_text(reason, label="reason", limit=REASON_LIMIT)
         if not reason:
             raise ValidationError("say why: the reason is shown to the other admins")
-        if user.role == Role.ADMIN and user.is_active:
+        if Role(user.role).is_admin and user.is_active:
             # Serialise admin disables, so two admins can't disable each other at once.
             uow.session.execute(select(func.pg_advisory_xact_lock(7263543)))
             others = uow.session.scalar(
                 select(func.count()).select_from(User).where(
-                    User.role == str(Role.ADMIN), User.is_active, User.id != user.id))
+                    has_role(User.role, Role.ADMIN), User.is_active, User.id != user.id))
             if not others:
                 raise PolicyViolation(f"{user.email} is the last active admin; "
                                       "invite or enable another admin first")
@@ -223,8 +229,8 @@ def set_staff_active(
     active admin can't be disabled."""
     require(actor, Permission.STAFF_MANAGE)
     user = _user_by_ref(uow, ref)
-    if Role(user.role) not in STAFF_ROLES:
-        where = "doctorbook patients disable" if user.role == Role.PATIENT else \
+    if not is_staff_role(user.role):
+        where = "doctorbook patients disable" if Role(user.role).is_patient else \
             "doctorbook doctors suspend"
         raise ValidationError(f"{user.email} is a {user.role}, not staff; use {where}")
     view = _set_active(uow, actor=actor, user=user, active=active, reason=reason)
@@ -239,7 +245,7 @@ def set_patient_active(
     can still book for them; they can't log in meanwhile."""
     require(actor, Permission.USERS_DISABLE)
     user = _user_by_ref(uow, ref)
-    if user.role != Role.PATIENT:
+    if not Role(user.role).is_patient:
         raise ValidationError(f"{user.email} is a {user.role}, not a patient")
     view = _set_active(uow, actor=actor, user=user, active=active, reason=reason)
     uow.commit()
@@ -341,7 +347,7 @@ def send_activation(uow: UnitOfWork, *, actor: Actor, patient_id: int) -> int:
     """The desk (re)sends "set your password" to a patient it created; returns the outbox id."""
     require(actor, Permission.PATIENTS_MANAGE)
     user = _user_by_ref(uow, patient_id)
-    if user.role != Role.PATIENT:
+    if not Role(user.role).is_patient:
         raise NotFound(f"no patient {patient_id}")
     outbox_id = _send_activation(uow, actor=actor, user=user)
     uow.commit()

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import NotFound, PermissionDenied
-from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.errors import NotFound
+from doctorbook.core.rbac import Actor, Permission, require
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -194,13 +194,13 @@ def load_view(uow: UnitOfWork, appointment_id: int) -> AppointmentView:
 
 
 def check_can_see(actor: Actor, *, patient_id: int, doctor_id: int) -> None:
-    """A patient sees only their own, a doctor only theirs, desk staff every appointment."""
+    """A patient sees only their own, a doctor only theirs, desk staff every appointment.
+
+    An appointment is its patient's and its doctor's (a user is only ever one of the two)."""
     require(actor, Permission.APPOINTMENTS_VIEW_OWN, Permission.APPOINTMENTS_VIEW_ANY)
-    if actor.can(Permission.APPOINTMENTS_VIEW_ANY):
-        return
-    own = doctor_id if actor.role == Role.DOCTOR else patient_id
-    if own != actor.user_id:
-        raise PermissionDenied("access denied: this is not one of your appointments")
+    actor.require_own_or_any(own=Permission.APPOINTMENTS_VIEW_OWN,
+                             any=Permission.APPOINTMENTS_VIEW_ANY,
+                             owner_id=(patient_id, doctor_id))
 
 
 def list_appointments(
@@ -216,17 +216,16 @@ def list_appointments(
 
     `on_date` is a calendar date in each appointment's clinic timezone.
     """
-    from sqlalchemy import Date, cast, func
+    from sqlalchemy import Date, cast, func, or_
 
     from doctorbook.core.models import Appointment, Doctor
 
     require(actor, Permission.APPOINTMENTS_VIEW_OWN, Permission.APPOINTMENTS_VIEW_ANY)
     stmt = _select()
     if not actor.can(Permission.APPOINTMENTS_VIEW_ANY):
-        if actor.role == Role.DOCTOR:
-            stmt = stmt.where(Appointment.doctor_id == actor.user_id)
-        else:
-            stmt = stmt.where(Appointment.patient_id == actor.user_id)
+        # …_OWN: those the actor is the patient or the doctor of.
+        stmt = stmt.where(or_(Appointment.patient_id == actor.user_id,
+                              Appointment.doctor_id == actor.user_id))
     if doctor_id is not None:
         stmt = stmt.where(Appointment.doctor_id == doctor_id)
     if on_date is not None:
@@ -253,7 +252,7 @@ def show_appointment(uow: UnitOfWork, *, actor: Actor, appointment_id: int) -> A
     later = uow.session.scalar(
         select(Appointment.id).where(Appointment.rescheduled_from_id == appointment_id)
     )
-    notes_visible = actor.role == Role.DOCTOR and actor.user_id == view.doctor_id
+    notes_visible = actor.owns(Permission.APPOINTMENTS_NOTES_OWN, view.doctor_id)
     notes: tuple[NoteView, ...] = ()
     if notes_visible:
         rows = uow.session.execute(

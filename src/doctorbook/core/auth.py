@@ -18,7 +18,7 @@ from doctorbook.core.errors import (
     NotFound,
     ValidationError,
 )
-from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.rbac import Actor, Permission, Role, has_role, require
 from doctorbook.core.text import clean_text, refused_character
 
 if TYPE_CHECKING:
@@ -49,6 +49,12 @@ class UserView:
     is_active: bool
     created_at: datetime
     date_of_birth: date | None = None
+    #: False for a record the desk created whose owner has not set a password yet.
+    has_password: bool = True
+    #: Why an admin disabled the account (None while it is active).
+    disabled_reason: str | None = None
+    #: An admin erased the person: the name and contact details are placeholders.
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,8 @@ def _view(user: object) -> UserView:
     return UserView(
         id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
         is_active=user.is_active, created_at=user.created_at,
-        date_of_birth=user.date_of_birth,
+        date_of_birth=user.date_of_birth, has_password=user.password_hash is not None,
+        disabled_reason=user.disabled_reason, erased=user.erased_at is not None,
     )
 
 
@@ -154,7 +161,7 @@ def admin_exists(uow: UnitOfWork) -> bool:
 
     from doctorbook.core.account_models import User
 
-    return bool(uow.session.scalar(select(exists().where(User.role == str(Role.ADMIN)))))
+    return bool(uow.session.scalar(select(exists().where(has_role(User.role, Role.ADMIN)))))
 
 
 def create_admin(
@@ -185,7 +192,7 @@ def create_staff(
 ) -> UserView:
     """An admin creates a receptionist (doctors join by invite, admins by create_admin)."""
     require(actor, Permission.USERS_CREATE_ADMIN)
-    if role not in (Role.RECEPTIONIST,):
+    if not Role(role).is_receptionist:
         raise ValidationError("only receptionists are created this way")
     user = _create_user(uow, email=email, name=name, password=password, role=role, phone=None)
     view = _view(user)

@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import NotFound, PermissionDenied, ValidationError
-from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.errors import NotFound, ValidationError
+from doctorbook.core.rbac import Actor, Permission
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -52,12 +52,10 @@ class DaySlot:
 
 
 def _check_may_see(actor: Actor, doctor_id: int) -> None:
-    require(actor, Permission.APPOINTMENTS_VIEW_ANY, Permission.APPOINTMENTS_VIEW_OWN)
-    if actor.can(Permission.APPOINTMENTS_VIEW_ANY):
-        return
-    if actor.role == Role.DOCTOR and actor.user_id == doctor_id:
-        return
-    raise PermissionDenied("access denied: only clinic staff and the doctor see a doctor's day")
+    actor.require_own_or_any(
+        own=Permission.DAYVIEW_OWN, any=Permission.DAYVIEW_ANY, owner_id=doctor_id,
+        denied="access denied: only clinic staff and the doctor see a doctor's day",
+    )
 
 
 def day_slots(uow: UnitOfWork, *, actor: Actor, doctor_id: int, day: date) -> list[DaySlot]:

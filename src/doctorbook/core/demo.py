@@ -190,18 +190,18 @@ def seed(db: Database) -> tuple[DemoAccount, ...]:
     """Create what doesn't exist yet (idempotent) and return the accounts to print."""
     admin = Actor.anonymous()
     for account in DEMO_ACCOUNTS:
-        if account.role == Role.DOCTOR:
+        if account.role.is_doctor:
             continue
         if _exists(db, account.email):
-            if account.role == Role.ADMIN:
+            if account.role.is_admin:
                 admin = _admin(db, account)
             continue
         with db.unit_of_work() as uow:
-            if account.role == Role.ADMIN:
+            if account.role.is_admin:
                 view = auth.create_admin(uow, actor=admin, email=account.email,
                                          name=account.name, password=account.password)
                 admin = Actor(view.id, Role.ADMIN, view.email)
-            elif account.role == Role.PATIENT:
+            elif account.role.is_patient:
                 auth.register(uow, email=account.email, name=account.name,
                               password=account.password)
             else:

@@ -51,7 +51,7 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
     if not why:
         raise ValidationError("say why: the audit log keeps the reason")
     user = uow.session.get(User, patient_id, with_for_update=True)
-    if user is None or user.role != Role.PATIENT:
+    if user is None or not Role(user.role).is_patient:
         raise NotFound(f"no patient {patient_id}")
     if user.erased_at is not None:
         raise PolicyViolation(f"patient {patient_id} was already erased")

@@ -108,7 +108,7 @@ def _create_invite(
         # one-live-invite index lets one through.
         raise Conflict(f"another invitation for {email} was just sent; "
                        "use the newest e-mail") from None
-    doctor = role == Role.DOCTOR
+    doctor = Role(role).is_doctor
     outbox_id = outbox.enqueue(
         uow, kind="doctor_invite" if doctor else "staff_invite", to=email, to_name=name,
         template="doctor_invite" if doctor else "staff_invite",
@@ -277,7 +277,7 @@ def accept_invite(
                 password_hash=passwords.hash_password(password), created_at=now, updated_at=now)
     uow.session.add(user)
     uow.session.flush()
-    if role == Role.DOCTOR:
+    if role.is_doctor:
         uow.session.add(Doctor(user_id=user.id, status="active", currency=currency,
                                created_at=now, updated_at=now))
         uow.session.flush()
@@ -291,7 +291,7 @@ def accept_invite(
     invite.user_id = user.id
     actor = Actor(user.id, role, user.email)
     audit.record(uow, actor=actor,
-                 action="doctor.joined" if role == Role.DOCTOR else "staff.joined",
+                 action="doctor.joined" if role.is_doctor else "staff.joined",
                  entity_kind="invite", entity_id=invite.id,
                  data={"user_id": user.id, "role": str(role)})
     view = auth.UserView(user.id, user.email, user.name, role, None, True, now)

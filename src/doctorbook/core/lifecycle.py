@@ -14,7 +14,7 @@ from doctorbook.core import appointment_mail, audit, events
 from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView, load_view
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
-from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.rbac import NOT_YOURS, Actor, Permission, require
 from doctorbook.core.text import clean_text
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ MAX_REASON = 500
 #: How early before the start a patient can be checked in (they are at the desk, not days off).
 CHECK_IN_OPENS = timedelta(hours=12)
 MAX_NOTE = 10_000
+#: Confirm, check in, complete, no-show and cancel for the clinic: own (the doctor) or any.
+MANAGE = (Permission.APPOINTMENTS_MANAGE_OWN, Permission.APPOINTMENTS_MANAGE_ANY)
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,11 @@ def lock(uow: UnitOfWork, appointment_id: int) -> Appointment:
 
 
 def check_may_manage(actor: Actor, appointment: Appointment) -> None:
-    """Doctors manage their own appointments; receptionists and admins every one."""
-    require(actor, Permission.APPOINTMENTS_MANAGE)
-    if actor.role == Role.DOCTOR and appointment.doctor_id != actor.user_id:
-        raise PermissionDenied("access denied: this is not one of your appointments")
+    """Doctors manage their own appointments (…_OWN); receptionists and admins every one."""
+    require(actor, *MANAGE)
+    actor.require_own_or_any(own=Permission.APPOINTMENTS_MANAGE_OWN,
+                             any=Permission.APPOINTMENTS_MANAGE_ANY,
+                             owner_id=appointment.doctor_id)
 
 
 def _status_word(status: str) -> str:
@@ -145,7 +148,7 @@ def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) ->
 
     from doctorbook.core.models import Doctor
 
-    require(actor, Permission.APPOINTMENTS_CANCEL_OWN, Permission.APPOINTMENTS_MANAGE)
+    require(actor, Permission.APPOINTMENTS_CANCEL_OWN, *MANAGE)
     if appointment.status not in ACTIVE_STATUSES:
         raise PolicyViolation(
             f"appointment {appointment.id} is already {_status_word(appointment.status)}"
@@ -155,11 +158,11 @@ def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) ->
     )
     deadline = appointment.starts_at - timedelta(hours=24 if hours is None else hours)
     late = uow.now() > deadline
-    if actor.can(Permission.APPOINTMENTS_MANAGE):
+    if actor.can_either(*MANAGE):
         check_may_manage(actor, appointment)
         return late
-    if appointment.patient_id != actor.user_id:
-        raise PermissionDenied("access denied: this is not one of your appointments")
+    if not actor.owns(Permission.APPOINTMENTS_CANCEL_OWN, appointment.patient_id):
+        raise PermissionDenied(NOT_YOURS)
     if appointment.status == "checked_in":
         raise PolicyViolation(
             f"appointment {appointment.id} is checked in; please ask at the desk"
@@ -178,7 +181,8 @@ def cancel(
     appointment = lock(uow, appointment_id)
     late = check_may_cancel(uow, actor, appointment)
     text = clean_text(reason, label="reason", limit=MAX_REASON)
-    staff = actor.role != Role.PATIENT
+    # Whoever manages appointments cancels for the clinic: any time, with a reason.
+    staff = actor.can_either(*MANAGE)
     if staff and not text:
         raise ValidationError("give a reason when cancelling for the clinic")
     before = appointment.status
@@ -199,12 +203,12 @@ def add_note(uow: UnitOfWork, *, actor: Actor, appointment_id: int, text: str) -
     """The doctor's private note on their own appointment; returns the note id."""
     from doctorbook.core.models import AppointmentNote
 
-    require(actor, Permission.APPOINTMENTS_NOTES)
+    require(actor, Permission.APPOINTMENTS_NOTES_OWN)
     body = clean_text(text, label="the note", limit=MAX_NOTE, multiline=True)
     if not body:
         raise ValidationError("the note is empty")
     appointment = lock(uow, appointment_id)
-    if appointment.doctor_id != actor.user_id:
+    if not actor.owns(Permission.APPOINTMENTS_NOTES_OWN, appointment.doctor_id):
         raise PermissionDenied("access denied: only the appointment's doctor writes its notes")
     note = AppointmentNote(appointment_id=appointment_id, author_id=actor.user_id, body=body,
                            created_at=uow.now())

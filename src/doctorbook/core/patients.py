@@ -10,9 +10,10 @@ import re
 
 from doctorbook.core import audit
 from doctorbook.core.auth import UserView, clean_name, email_registered, normalise_email
+from doctorbook.core.auth import _view as auth_view
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import Conflict, ValidationError
-from doctorbook.core.rbac import Actor, Permission, Role, require
+from doctorbook.core.rbac import Actor, Permission, Role, has_role, require
 from doctorbook.core.text import clean_text
 
 #: At most this many patients per lookup; the desk narrows the query instead of paging.
@@ -47,16 +48,6 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _view(user: object) -> UserView:
-    from doctorbook.core.account_models import User
-
-    assert isinstance(user, User)
-    return UserView(
-        id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
-        is_active=user.is_active, created_at=user.created_at, date_of_birth=user.date_of_birth,
-    )
-
-
 def find_patients(
     uow: UnitOfWork, *, actor: Actor, query: str, limit: int = 20
 ) -> list[UserView]:
@@ -75,7 +66,8 @@ def find_patients(
     # Not stored, but refused like stored text: a NUL or a lone surrogate would otherwise
     # reach the database driver and fail there with a traceback.
     text = clean_text(query, label="the search text", limit=MAX_QUERY) or ""
-    stmt = select(User).where(User.role == str(Role.PATIENT))
+    # An erased patient is no one to find: their visits stay, under a placeholder name.
+    stmt = select(User).where(has_role(User.role, Role.PATIENT), User.erased_at.is_(None))
     if text:
         pattern = _like(text)
         matches = [
@@ -91,7 +83,7 @@ def find_patients(
             matches.append(stored_digits.like(f"%{digits}%"))
         stmt = stmt.where(or_(*matches))
     stmt = stmt.order_by(func.lower(User.name), User.id).limit(limit)
-    return [_view(user) for user in uow.session.scalars(stmt)]
+    return [auth_view(user) for user in uow.session.scalars(stmt)]
 
 
 def create_patient(
@@ -120,7 +112,7 @@ def create_patient(
     except IntegrityError:
         # Two desks creating one e-mail at once: the unique constraint decides.
         raise _taken(email) from None
-    view = _view(user)
+    view = auth_view(user)
     audit.record(
         uow, actor=actor, action="patient.created", entity_kind="user", entity_id=view.id,
         data={"role": str(Role.PATIENT), "has_phone": phone is not None},

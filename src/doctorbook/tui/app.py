@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import ClassVar, TypeAlias, TypeVar
@@ -30,7 +31,7 @@ from doctorbook.core.errors import (
     DoctorbookError,
     PermissionDenied,
 )
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.rbac import Actor, Permission
 from doctorbook.core.session_store import (
     MemoryStore,
     SessionStore,
@@ -62,6 +63,7 @@ from doctorbook.tui.messages import (
     LoggedIn,
     LoggedOut,
     LoginSubmitted,
+    OwnEmailChanged,
     OwnProfileLoaded,
     OwnProfileRequested,
     ProfileChanges,
@@ -122,11 +124,11 @@ SpecialtyChange: TypeAlias = (
 
 def home_screen(user: UserView) -> HomeScreen:
     """The home screen of the user's role."""
-    if user.role is Role.PATIENT:
+    if user.role.is_patient:
         return PatientHomeScreen(user)
-    if user.role is Role.DOCTOR:
+    if user.role.is_doctor:
         return DoctorHomeScreen(user)
-    if user.role is Role.ADMIN:
+    if user.role.is_admin:
         return AdminHomeScreen(user)
     return StaffHomeScreen(user)
 
@@ -282,7 +284,7 @@ class DoctorbookApp(App[None]):
 
     def _accept(self, result: LoginResult) -> None:
         """Keep a fresh session (worker thread), unless the kiosk must refuse it."""
-        if self.kiosk and result.user.role is not Role.PATIENT:
+        if self.kiosk and not result.user.role.is_patient:
             with self.db.unit_of_work() as uow:
                 auth.logout(uow, access_token=result.access_token)
             raise PermissionDenied(KIOSK_PATIENTS_ONLY)
@@ -639,7 +641,7 @@ class DoctorbookApp(App[None]):
 
     async def on_logged_in(self, message: LoggedIn) -> None:
         user = message.user
-        if self.user is not None or (self.kiosk and user.role is not Role.PATIENT):
+        if self.user is not None or (self.kiosk and not user.role.is_patient):
             return
         if self.crash_after_login:
             raise RuntimeError("crash forced after login (DOCTORBOOK_TEST_CRASH=login)")
@@ -655,6 +657,20 @@ class DoctorbookApp(App[None]):
         await self.remove_mode(LOGIN_MODE)
         self.add_mode(LOGIN_MODE, self._new_login_screen)
 
+    def on_own_email_changed(self, message: OwnEmailChanged) -> None:
+        """The app and its home screens know the user by their new address from now on."""
+        if self.user is None:
+            return
+        self.user = replace(self.user, email=message.email)
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.user = self.user
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the logged-in user's role holds `permission`: which keys a screen offers
+        (core checks again on every call)."""
+        return self.user is not None and self.user.role.can(permission)
+
     def on_registered(self, message: Registered) -> None:
         self.notify(f"Welcome, {message.user.name}! Your account is ready.", markup=False)
 
@@ -666,7 +682,7 @@ class DoctorbookApp(App[None]):
             home.appointments = message.lists
 
     def on_invite_accepted(self, message: InviteAccepted) -> None:
-        if message.user.role is Role.DOCTOR:
+        if message.user.role.is_doctor:
             text = (f"Welcome, {doctor_title(message.user.name)}: your account is ready. "
                     "Complete your profile.")
         else:  # a receptionist or an admin

@@ -204,6 +204,14 @@ class LoggedIn(Message):
         self.resumed = resumed
 
 
+class OwnEmailChanged(Message):
+    """The logged-in user confirmed a new e-mail address: it is theirs from now on."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__()
+        self.email = email
+
+
 class Registered(Message):
     """A patient account was created."""
 

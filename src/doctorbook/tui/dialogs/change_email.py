@@ -19,6 +19,7 @@ from doctorbook.core import accounts
 from doctorbook.core.errors import DoctorbookError
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
+from doctorbook.tui.messages import OwnEmailChanged
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -188,6 +189,7 @@ class ChangeEmailDialog(ModalScreen[str | None]):
         self.post_message(EmailChanged(view.email))
 
     def on_email_changed(self, message: EmailChanged) -> None:
+        self.app.post_message(OwnEmailChanged(message.new_email))
         self.dismiss(message.new_email)
 
     def on_email_change_refused(self, message: EmailChangeRefused) -> None:

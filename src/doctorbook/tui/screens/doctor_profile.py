@@ -25,7 +25,7 @@ from doctorbook.core import booking
 from doctorbook.core.availability import DoctorSlots, SlotRef
 from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.rbac import Role
+from doctorbook.core.rbac import Permission
 from doctorbook.core.reviews import Ratings
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.messages import AppointmentChanged, DoctorProfileRequested
@@ -172,7 +172,7 @@ class DoctorProfileScreen(Screen[None]):
     @property
     def _is_patient(self) -> bool:
         user = self.doctorbook.user
-        return user is not None and user.role is Role.PATIENT
+        return user is not None and user.role.can(Permission.APPOINTMENTS_BOOK_SELF)
 
     def watch_profile(self, profile: DoctorProfile | None) -> None:
         if profile is None:

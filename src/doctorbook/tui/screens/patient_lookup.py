@@ -1,6 +1,7 @@
 """The desk's patient lookup: type part of a name, e-mail or phone; Enter on a patient selects
-them; n (ctrl+n while typing) creates a patient record on the spot; a (on the list) e-mails
-the highlighted patient a code to set their password (again)."""
+them; n (ctrl+n while typing) creates a patient record on the spot; a (on the list) e-mails a
+patient without a password a code to set one; an admin also disables (x), enables (e) and
+erases (E) the highlighted patient's account."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts, patients
+from doctorbook.core import accounts, erasure, patients
 from doctorbook.core.auth import UserView
 from doctorbook.core.errors import DoctorbookError
+from doctorbook.core.rbac import Permission
+from doctorbook.tui.dialogs.confirm import ConfirmDialog
+from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
+from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.messages import PatientCreated, PatientsFound
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
@@ -50,6 +55,20 @@ class ActivationSent(Message):
         self.note = note
 
 
+class PatientAccountChanged(Message):
+    """An admin's disable, enable or erase went through, or core refused it: `text` says
+    which, for a notification."""
+
+    def __init__(self, text: str, *, refused: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.refused = refused
+
+
+def shown_name(patient: UserView) -> str:
+    return f"{patient.name} (disabled)" if not patient.is_active else patient.name
+
+
 def draft_from(query: str) -> NewPatientForm:
     """A new patient's form started from what was searched for: an e-mail or a name."""
     text = " ".join(query.split())
@@ -65,6 +84,10 @@ class PatientLookupScreen(Screen[UserView | None]):
         Binding("n", "new_patient", "New patient", id="new-patient"),
         Binding("ctrl+n", "new_patient_typing", "New patient", id="new-patient-ctrl"),
         Binding("a", "send_activation", "Activation e-mail", id="send-activation"),
+        # An admin's keys; check_action offers only the one that applies to the highlight.
+        Binding("x", "disable", "Disable", id="disable-patient"),
+        Binding("e", "enable", "Enable", id="enable-patient"),
+        Binding("E", "erase", "Erase", id="erase-patient"),
         Binding("down", "to_results", "To the list", show=False, id="to-results"),
         Binding("escape", "back", "Back", id="back"),
     ]
@@ -77,6 +100,8 @@ class PatientLookupScreen(Screen[UserView | None]):
         #: Searches are numbered: only the answer to the newest one is shown.
         self._requests = 0
         self._query = ""
+        #: An admin may disable, enable and erase patients (read once, on mount).
+        self.manages_accounts = False
 
     @property
     def doctorbook(self) -> DoctorbookApp:
@@ -93,6 +118,7 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Patients"
+        self.manages_accounts = self.doctorbook.can(Permission.USERS_DISABLE)
         show_rows(self.query_one("#patients-table", DataTable), COLUMNS, [])
         self.query_one("#patient-query", Input).focus()
         self._search("")
@@ -129,7 +155,7 @@ class PatientLookupScreen(Screen[UserView | None]):
         self.found = message.patients
         table: DataTable[str] = self.query_one("#patients-table", DataTable)
         show_rows(table, COLUMNS, [
-            (str(p.id), (p.name, p.email, p.phone or "—")) for p in message.patients
+            (str(p.id), (shown_name(p), p.email, p.phone or "—")) for p in message.patients
         ])
         self.query_one("#lookup-status", Static).update(
             found_text(len(message.patients), self._query.strip())
@@ -164,9 +190,13 @@ class PatientLookupScreen(Screen[UserView | None]):
             return not typing
         if action == "new_patient_typing":
             return typing
+        patient = None if typing else self.highlighted
         if action == "send_activation":
-            # Core knows whether the patient already has a password, and says so if they do.
-            return not typing and self.highlighted is not None
+            return patient is not None and patient.is_active and not patient.has_password
+        if action in ("disable", "enable", "erase"):
+            if patient is None or not self.manages_accounts:
+                return False
+            return action == "erase" or patient.is_active == (action == "disable")
         return True
 
     def on_descendant_focus(self) -> None:
@@ -204,6 +234,90 @@ class PatientLookupScreen(Screen[UserView | None]):
         else:
             self.notify(f"No activation e-mail sent to {patient.name}: {message.note}",
                         severity="warning", markup=False, timeout=10)
+
+    # --- an admin's disable, enable and erase ------------------------------------------------
+
+    def action_disable(self) -> None:
+        patient = self.highlighted
+        if patient is None or not self.check_action("disable", ()):
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                return
+            if not reason:
+                self.notify("Say why you disable the account: other admins see the reason.",
+                            severity="warning", markup=False)
+                self.action_disable()
+                return
+            self._set_active(patient, False, reason)
+
+        self.app.push_screen(TextPrompt(
+            title=f"Disable {patient.name}'s account", label="Reason (shown to other admins)",
+            submit="Disable", allow_empty=True), answered)
+
+    def action_enable(self) -> None:
+        patient = self.highlighted
+        if patient is None or not self.check_action("enable", ()):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._set_active(patient, True, None)
+
+        reason = f" (disabled: {patient.disabled_reason})" if patient.disabled_reason else ""
+        self.app.push_screen(ConfirmDialog(
+            f"Enable {patient.name}'s account again{reason}? They can log in again.",
+            confirm="Enable"), answered)
+
+    def action_erase(self) -> None:
+        patient = self.highlighted
+        if patient is None or not self.check_action("erase", ()):
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._erase(patient, reason)
+
+        self.app.push_screen(ErasePatientDialog(patient), answered)
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _set_active(self, patient: UserView, active: bool, reason: str | None) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        try:
+            with app.db.unit_of_work() as uow:
+                view = accounts.set_patient_active(uow, actor=actor, ref=patient.id,
+                                                   active=active, reason=reason)
+        except DoctorbookError as error:
+            self.post_message(PatientAccountChanged(
+                f"{patient.name}'s account is unchanged: {error}.", refused=True))
+            return
+        self.post_message(PatientAccountChanged(
+            f"{view.name}'s account is enabled again." if active else
+            f"{view.name}'s account is disabled: they can't log in, and the desk can still "
+            "book for them."))
+
+    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    def _erase(self, patient: UserView, reason: str) -> None:
+        app = self.doctorbook
+        actor = app._actor()
+        try:
+            with app.db.unit_of_work() as uow:
+                report = erasure.erase_patient(uow, actor=actor, patient_id=patient.id,
+                                               reason=reason)
+        except DoctorbookError as error:
+            self.post_message(PatientAccountChanged(
+                f"{patient.name} was not erased: {error}.", refused=True))
+            return
+        self.post_message(PatientAccountChanged(
+            f"{patient.name} is erased: {report.appointments} visit(s) and {report.reviews} "
+            "review(s) stay, anonymous."))
+
+    def on_patient_account_changed(self, message: PatientAccountChanged) -> None:
+        self.notify(message.text, markup=False, timeout=10,
+                    severity="warning" if message.refused else "information")
+        self._search(self._query)
 
     # --- creating --------------------------------------------------------------------------
 

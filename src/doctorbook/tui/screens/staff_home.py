@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from doctorbook.core.auth import UserView
-from doctorbook.core.rbac import ROLE_PERMISSIONS, Permission, Role
+from doctorbook.core.rbac import Permission, Role
 from doctorbook.tui.screens.day_view import DayViewScreen
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
@@ -56,7 +56,7 @@ class StaffHomeScreen(HomeScreen):
     @property
     def books_for_patients(self) -> bool:
         """The desk and admins book on behalf of patients; doctors don't."""
-        return Permission.APPOINTMENTS_BOOK_FOR_PATIENT in ROLE_PERMISSIONS[self.user.role]
+        return self.user.role.can(Permission.APPOINTMENTS_BOOK_FOR_PATIENT)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("patients", "day_view"):

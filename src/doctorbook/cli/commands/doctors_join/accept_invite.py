@@ -23,7 +23,6 @@ def accept_invite(
 ) -> None:
     """Accept an invitation: choose a password; then log in (doctors complete their profile)."""
     from doctorbook.core import invites
-    from doctorbook.core.rbac import Role
 
     ctx = CliContext.from_env()
     if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
@@ -32,7 +31,7 @@ def accept_invite(
     with ctx.db.unit_of_work() as uow:
         user = invites.accept_invite(uow, token=token, password=password,
                                      currency=ctx.settings.currency)
-    if user.role == Role.DOCTOR:
+    if user.role.is_doctor:
         echo(f"welcome, {user.name}: your doctor account is ready. Next: "
              f"doctorbook login --email {user.email}, then doctorbook profile set ...")
     else:
