@@ -503,14 +503,16 @@ SGR = "\x1b\\[[0-9;]*m"
 
 
 def accepted_or_refused(result: Result) -> bool:
-    """Exit 0 (and safe output), or exit 2 with one safe line on stderr."""
+    """Exit 0 (and safe output), or exit 2 with one safe line on stderr (under --json, the
+    JSON error object)."""
     if result.exit_code == 0:
         shown(result)
         return True
     assert result.exit_code == 2, result.output
     terminal_safe(result.stderr)
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, (
-        result.stderr)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert (result.stderr.startswith("error: ")
+            or json.loads(result.stderr)["error"]["code"] == "validation"), result.stderr
     return False
 
 

@@ -15,6 +15,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
 from doctorbook.core import auth
+from doctorbook.core.boundary import resume
 from doctorbook.core.db import Database
 from doctorbook.core.errors import AuthenticationError
 from doctorbook.core.session_store import (
@@ -25,7 +26,6 @@ from doctorbook.core.session_store import (
     StoredSession,
     default_store,
     not_logged_in,
-    resume,
 )
 from tests.conftest import PASSWORD
 
@@ -270,7 +270,7 @@ def test_a_second_process_waiting_for_the_refresh_uses_the_new_tokens(db, clock,
     def client() -> None:
         try:
             lock = lambda: ss.profile_lock(tmp_path, "default")  # noqa: E731
-            actors.append(ss.resume(db, store, lock=lock))
+            actors.append(resume(db, store, lock=lock))
         except Exception as exc:  # pragma: no cover - the failure is what we assert on
             errors.append(exc)
 
@@ -282,4 +282,4 @@ def test_a_second_process_waiting_for_the_refresh_uses_the_new_tokens(db, clock,
     assert errors == []
     assert {a.email for a in actors} == {"race@example.com"}
     # The login survived: no client was mistaken for a thief.
-    assert ss.resume(db, store).email == "race@example.com"
+    assert resume(db, store).email == "race@example.com"

@@ -11,6 +11,7 @@ import typer
 from doctorbook.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from doctorbook.core.boundary import Core, Credentials
     from doctorbook.core.clock import Clock
     from doctorbook.core.db import Database
     from doctorbook.core.rbac import Actor
@@ -27,6 +28,7 @@ def warn(message: str) -> None:
 class CliContext:
     settings: Settings
     _db: Database | None = field(default=None)
+    _core: Core | None = field(default=None)
 
     @classmethod
     def from_env(cls) -> CliContext:
@@ -52,18 +54,28 @@ class CliContext:
 
         return default_store(self.settings.config_dir, self.settings.profile, warn=warn)
 
-    def actor(self) -> Actor:
-        """The logged-in actor: DOCTORBOOK_TOKEN first, else the stored session (refreshed)."""
-        from doctorbook.core import auth, session_store
+    @property
+    def core(self) -> Core:
+        """The way into core as the caller: DOCTORBOOK_TOKEN first, else the stored session
+        (renewed under the profile's lock when it expired)."""
+        from doctorbook.core.boundary import Core, StoredCredentials, TokenCredentials
+        from doctorbook.core.session_store import profile_lock
 
-        if self.settings.token:
-            with self.db.unit_of_work() as uow:
-                return auth.authenticate(uow, access_token=self.settings.token)
-        settings = self.settings
-        return session_store.resume(
-            self.db, self.store,
-            lock=lambda: session_store.profile_lock(settings.config_dir, settings.profile),
-        )
+        if self._core is None:
+            settings = self.settings
+            credentials: Credentials
+            if settings.token:
+                credentials = TokenCredentials(settings.token)
+            else:
+                credentials = StoredCredentials(
+                    self.db, self.store,
+                    lock=lambda: profile_lock(settings.config_dir, settings.profile))
+            self._core = Core(self.db, credentials)
+        return self._core
+
+    def actor(self) -> Actor:
+        """The logged-in actor (its own unit of work; prefer `core.run`)."""
+        return self.core.whoami()
 
     def actor_or_anonymous(self) -> Actor:
         from doctorbook.core.errors import AuthenticationError

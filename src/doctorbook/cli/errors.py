@@ -1,11 +1,12 @@
-"""Turning core errors into one line on stderr and the contract's exit codes (0/1/2)."""
+"""Turning errors into the contract's exit codes and one line on stderr (JSON under --json)."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import json
 import re
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -15,40 +16,85 @@ import typer
 # these, not the `click` package's.
 from typer._click import exceptions as click
 from typer._click.core import Context
+from typer._click.globals import get_current_context
 from typer.core import TyperGroup
 
 from doctorbook.cli.render import plain
-from doctorbook.core.errors import ConfigurationError, DoctorbookError, ValidationError
+from doctorbook.core.errors import DoctorbookError, ErrorCode
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+#: The one table from an error's code to the exit code (README, "Exit codes and errors").
+EXIT_CODES: dict[ErrorCode, int] = {
+    "not_found": EXIT_REFUSED,
+    "permission_denied": EXIT_REFUSED,
+    "conflict": EXIT_REFUSED,
+    "policy": EXIT_REFUSED,
+    "auth": EXIT_REFUSED,
+    "unavailable": EXIT_REFUSED,
+    "validation": EXIT_BAD_INPUT,
+}
+
+#: Where the root command notes that `--json` was typed, for usage errors: they are raised
+#: before the command's own options are parsed.
+_JSON_TYPED = "doctorbook.json_typed"
 
 
-def fail(message: str, code: int = EXIT_REFUSED) -> typer.Exit:
-    """Print one line to stderr and return the Exit to raise.
+def fail(
+    message: str, exit_code: int = EXIT_REFUSED, *, code: ErrorCode | None = None,
+    as_json: bool | None = None,
+) -> typer.Exit:
+    """Print the error to stderr as one line and return the Exit to raise.
 
-    Messages often quote what a person typed, so the line is made printable (a newline or an
-    ESC in it would break the one-line contract or reach the terminal).
+    Under `--json` the line is `{"error": {"code": ..., "message": ...}}`: json.dumps escapes
+    every control and non-ASCII character, so it stays one line and reaches no terminal raw.
+    Otherwise it is `error: message`, made printable (messages often quote what a person
+    typed: a newline or an ESC would break the one-line contract or reach the terminal).
+    `code` defaults from the exit code: commands call `fail(..., EXIT_BAD_INPUT)` for bad input.
     """
-    typer.echo(f"error: {plain(message)}", err=True)
-    return typer.Exit(code)
+    if code is None:
+        code = "validation" if exit_code == EXIT_BAD_INPUT else "unavailable"
+    if _wants_json() if as_json is None else as_json:
+        typer.echo(json.dumps({"error": {"code": code, "message": message}}), err=True)
+    else:
+        typer.echo(f"error: {plain(message)}", err=True)
+    return typer.Exit(exit_code)
+
+
+def _wants_json() -> bool:
+    """Whether the running command was given `--json`, read from its parsed options (the
+    Python parameter's name varies; the option's does not)."""
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return False
+    return any("--json" in param.opts and bool(ctx.params.get(param.name or ""))
+               for param in ctx.command.params)
+
+
+def _json_typed(args: Sequence[str]) -> bool:
+    """`--json` among the options (after `--` every word is an argument)."""
+    return "--json" in (args[:args.index("--")] if "--" in args else args)
 
 
 def exit_code_for(err: DoctorbookError) -> int:
-    return EXIT_BAD_INPUT if isinstance(err, ValidationError | ConfigurationError) else EXIT_REFUSED
+    """The contract's exit code for a core error (see EXIT_CODES)."""
+    return EXIT_CODES[err.code]
 
 
-def _database_error(exc: Exception) -> str | None:
-    """A message for SQLAlchemy/psycopg connection failures, without importing them eagerly."""
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is not None and isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-        from doctorbook.core.db import describe_unreachable
-
-        return describe_unreachable(exc)
-    return None
+def _os_error(exc: OSError) -> tuple[str, ErrorCode]:
+    """A file or network failure: what and where, and the code a script can act on."""
+    where = f": {exc.filename}" if exc.filename else ""
+    code: ErrorCode = (
+        "not_found" if exc.errno == errno.ENOENT
+        else "permission_denied" if exc.errno in (errno.EACCES, errno.EPERM)
+        else "unavailable"
+    )
+    return f"{exc.strerror or exc}{where}", code
 
 
 def translate_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -58,22 +104,18 @@ def translate_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except DoctorbookError as err:
-            raise fail(str(err), exit_code_for(err)) from None
+        except DoctorbookError as err:  # database failures too: core raises them as these
+            raise fail(str(err), exit_code_for(err), code=err.code) from None
         except KeyboardInterrupt:
-            raise fail("interrupted", 130) from None
+            # Not the caller's input: the command did not finish (130 tells it was SIGINT).
+            raise fail("interrupted", EXIT_INTERRUPTED, code="unavailable") from None
         except UnicodeError as exc:
             raise fail(*_unicode_error(exc)) from None
         except BrokenPipeError:
             raise  # `| head` closed the pipe: Typer exits quietly
         except OSError as exc:
-            where = f": {exc.filename}" if exc.filename else ""
-            raise fail(f"{exc.strerror or exc}{where}") from None
-        except Exception as exc:
-            message = _database_error(exc)
-            if message is None:
-                raise
-            raise fail(message) from None
+            message, code = _os_error(exc)
+            raise fail(message, EXIT_REFUSED, code=code) from None
 
     return wrapper
 
@@ -97,9 +139,11 @@ _NEGATIVE = re.compile(r"-\d+")
 
 
 @contextlib.contextmanager
-def _one_line_usage_errors() -> Iterator[None]:
+def _one_line_usage_errors(as_json: bool) -> Iterator[None]:
     """Click's usage errors (missing or unknown options, bad values) as one line on stderr,
-    exit 2, like every other error; a group called without a command still shows its help."""
+    exit 2, code `validation`, like every other error; a group called without a command still
+    shows its help. They happen before the command's `--json` is parsed, so `as_json` says
+    whether it was typed."""
     try:
         yield
     except click.NoArgsIsHelpError:
@@ -114,7 +158,7 @@ def _one_line_usage_errors() -> Iterator[None]:
             not isinstance(exc, click.BadParameter) or isinstance(exc, click.MissingParameter)
         ):
             message = f"{message.rstrip('.')} (see `{exc.ctx.command_path} --help`)"
-        raise fail(message, EXIT_BAD_INPUT) from None
+        raise fail(message, EXIT_BAD_INPUT, as_json=as_json) from None
 
 
 def _undecodable(args: Sequence[str]) -> str | None:
@@ -138,12 +182,15 @@ class OneLineErrors(TyperGroup):
         self, info_name: str | None, args: list[str], parent: Context | None = None,
         **extra: Any,
     ) -> Context:
+        as_json = _json_typed(args)
         problem = _undecodable(args)
         if problem is not None:
-            raise fail(problem, EXIT_BAD_INPUT)
-        with _one_line_usage_errors():
-            return super().make_context(info_name, args, parent=parent, **extra)
+            raise fail(problem, EXIT_BAD_INPUT, as_json=as_json)
+        with _one_line_usage_errors(as_json):
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[_JSON_TYPED] = as_json  # shared with every subcommand's context
+        return ctx
 
     def invoke(self, ctx: Context) -> Any:
-        with _one_line_usage_errors():
+        with _one_line_usage_errors(bool(ctx.meta.get(_JSON_TYPED))):
             return super().invoke(ctx)

@@ -30,9 +30,8 @@ _CHUNK = 1 << 20
 
 
 class RestoreFailed(DoctorbookError):
-    """pg_restore or psql refused the backup; the transaction was rolled back."""
-
-    kind = "database"
+    """pg_restore or psql refused the backup; the transaction was rolled back (code
+    `unavailable`, the base's: the server refused, not the caller)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from doctorbook.core.errors import DatabaseUnavailable, SchemaOutOfDate
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.engine import ExceptionContext
     from sqlalchemy.orm import Session, sessionmaker
 
     from doctorbook.core.settings import Settings
@@ -29,13 +30,31 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, event
 
-    return create_engine(
+    engine = create_engine(
         normalise_url(url),
         pool_pre_ping=True,
         connect_args={"connect_timeout": 5, "application_name": "doctorbook"},
     )
+    # Every unit of work, migration and status check goes through an engine made here, so a
+    # connection failure leaves core as DatabaseUnavailable and no entry point needs to know
+    # SQLAlchemy's or the driver's exceptions.
+    event.listen(engine, "handle_error", _as_unavailable)
+    return engine
+
+
+def _as_unavailable(context: ExceptionContext) -> DatabaseUnavailable | None:
+    """SQLAlchemy's hook for every driver error: a refused, lost or failing connection
+    (OperationalError / InterfaceError) becomes DatabaseUnavailable, chained to the driver's
+    error so logs keep it; any other error passes unchanged."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if context.is_pre_ping:
+        return None  # the pool reconnects after a failed ping: replacing it would stop that
+    if isinstance(context.sqlalchemy_exception, OperationalError | InterfaceError):
+        return DatabaseUnavailable(describe_unreachable(context.original_exception))
+    return None
 
 
 class UnitOfWork:
@@ -83,7 +102,7 @@ class Database:
         if self._factory is None:
             self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         # Sessions connect lazily: a dead server shows up at the first query, as
-        # DatabaseUnavailable from `current_revision` or via `describe_unreachable` at the edge.
+        # DatabaseUnavailable (the engine's `handle_error` hook, see `make_engine`).
         return UnitOfWork(self._factory(), self.clock)
 
     def dispose(self) -> None:
@@ -98,15 +117,14 @@ def describe_unreachable(exc: BaseException) -> str:
 
 def current_revision(engine: Engine) -> str | None:
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import ProgrammingError
 
+    # An unreachable server raises DatabaseUnavailable (see `make_engine`).
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except ProgrammingError:
         return None  # no alembic_version table: a fresh database
-    except OperationalError as exc:
-        raise DatabaseUnavailable(describe_unreachable(exc)) from None
 
 
 def database_url(settings: Settings) -> str:

@@ -10,11 +10,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, TypeGuard
 
-from doctorbook.core import auth
-from doctorbook.core.db import Database
 from doctorbook.core.errors import AuthenticationError
 from doctorbook.core.locks import file_lock
-from doctorbook.core.rbac import Actor
 
 SERVICE = "doctorbook"
 
@@ -213,45 +210,3 @@ def not_logged_in(store: SessionStore) -> AuthenticationError:
     damaged: str | None = getattr(store, "damaged", None)
     why = f" ({damaged})" if damaged else ""
     return AuthenticationError(f"you are not logged in{why}; run `doctorbook login` first")
-
-
-def _authenticate(db: Database, stored: StoredSession) -> Actor:
-    with db.unit_of_work() as uow:
-        return auth.authenticate(uow, access_token=stored.access_token)
-
-
-def resume(
-    db: Database,
-    store: SessionStore,
-    lock: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
-) -> Actor:
-    """The actor of the stored session, refreshing an expired access token transparently."""
-    stored = store.load()
-    if stored is None:
-        raise not_logged_in(store)
-    try:
-        return _authenticate(db, stored)
-    except auth.SessionExpired:
-        pass
-    except AuthenticationError:
-        # Perhaps rotated by another process between our read and our check. Its refresh
-        # commits before it stores the new tokens, so wait for its lock before re-reading.
-        with lock() if lock is not None else contextlib.nullcontext():
-            current = store.load()
-        if current is None or current == stored:
-            raise
-        return _authenticate(db, current)
-    with lock() if lock is not None else contextlib.nullcontext():
-        current = store.load()
-        if current is not None and current != stored:
-            # Another process refreshed while we waited for the lock: use its tokens.
-            return _authenticate(db, current)
-        try:
-            with db.unit_of_work() as uow:
-                renewed = auth.refresh(uow, refresh_token=stored.refresh_token)
-        except AuthenticationError:
-            store.clear()
-            raise
-        fresh = StoredSession(renewed.access_token, renewed.refresh_token, renewed.user.email)
-        store.save(fresh)
-    return _authenticate(db, fresh)

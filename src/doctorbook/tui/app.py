@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from doctorbook.core import auth, availability, doctors, invites, reviews, search, specialties
 from doctorbook.core.appointments import Scope, list_appointments
 from doctorbook.core.auth import LoginResult, UserView
+from doctorbook.core.boundary import Core, StoredCredentials
 from doctorbook.core.db import Database
 from doctorbook.core.errors import (
     AuthenticationError,
@@ -37,7 +38,6 @@ from doctorbook.core.session_store import (
     SessionStore,
     StoredSession,
     profile_lock,
-    resume,
 )
 from doctorbook.core.settings import Settings
 from doctorbook.tui import crash_log
@@ -219,6 +219,10 @@ class DoctorbookApp(App[None]):
             None if isinstance(store, MemoryStore)
             else partial(profile_lock, settings.config_dir, settings.profile)
         )
+        #: The way into core as the logged-in user: one unit of work per call; a login that is
+        #: over for good is forgotten (the app goes back to its login form).
+        self.core = Core(db, StoredCredentials(db, store, lock=self._refresh_lock,
+                                               forget_on_failure=True))
         self._idle_timer: Timer | None = None
         #: The clock idle time is measured on: tests pass a fake one, move it on and call
         #: `check_idle_logout` themselves, instead of waiting real seconds on a busy machine.
@@ -276,11 +280,7 @@ class DoctorbookApp(App[None]):
     def _actor(self) -> Actor:
         """The stored session's actor (renewed if expired); a dead session is forgotten."""
         with self._auth_lock:
-            try:
-                return resume(self.db, self.store, lock=self._refresh_lock)
-            except AuthenticationError:
-                self.store.clear()
-                raise
+            return self.core.whoami()
 
     def _accept(self, result: LoginResult) -> None:
         """Keep a fresh session (worker thread), unless the kiosk must refuse it."""

@@ -143,6 +143,8 @@ class ChangeEmailDialog(ModalScreen[str | None]):
             with app.db.unit_of_work() as uow:
                 accounts.request_email_change(uow, actor=actor, new_email=new_email)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(EmailChangeRefused(str(error), "#new-email"))
             return
         self.post_message(EmailCodeSent(new_email))
@@ -184,6 +186,8 @@ class ChangeEmailDialog(ModalScreen[str | None]):
             with app.db.unit_of_work() as uow:
                 view = accounts.confirm_email_change(uow, token=code, actor=actor)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(EmailChangeRefused(str(error), "#email-code"))
             return
         self.post_message(EmailChanged(view.email))

@@ -133,6 +133,8 @@ class ChangePasswordDialog(ModalScreen[int | None]):
             self.post_message(PasswordChangeRefused(str(error), "#new-password"))
             return
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(PasswordChangeRefused(str(error), "#current-password"))
             return
         self.post_message(PasswordChanged(ended))

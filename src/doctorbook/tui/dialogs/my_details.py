@@ -120,6 +120,8 @@ class MyDetailsDialog(ModalScreen[bool | None]):
             with app.db.unit_of_work() as uow:
                 view = accounts.own_details(uow, actor=actor)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(DetailsRefused(str(error), "#my-phone"))
             return
         self.post_message(DetailsLoaded(view))
@@ -165,6 +167,8 @@ class MyDetailsDialog(ModalScreen[bool | None]):
             with app.db.unit_of_work() as uow:
                 accounts.update_own_details(uow, actor=actor, **changes)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             reason = str(error)
             if "phone" in changes and "phone" in reason:
                 field = "#my-phone"

@@ -104,6 +104,8 @@ class ForgotPasswordScreen(Screen[str | None]):
             with app.db.unit_of_work() as uow:
                 answer = accounts.request_password_reset(uow, email=email)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(ResetRefused(str(error)))
             return
         self.post_message(ResetAnswered(answer))

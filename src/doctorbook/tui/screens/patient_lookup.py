@@ -221,6 +221,8 @@ class PatientLookupScreen(Screen[UserView | None]):
             with app.db.unit_of_work() as uow:
                 accounts.send_activation(uow, actor=actor, patient_id=patient.id)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(ActivationSent(patient, f"{error}."))
             return
         self.post_message(ActivationSent(patient))
@@ -290,6 +292,8 @@ class PatientLookupScreen(Screen[UserView | None]):
                 view = accounts.set_patient_active(uow, actor=actor, ref=patient.id,
                                                    active=active, reason=reason)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(PatientAccountChanged(
                 f"{patient.name}'s account is unchanged: {error}.", refused=True))
             return
@@ -307,6 +311,8 @@ class PatientLookupScreen(Screen[UserView | None]):
                 report = erasure.erase_patient(uow, actor=actor, patient_id=patient.id,
                                                reason=reason)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(PatientAccountChanged(
                 f"{patient.name} was not erased: {error}.", refused=True))
             return

@@ -138,6 +138,8 @@ class SetPasswordScreen(Screen[str | None]):
             self.post_message(PasswordSetRefused(str(error), "#password"))
             return
         except DoctorbookError as error:  # the code: unknown, used, replaced, expired
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(PasswordSetRefused(str(error), "#code"))
             return
         self.post_message(PasswordSetDone(done.user.email))

@@ -213,6 +213,8 @@ class StaffScreen(Screen[None]):
             with app.db.unit_of_work() as uow:
                 note = change(uow, actor)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self._post_staff(request, f"{refusal}: {error}.", refused=True)
             return
         self._post_staff(request, note)
@@ -226,6 +228,8 @@ class StaffScreen(Screen[None]):
                 view = accounts.invite_staff(uow, actor=actor, email=draft.email,
                                              name=draft.name, role=draft.role)
         except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise  # the app's to handle: it says so, and reconnects
             self.post_message(InviteRefused(draft, str(error)))
             return
         note = (f"Invited {view.name} as {view.role}: the invitation is on its way to "

@@ -1,0 +1,182 @@
+"""The apps' one way into core: who is calling, one unit of work, the use case, one commit."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from doctorbook.core import auth
+from doctorbook.core.db import Database, UnitOfWork
+from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.rbac import Actor
+from doctorbook.core.session_store import SessionStore, StoredSession, not_logged_in
+
+R = TypeVar("R")
+
+#: A lock held around a stored session's refresh (see session_store.profile_lock).
+Lock = Callable[[], contextlib.AbstractContextManager[None]]
+
+
+class Credentials(Protocol):
+    """Where the caller's access token comes from, and what to do when it is refused."""
+
+    def access_token(self) -> str | None:
+        """The token to present; None when nobody is logged in."""
+        ...
+
+    def not_logged_in(self) -> AuthenticationError:
+        """The refusal for a caller with no token at all."""
+        ...
+
+    def recover(self, error: AuthenticationError, presented: str) -> bool:
+        """After `error` refused the token `presented`: True when `access_token()` now holds
+        one worth one more try (renewed, or rotated by another process); False to give up."""
+        ...
+
+
+class TokenCredentials:
+    """A fixed token (DOCTORBOOK_TOKEN, a script's): nothing to renew."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    def access_token(self) -> str | None:
+        return self._token
+
+    def not_logged_in(self) -> AuthenticationError:
+        return AuthenticationError("not logged in")
+
+    def recover(self, error: AuthenticationError, presented: str) -> bool:
+        return False
+
+
+class StoredCredentials:
+    """A login kept in a session store (keyring, file, memory), renewed when it expires.
+
+    `lock` serialises refreshes of one profile across processes: two commands finding the
+    access token expired at once would otherwise both present the same refresh token, and the
+    second would look like theft and end the whole login. `forget_on_failure` clears the store
+    when the login is over for good (the TUI's choice: back to the login form).
+    """
+
+    def __init__(self, db: Database, store: SessionStore, *, lock: Lock | None = None,
+                 forget_on_failure: bool = False) -> None:
+        self.db = db
+        self.store = store
+        self._lock = lock
+        self._forget = forget_on_failure
+
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return self._lock() if self._lock is not None else contextlib.nullcontext()
+
+    def access_token(self) -> str | None:
+        stored = self.store.load()
+        return None if stored is None else stored.access_token
+
+    def not_logged_in(self) -> AuthenticationError:
+        return not_logged_in(self.store)
+
+    def recover(self, error: AuthenticationError, presented: str) -> bool:
+        with self._locked():
+            current = self.store.load()
+            if current is None:
+                return False
+            if current.access_token != presented:
+                return True  # another process rotated the tokens meanwhile: use its pair
+            if not isinstance(error, auth.SessionExpired):
+                self._give_up()
+                return False
+            try:
+                # Its own short transaction: renewing a login is not the user's action.
+                with self.db.unit_of_work() as uow:
+                    renewed = auth.refresh(uow, refresh_token=current.refresh_token)
+            except AuthenticationError:
+                self.store.clear()  # the refresh token is spent or revoked: the login is over
+                raise
+            self.store.save(StoredSession(renewed.access_token, renewed.refresh_token,
+                                          renewed.user.email))
+        return True
+
+    def _give_up(self) -> None:
+        if self._forget:
+            self.store.clear()
+
+
+class Core:
+    """Runs a use case for the caller: authenticate, then the use case, in one unit of work that
+    commits once at the end (or rolls back on any error). Entry points only translate errors."""
+
+    def __init__(self, db: Database, credentials: Credentials) -> None:
+        self.db = db
+        self.credentials = credentials
+
+    def run(self, use_case: Callable[..., R], /, **kwargs: Any) -> R:
+        """`use_case(uow, actor=<the logged-in caller>, **kwargs)`; refused when nobody is."""
+        return self._run(use_case, kwargs, anonymous=False)
+
+    def run_as_anyone(self, use_case: Callable[..., R], /, **kwargs: Any) -> R:
+        """Like `run`, for the use cases open to everyone: a caller with no login, or whose
+        login is over, runs as the anonymous actor (what they may see, core decides)."""
+        return self._run(use_case, kwargs, anonymous=True)
+
+    def run_open(self, use_case: Callable[..., R], /, **kwargs: Any) -> R:
+        """`use_case(uow, **kwargs)` for use cases that take no actor (register, log in, a
+        code from an e-mail): one unit of work, one commit."""
+        with self.db.unit_of_work() as uow:
+            result = use_case(uow, **kwargs)
+            uow.commit()
+        return result
+
+    def whoami(self) -> Actor:
+        """The logged-in caller (a use case of its own: one unit of work)."""
+        return self.run(_caller)
+
+    def _run(self, use_case: Callable[..., R], kwargs: dict[str, Any], *, anonymous: bool) -> R:
+        retried = False
+        while True:
+            with self.db.unit_of_work() as uow:
+                try:
+                    actor = self._authenticate(uow, anonymous=anonymous, retried=retried)
+                except _Retry:
+                    retried = True
+                    continue
+                result = use_case(uow, actor=actor, **kwargs)
+                uow.commit()
+            return result
+
+    def _authenticate(self, uow: UnitOfWork, *, anonymous: bool, retried: bool) -> Actor:
+        """The caller, in the use case's own unit of work; raises _Retry once when the
+        credentials renewed the token (expired, or rotated by another process)."""
+        token = self.credentials.access_token()
+        if token is None:
+            if anonymous:
+                return Actor.anonymous()
+            raise self.credentials.not_logged_in()
+        try:
+            return auth.authenticate(uow, access_token=token)
+        except AuthenticationError as error:
+            try:
+                recovered = not retried and self.credentials.recover(error, token)
+            except AuthenticationError:
+                if anonymous:
+                    return Actor.anonymous()
+                raise
+            if recovered:
+                raise _Retry from None
+            if anonymous:
+                return Actor.anonymous()
+            raise
+
+
+def _caller(uow: UnitOfWork, *, actor: Actor) -> Actor:
+    return actor
+
+
+class _Retry(Exception):
+    """The token was renewed: authenticate again, in a fresh unit of work."""
+
+
+def resume(db: Database, store: SessionStore, lock: Lock | None = None) -> Actor:
+    """The actor of the stored session, refreshing an expired access token transparently."""
+    return Core(db, StoredCredentials(db, store, lock=lock)).whoami()
