@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from doctorbook.core import auth
@@ -61,14 +62,20 @@ class StoredCredentials:
     """
 
     def __init__(self, db: Database, store: SessionStore, *, lock: Lock | None = None,
-                 forget_on_failure: bool = False) -> None:
+                 forget_on_failure: bool = False,
+                 thread_lock: threading.Lock | None = None) -> None:
         self.db = db
         self.store = store
         self._lock = lock
         self._forget = forget_on_failure
+        #: Threads of one app (the TUI's workers) renew one at a time too; the app passes the
+        #: lock it holds while it saves or clears the store itself.
+        self._threads = thread_lock or threading.Lock()
 
-    def _locked(self) -> contextlib.AbstractContextManager[None]:
-        return self._lock() if self._lock is not None else contextlib.nullcontext()
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._threads, self._lock() if self._lock is not None else contextlib.nullcontext():
+            yield
 
     def access_token(self) -> str | None:
         stored = self.store.load()

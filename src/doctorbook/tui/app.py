@@ -222,7 +222,10 @@ class DoctorbookApp(App[None]):
         #: The way into core as the logged-in user: one unit of work per call; a login that is
         #: over for good is forgotten (the app goes back to its login form).
         self.core = Core(db, StoredCredentials(db, store, lock=self._refresh_lock,
-                                               forget_on_failure=True))
+                                               forget_on_failure=True,
+                                               thread_lock=self._auth_lock))
+        #: The way into core as the logged-in user: one unit of work per call; a login that is
+        #: over for good is forgotten (the app goes back to its login form).
         self._idle_timer: Timer | None = None
         #: The clock idle time is measured on: tests pass a fake one, move it on and call
         #: `check_idle_logout` themselves, instead of waiting real seconds on a busy machine.
@@ -279,8 +282,7 @@ class DoctorbookApp(App[None]):
 
     def _actor(self) -> Actor:
         """The stored session's actor (renewed if expired); a dead session is forgotten."""
-        with self._auth_lock:
-            return self.core.whoami()
+        return self.core.whoami()
 
     def _accept(self, result: LoginResult) -> None:
         """Keep a fresh session (worker thread), unless the kiosk must refuse it."""
