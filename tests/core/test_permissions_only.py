@@ -288,11 +288,6 @@ ROLE_COMPARISON = re.compile(
     rf"|role\b\)?\s*(==|!=|\bin\b)\s*[(\[{{]?\s*[\"']({_ROLE_NAMES})[\"']"  # role == "admin"
 )
 
-#: Files whose owners are switching them to the rbac helpers (issue 12, part 3); the list only
-#: shrinks. tui: Role.is_patient / is_doctor / is_admin and Role.can; booking: Role.is_patient.
-PENDING = {
-    "core/booking.py",
-}
 
 
 def role_comparisons(text: str) -> list[tuple[int, str]]:
@@ -335,7 +330,7 @@ def test_no_role_comparison_outside_rbac() -> None:
     found = []
     for path in sorted(SRC.rglob("*.py")):
         relative = path.relative_to(SRC).as_posix()
-        if relative == "core/rbac.py" or relative in PENDING:
+        if relative == "core/rbac.py":
             continue
         found += [f"{relative}:{n}: {line}" for n, line in role_comparisons(path.read_text())]
     assert found == [], ("compare roles in core/rbac.py only: use a permission "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import random as _random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +45,7 @@ from doctorbook.core.mail.providers import (
 from doctorbook.core.mail.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from doctorbook.core.db import Database
+    from doctorbook.core.db import Database, UnitOfWork
     from doctorbook.core.settings import Settings
 
 
@@ -164,12 +164,14 @@ WHERE o.kind = 'appointment_reminder' AND o.entity_kind = 'appointment'
   AND (a.status NOT IN ('pending', 'confirmed') OR a.starts_at <= :now)
 """
 
-# One product event per outbox row (its id and kind only: never an address or a body).
-_EVENTS_SQL = """
-INSERT INTO events (at, kind, data)
-SELECT :now, :kind, jsonb_build_object('outbox_id', o.id, 'email_kind', o.kind)
-FROM email_outbox o WHERE o.id = ANY(:ids)
-"""
+
+def _count(uow: UnitOfWork, now: datetime, kind: str, emails: Iterable[tuple[int, str]]) -> None:
+    """One product event per outbox row (its id and kind only: never an address or a body)."""
+    from doctorbook.core import events
+
+    events.record_many(uow, (events.row(kind, at=now, data={"outbox_id": i, "email_kind": k})
+                             for i, k in emails))
+
 
 # Two claim paths, each served by its partial index: leases that ran out (a crashed
 # dispatcher's rows) first, then due pending rows oldest first. SKIP LOCKED makes concurrent
@@ -339,9 +341,7 @@ class Dispatcher:
             given_up = uow.session.execute(
                 text(_GIVE_UP_SQL), {**common, "removed": BODY_REMOVED_FAILED}
             ).all()
-            if given_up:
-                uow.session.execute(text(_EVENTS_SQL), {
-                    "now": now, "kind": "email_failed", "ids": [r.id for r in given_up]})
+            _count(uow, now, "email_failed", ((r.id, r.kind) for r in given_up))
             rows = uow.session.execute(
                 text(_CLAIM_SQL), {**common, "lease": lease, "limit": limit or self.batch}
             ).all()
@@ -444,12 +444,10 @@ class Dispatcher:
             if skipped:
                 run(_RELEASE_SQL, {**guard, "ids": skipped})
             # Delivery metrics, in the same transaction as the results they count.
-            for kind, ids in (("email_sent", [r.message.outbox_id for r in sent]),
-                              ("email_failed", [r.message.outbox_id for r in failed])):
-                mine = [i for i in ids if i in recorded]
-                if mine:
-                    uow.session.execute(text(_EVENTS_SQL), {"now": now, "kind": kind,
-                                                            "ids": mine})
+            for kind, done in (("email_sent", [r.message for r in sent]),
+                               ("email_failed", [r.message for r in failed])):
+                _count(uow, now, kind,
+                       ((m.outbox_id, m.kind) for m in done if m.outbox_id in recorded))
             uow.commit()
 
         logs = list(claim.given_up)
