@@ -6,9 +6,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from doctorbook.core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from doctorbook.core.settings import Settings
 
 
 class Clock(Protocol):
@@ -54,12 +57,21 @@ def parse_instant(text: str) -> datetime:
 _warned = False
 
 
+def clock_for(settings: Settings, *, warn: bool = True) -> Clock:
+    """The clock every command uses: `settings.now` (DOCTORBOOK_NOW) if set, else the system's."""
+    return _clock(settings.now, warn=warn)
+
+
 def clock_from_env(environ: dict[str, str] | None = None, *, warn: bool = True) -> Clock:
-    """The clock every command uses: DOCTORBOOK_NOW if set (warned once), else the system's."""
-    global _warned
+    """The same clock from the environment alone, for a caller that has no `Settings`."""
     env = os.environ if environ is None else environ
-    raw = env.get("DOCTORBOOK_NOW", "").strip()
-    if not raw:
+    return _clock(env.get("DOCTORBOOK_NOW", "").strip() or None, warn=warn)
+
+
+def _clock(raw: str | None, *, warn: bool) -> Clock:
+    """DOCTORBOOK_NOW's instant (announced once per process) or the system clock."""
+    global _warned
+    if raw is None or not raw.strip():
         return SystemClock()
     instant = parse_instant(raw)
     if warn and not _warned:

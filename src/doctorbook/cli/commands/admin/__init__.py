@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.admin import create
-
-app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
-app.command("create")(create.create)
+app = lazy_app(
+    __name__,
+    help="Administrator accounts.",
+    commands={
+        "create": "create:create",
+    },
+)

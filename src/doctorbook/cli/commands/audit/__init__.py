@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.audit import list as list_cmd
-
-app = typer.Typer(help="The audit log (admin): list.", no_args_is_help=True)
-app.command("list")(list_cmd.list_audit)
+app = lazy_app(
+    __name__,
+    help="The audit log (admin): list.",
+    commands={
+        "list": "list:list_audit",
+    },
+)

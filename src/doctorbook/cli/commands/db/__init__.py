@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.db import backup, restore, start, status, stop, upgrade
-
-app = typer.Typer(help="Migrations, the embedded server, backups.", no_args_is_help=True)
-app.command("upgrade")(upgrade.upgrade)
-app.command("status")(status.status)
-app.command("start")(start.start)
-app.command("stop")(stop.stop)
-app.command("backup")(backup.backup)
-app.command("restore")(restore.restore)
+app = lazy_app(
+    __name__,
+    help="Migrations, the embedded server, backups.",
+    commands={
+        "upgrade": "upgrade:upgrade",
+        "status": "status:status",
+        "start": "start:start",
+        "stop": "stop:stop",
+        "backup": "backup:backup",
+        "restore": "restore:restore",
+    },
+)

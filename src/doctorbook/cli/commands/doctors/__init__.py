@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.doctors import show, status
-
-app = typer.Typer(help="Doctors: show a profile; suspend or activate (admin).",
-                  no_args_is_help=True)
-app.command("show")(show.show)
-app.command("suspend")(status.suspend)
-app.command("activate")(status.activate)
+app = lazy_app(
+    __name__,
+    help="Doctors: show a profile; suspend or activate (admin).",
+    commands={
+        "show": "show:show",
+        "suspend": "status:suspend",
+        "activate": "status:activate",
+    },
+)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.doctors_join import approve, list_requests, reject
-
-requests_app = typer.Typer(help="Self-serve requests to join as a doctor (admin).",
-                           no_args_is_help=True)
-requests_app.command("list")(list_requests.list_requests)
-requests_app.command("approve")(approve.approve)
-requests_app.command("reject")(reject.reject)
+requests_app = lazy_app(
+    __name__,
+    help="Self-serve requests to join as a doctor (admin).",
+    commands={
+        "list": "list_requests:list_requests",
+        "approve": "approve:approve",
+        "reject": "reject:reject",
+    },
+)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.password import change, forgot, reset
-
-app = typer.Typer(help="Forgot your password, reset it, change it.", no_args_is_help=True)
-app.command("forgot")(forgot.forgot)
-app.command("reset")(reset.reset)
-app.command("change")(change.change)
+app = lazy_app(
+    __name__,
+    help="Forgot your password, reset it, change it.",
+    commands={
+        "forgot": "forgot:forgot",
+        "reset": "reset:reset",
+        "change": "change:change",
+    },
+)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.profile import set_cmd, show
-
-app = typer.Typer(help="Your doctor profile: show it, or set its fields.", no_args_is_help=True)
-app.command("show")(show.show)
-app.command("set")(set_cmd.set_profile)
+app = lazy_app(
+    __name__,
+    help="Your doctor profile: show it, or set its fields.",
+    commands={
+        "show": "show:show",
+        "set": "set_cmd:set_profile",
+    },
+)

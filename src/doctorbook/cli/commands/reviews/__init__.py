@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.reviews import hide
-
-app = typer.Typer(help="Review moderation (admin): hide.", no_args_is_help=True)
-app.command("hide")(hide.hide)
+app = lazy_app(
+    __name__,
+    help="Review moderation (admin): hide.",
+    commands={
+        "hide": "hide:hide",
+    },
+)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.schedule import (
-    add_exception,
-    add_rule,
-    remove_exception,
-    remove_rule,
-    show,
+app = lazy_app(
+    __name__,
+    help="Your weekly schedule and its exceptions (doctors).",
+    commands={
+        "show": "show:show",
+        "add-rule": "add_rule:add_rule",
+        "remove-rule": "remove_rule:remove_rule",
+        "add-exception": "add_exception:add_exception",
+        "remove-exception": "remove_exception:remove_exception",
+    },
 )
-
-app = typer.Typer(help="Your weekly schedule and its exceptions (doctors).", no_args_is_help=True)
-app.command("show")(show.show)
-app.command("add-rule")(add_rule.add_rule)
-app.command("remove-rule")(remove_rule.remove_rule)
-app.command("add-exception")(add_exception.add_exception)
-app.command("remove-exception")(remove_exception.remove_exception)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.slots import generate
-
-app = typer.Typer(help="Bookable slots (doctors: own; admins and cron: all).",
-                  no_args_is_help=True)
-app.command("generate")(generate.generate)
+app = lazy_app(
+    __name__,
+    help="Bookable slots (doctors: own; admins and cron: all).",
+    commands={
+        "generate": "generate:generate",
+    },
+)

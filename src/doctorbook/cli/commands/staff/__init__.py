@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import typer
+from doctorbook.cli.lazy import lazy_app
 
-from doctorbook.cli.commands.staff import add, disable, enable, list_staff, resend
-
-app = typer.Typer(help="Receptionists and admins (admin).", no_args_is_help=True)
-app.command("add")(add.add)
-app.command("list")(list_staff.list_staff)
-app.command("resend")(resend.resend)
-app.command("disable")(disable.disable)
-app.command("enable")(enable.enable)
+app = lazy_app(
+    __name__,
+    help="Receptionists and admins (admin).",
+    commands={
+        "add": "add:add",
+        "list": "list_staff:list_staff",
+        "resend": "resend:resend",
+        "disable": "disable:disable",
+        "enable": "enable:enable",
+    },
+)
