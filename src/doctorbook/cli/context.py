@@ -11,10 +11,12 @@ import typer
 from doctorbook.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from doctorbook.core.boundary import Core, Credentials
     from doctorbook.core.clock import Clock
     from doctorbook.core.db import Database
-    from doctorbook.core.rbac import Actor
+    from doctorbook.core.errors import AuthenticationError
     from doctorbook.core.session_store import SessionStore
 
 
@@ -67,24 +69,43 @@ class CliContext:
             if settings.token:
                 credentials = TokenCredentials(settings.token)
             else:
-                credentials = StoredCredentials(
+                credentials = _OnFirstUse(lambda: StoredCredentials(
                     self.db, self.store,
-                    lock=lambda: profile_lock(settings.config_dir, settings.profile))
+                    lock=lambda: profile_lock(settings.config_dir, settings.profile)))
             self._core = Core(self.db, credentials)
         return self._core
 
-    def actor(self) -> Actor:
-        """The logged-in actor (its own unit of work; prefer `core.run`)."""
-        return self.core.whoami()
+    def require_login(self) -> None:
+        """Refuse at once, before prompting for anything, when nobody is logged in at all (no
+        token, no stored session). Whether the login still holds is the use case's own
+        transaction's to check (`core.run`)."""
+        credentials = self.core.credentials
+        if credentials.access_token() is None:
+            raise credentials.not_logged_in()
 
-    def actor_or_anonymous(self) -> Actor:
-        from doctorbook.core.errors import AuthenticationError
-        from doctorbook.core.rbac import Actor
 
-        try:
-            return self.actor()
-        except AuthenticationError:
-            return Actor.anonymous()
+class _OnFirstUse:
+    """Credentials built when first asked for: `core.run_open` (register, login, a code from
+    an e-mail...) never asks, so it leaves the session store alone (its first use may announce
+    that sessions go to a file, which belongs to the command that stores one)."""
+
+    def __init__(self, build: Callable[[], Credentials]) -> None:
+        self._build = build
+        self._built: Credentials | None = None
+
+    def _credentials(self) -> Credentials:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def access_token(self) -> str | None:
+        return self._credentials().access_token()
+
+    def not_logged_in(self) -> AuthenticationError:
+        return self._credentials().not_logged_in()
+
+    def recover(self, error: AuthenticationError, presented: str) -> bool:
+        return self._credentials().recover(error, presented)
 
 
 def read_stdin(*, line: bool = False) -> str:

@@ -453,6 +453,27 @@ def login(
     return LoginResult(access, refresh_token, row.access_expires_at, row.refresh_expires_at, view)
 
 
+def login_replacing(
+    uow: UnitOfWork, *, email: str, password: str, previous_access_token: str | None = None,
+    previous_refresh_token: str | None = None, origin: str | None = None,
+) -> LoginResult:
+    """`login`, and the session it replaces (a client's stored login, given by either token)
+    ended with it: one action, so the old login never outlives the new one, and a refused
+    login leaves it as it was."""
+    result = login(uow, email=email, password=password, origin=origin)
+    logout(uow, access_token=previous_access_token, refresh_token=previous_refresh_token)
+    return result
+
+
+def register_and_login(
+    uow: UnitOfWork, *, email: str, name: str, password: str, origin: str | None = None
+) -> LoginResult:
+    """A patient registers and is logged in at once (the apps' "create account"): one user
+    action, one unit of work. The new account is `result.user`."""
+    user = register(uow, email=email, name=name, password=password)
+    return login(uow, email=user.email, password=password, origin=origin)
+
+
 def authenticate(uow: UnitOfWork, *, access_token: str) -> Actor:
     """The actor behind an access token; refuses expired, revoked and disabled sessions."""
     from sqlalchemy import select

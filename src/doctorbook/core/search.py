@@ -13,23 +13,27 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from doctorbook.core import specialties
+from doctorbook.core import availability, doctors, reviews, specialties
 from doctorbook.core.availability import (
     DEFAULT_NEXT_SLOTS,
     HORIZON,
+    DoctorSlots,
     SlotRef,
     check_slot_count,
     next_slots_lateral,
     slot_refs,
 )
 from doctorbook.core.db import UnitOfWork
+from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.errors import ValidationError
+from doctorbook.core.rbac import Actor
+from doctorbook.core.reviews import Ratings
 from doctorbook.core.text import refused_character
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
 
-__all__ = ["HORIZON", "SearchResult", "SlotRef", "search"]
+__all__ = ["HORIZON", "DoctorPage", "SearchResult", "SlotRef", "doctor_page", "search"]
 
 
 @dataclass(frozen=True)
@@ -184,3 +188,26 @@ def search_recorded(
     events.record(uow, "search_shown", search_id=search_id, count=len(results))
     uow.commit()
     return search_id, results
+
+
+@dataclass(frozen=True)
+class DoctorPage:
+    """What a doctor's public page shows, read together: the profile, one page of reviews and
+    a week of open slots."""
+
+    profile: DoctorProfile
+    ratings: Ratings
+    week: DoctorSlots
+
+
+def doctor_page(
+    uow: UnitOfWork, *, actor: Actor, doctor_id: int, search_id: str | uuid.UUID | None = None,
+    page: int = 1, first_day: date | None = None,
+) -> DoctorPage:
+    """A doctor's page as `actor` may see it (`doctors.show_doctor` decides; opened from a
+    search, the `result_opened` event is recorded with it), its `page` of reviews and the week
+    of open slots from `first_day` (default: today in the clinic's timezone)."""
+    profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id, search_id=search_id)
+    ratings = reviews.ratings(uow, doctor_id=doctor_id, page=page)
+    week = availability.doctor_week(uow, profile=profile, first_day=first_day)
+    return DoctorPage(profile, ratings, week)

@@ -15,8 +15,5 @@ def confirm_email(code: CodeArgument) -> None:
 
     if code == "-":
         code = read_stdin(line=True).strip()
-    ctx = CliContext.from_env()
-    actor = ctx.actor_or_anonymous()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.confirm_email_change(uow, token=code, actor=actor)
+    view = CliContext.from_env().core.run_as_anyone(accounts.confirm_email_change, token=code)
     echo(f"your e-mail address is now {view.email}")

@@ -20,9 +20,6 @@ def email(
     (doctorbook account confirm-email CODE, within 24 h)."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        accounts.request_email_change(uow, actor=actor, new_email=new)
+    CliContext.from_env().core.run(accounts.request_email_change, new_email=new)
     echo("a confirmation code is on its way to the new address; until you confirm it, "
          "your account keeps its current one")

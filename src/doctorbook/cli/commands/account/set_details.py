@@ -34,9 +34,6 @@ def set_details(
         except ValueError:
             raise fail(f"--date-of-birth must be YYYY-MM-DD, not {date_of_birth[:40]!r}",
                        EXIT_BAD_INPUT) from None
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.update_own_details(uow, actor=actor, **changes)
+    view = CliContext.from_env().core.run(accounts.update_own_details, **changes)
     born = view.date_of_birth.isoformat() if view.date_of_birth else "-"
     echo(f"saved: phone {view.phone or '-'}, date of birth {born}")

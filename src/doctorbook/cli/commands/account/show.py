@@ -13,10 +13,7 @@ def show(json_output: JsonOutput = False) -> None:
     """Show your own details."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.own_details(uow, actor=actor)
+    view = CliContext.from_env().core.run(accounts.own_details)
     if json_output:
         print_json(view)
         return

@@ -19,7 +19,5 @@ def create(
 
     ctx = CliContext.from_env()
     password = read_password(from_stdin=password_stdin, confirm=True)
-    actor = ctx.actor_or_anonymous()
-    with ctx.db.unit_of_work() as uow:
-        view = auth.create_admin(uow, actor=actor, email=email, name=name, password=password)
+    view = ctx.core.run_as_anyone(auth.create_admin, email=email, name=name, password=password)
     echo(f"admin created: {view.name} <{view.email}> (id {view.id})")

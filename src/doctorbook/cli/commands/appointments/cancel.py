@@ -29,11 +29,8 @@ def cancel(
     """
     from doctorbook.core.lifecycle import cancel as cancel_appointment
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = cancel_appointment(uow, actor=actor, appointment_id=appointment_id,
-                                  reason=reason)
+    view = CliContext.from_env().core.run(cancel_appointment, appointment_id=appointment_id,
+                                          reason=reason)
     if json_output:
         print_json(view.to_json())
         return

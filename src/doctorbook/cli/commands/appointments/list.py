@@ -37,10 +37,7 @@ def list_appointments(
     on_date = parse_date(on, "--date")
     scope = Scope.UPCOMING if upcoming else Scope.PAST if past else Scope.ALL
     ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        items = list_appointments(uow, actor=actor, scope=scope, doctor_id=doctor_id,
-                                  on_date=on_date)
+    items = ctx.core.run(list_appointments, scope=scope, doctor_id=doctor_id, on_date=on_date)
     if json_output:
         # Scripts rely on id, status, starts_at, ends_at (UTC), doctor_id and patient_id.
         print_json({"scope": scope, "appointments": [a.to_json() for a in items]})

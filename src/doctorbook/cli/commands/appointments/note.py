@@ -25,10 +25,7 @@ def note(
     from doctorbook.core.lifecycle import add_note
 
     body = read_stdin() if text == "-" else text
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        note_id = add_note(uow, actor=actor, appointment_id=appointment_id, text=body)
+    note_id = CliContext.from_env().core.run(add_note, appointment_id=appointment_id, text=body)
     if json_output:
         print_json({"appointment_id": appointment_id, "note_id": note_id})
         return

@@ -28,11 +28,8 @@ def reschedule(
     """
     from doctorbook.core.booking import reschedule as move
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = move(uow, actor=actor, appointment_id=appointment_id, new_slot_id=new_slot_id,
-                    override_policy=override_policy)
+    view = CliContext.from_env().core.run(move, appointment_id=appointment_id,
+                                          new_slot_id=new_slot_id, override_policy=override_policy)
     if json_output:
         print_json(view.to_json())
         return

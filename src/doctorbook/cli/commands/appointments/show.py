@@ -20,9 +20,7 @@ def show(appointment_id: AppointmentId, json_output: JsonOutput = False) -> None
     from doctorbook.core.appointments import show_appointment
 
     ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        detail = show_appointment(uow, actor=actor, appointment_id=appointment_id)
+    detail = ctx.core.run(show_appointment, appointment_id=appointment_id)
     if json_output:
         print_json(detail.to_json())
         return

@@ -18,10 +18,8 @@ DONE = {
 def change(appointment_id: int, action: str, *, json_output: bool) -> None:
     from doctorbook.core.lifecycle import change_status
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = change_status(uow, actor=actor, appointment_id=appointment_id, action=action)
+    view = CliContext.from_env().core.run(change_status, appointment_id=appointment_id,
+                                          action=action)
     if json_output:
         print_json(view.to_json())
         return

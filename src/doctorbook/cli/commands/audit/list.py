@@ -76,12 +76,9 @@ def list_audit(
     day = parse_date(since, "--since")
     # A calendar day starts at midnight in the zone the table shows times in.
     start = None if day is None else datetime.combine(day, time()).astimezone()
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        entries = list_entries(uow, actor=actor, entity_kind=kind, entity_id=ident,
-                               action=action, actor_email=actor_email, since=start,
-                               limit=limit)
+    entries = CliContext.from_env().core.run(list_entries, entity_kind=kind, entity_id=ident,
+                                             action=action, actor_email=actor_email, since=start,
+                                             limit=limit)
     if json_output:
         print_json({"entries": [entry_json(e) for e in entries]})
         return

@@ -21,12 +21,11 @@ def login(
     password = read_password(from_stdin=password_stdin, confirm=False)
     store = ctx.store
     previous = store.load()
-    with ctx.db.unit_of_work() as uow:
-        result = auth.login(uow, email=email, password=password)
-    if previous is not None:
-        # Replacing a stored login: end the old session instead of leaving it valid.
-        with ctx.db.unit_of_work() as uow:
-            auth.logout(uow, access_token=previous.access_token,
-                        refresh_token=previous.refresh_token)
+    # Replacing a stored login ends the old session in the same transaction, instead of
+    # leaving it valid; a refused login leaves it as it was.
+    result = ctx.core.run_open(
+        auth.login_replacing, email=email, password=password,
+        previous_access_token=None if previous is None else previous.access_token,
+        previous_refresh_token=None if previous is None else previous.refresh_token)
     store.save(StoredSession(result.access_token, result.refresh_token, result.user.email))
     echo(f"logged in as {result.user.name} <{result.user.email}> ({result.user.role})")

@@ -23,7 +23,7 @@ def logout() -> None:
         else:
             echo("not logged in")
         return
-    with ctx.db.unit_of_work() as uow:
-        auth.logout(uow, access_token=stored.access_token, refresh_token=stored.refresh_token)
+    ctx.core.run_open(auth.logout, access_token=stored.access_token,
+                      refresh_token=stored.refresh_token)
     store.clear()
     echo(f"logged out {stored.email}")

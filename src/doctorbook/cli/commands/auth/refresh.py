@@ -20,8 +20,7 @@ def refresh() -> None:
     if stored is None:
         raise session_store.not_logged_in(store)
     try:
-        with ctx.db.unit_of_work() as uow:
-            result = auth.refresh(uow, refresh_token=stored.refresh_token)
+        result = ctx.core.run_open(auth.refresh, refresh_token=stored.refresh_token)
     except AuthenticationError:
         store.clear()
         raise

@@ -24,7 +24,6 @@ def register(
 
     ctx = CliContext.from_env()
     password = read_password(from_stdin=password_stdin, confirm=True)
-    with ctx.db.unit_of_work() as uow:
-        view = auth.register(uow, email=email, name=name, password=password, phone=phone)
+    view = ctx.core.run_open(auth.register, email=email, name=name, password=password, phone=phone)
     echo(f"registered {view.name} <{view.email}>; log in with: "
          f"doctorbook login --email {view.email}")

@@ -16,9 +16,7 @@ def whoami(
     from doctorbook.core import auth
 
     ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = auth.whoami(uow, actor=actor)
+    view = ctx.core.run(auth.whoami)
     if json_output:
         print_json({"id": view.id, "email": view.email, "name": view.name,
                     "role": view.role, "profile": ctx.settings.profile})

@@ -37,16 +37,14 @@ def book(
 
     # A malformed search id is bad input: refused before anything connects (exit 2).
     from_search = parse_search_id(search_id)
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = book_slot(uow, actor=actor, slot_id=slot_id, patient_email=patient,
-                         reason=reason, override_policy=override_policy,
-                         search_id=from_search)
+    view = CliContext.from_env().core.run(book_slot, slot_id=slot_id, patient_email=patient,
+                                          reason=reason, override_policy=override_policy,
+                                          search_id=from_search)
     if json_output:
         print_json(view.to_json())
         return
-    patient_part = "" if view.patient_id == actor.user_id else f" for {view.patient_name}"
+    # Who booked it is who is logged in: "for ..." only when the desk booked for a patient.
+    patient_part = "" if view.patient_id == view.booked_by_id else f" for {view.patient_name}"
     pending = " until the clinic confirms it" if view.status == "pending" else ""
     echo(f"Booked appointment {view.id}{patient_part} with {view.doctor_name} on "
          f"{when(view)} — {status_word(view.status)}{pending}")

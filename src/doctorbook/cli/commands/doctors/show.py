@@ -35,23 +35,20 @@ def show(
 ) -> None:
     """Show a doctor's profile: specialties, clinic, price, rating, reviews and a week of open
     slots."""
-    from doctorbook.core import availability, doctors, reviews
+    from doctorbook.core import search as core_search
     from doctorbook.core.events import parse_search_id
     from doctorbook.core.schedule import parse_date
 
     # Bad input is refused before anything connects or asks who you are (exit 2, one line).
     first_day = parse_date(on, "--date")
     opened_from = parse_search_id(search_id)
-    ctx = CliContext.from_env()
-    actor = ctx.actor_or_anonymous()
-    with ctx.db.unit_of_work() as uow:
-        profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id,
-                                      search_id=opened_from)
-        ratings = reviews.ratings(uow, doctor_id=doctor_id, page=page)
-        week = availability.doctor_week(uow, profile=profile, first_day=first_day)
+    shown = CliContext.from_env().core.run_as_anyone(
+        core_search.doctor_page, doctor_id=doctor_id, search_id=opened_from, page=page,
+        first_day=first_day)
     if json_output:
-        print_json(profile_json(profile, private=False, week=week, ratings=ratings))
+        print_json(profile_json(shown.profile, private=False, week=shown.week,
+                                ratings=shown.ratings))
         return
-    print_profile(profile, private=False)
-    print_reviews(ratings)
-    print_week(week)
+    print_profile(shown.profile, private=False)
+    print_reviews(shown.ratings)
+    print_week(shown.week)

@@ -15,10 +15,7 @@ DoctorId = Annotated[int, id_argument("doctor", help="The doctor's id.")]
 def _set(doctor_id: int, *, active: bool) -> None:
     from doctorbook.core import doctors
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        profile = doctors.set_status(uow, actor=actor, doctor_id=doctor_id, active=active)
+    profile = CliContext.from_env().core.run(doctors.set_status, doctor_id=doctor_id, active=active)
     echo(f"{profile.name} is now {profile.status}"
          + ("" if active else " (hidden from patients)"))
 

@@ -28,9 +28,8 @@ def accept_invite(
     if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
         token = read_stdin(line=True).strip()
     password = read_password(from_stdin=password_stdin, confirm=True)
-    with ctx.db.unit_of_work() as uow:
-        user = invites.accept_invite(uow, token=token, password=password,
-                                     currency=ctx.settings.currency)
+    user = ctx.core.run_open(invites.accept_invite, token=token, password=password,
+                             currency=ctx.settings.currency)
     if user.role.is_doctor:
         echo(f"welcome, {user.name}: your doctor account is ready. Next: "
              f"doctorbook login --email {user.email}, then doctorbook profile set ...")

@@ -18,8 +18,6 @@ def approve(request_id: Annotated[int, id_argument("request", help="The request'
     from doctorbook.core import invites
 
     ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = invites.approve_request(uow, actor=actor, request_id=request_id,
-                                       ttl=timedelta(hours=ctx.settings.invite_ttl_hours))
+    view = ctx.core.run(invites.approve_request, request_id=request_id,
+                        ttl=timedelta(hours=ctx.settings.invite_ttl_hours))
     echo(f"approved; invitation for {view.email} queued (e-mail {view.outbox_id})")

@@ -27,11 +27,8 @@ def invite(
     from doctorbook.core import invites
 
     ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = invites.invite_doctor(
-            uow, actor=actor, email=email, name=name, specialty_names=specialty or [],
-            ttl=timedelta(hours=ctx.settings.invite_ttl_hours),
-        )
+    view = ctx.core.run(invites.invite_doctor, email=email, name=name,
+                        specialty_names=specialty or [],
+                        ttl=timedelta(hours=ctx.settings.invite_ttl_hours))
     echo(f"invitation for {view.name} <{view.email}> queued (e-mail {view.outbox_id}); "
          f"valid until {view.expires_at.isoformat(timespec='minutes')}")

@@ -25,11 +25,8 @@ def list_requests(
     choices = {s.value: s for s in invites.RequestStatus}
     if status != "all" and status not in choices:
         raise fail(f"--status must be one of {', '.join([*choices, 'all'])}", 2)
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        items = invites.list_requests(uow, actor=actor,
-                                      status=None if status == "all" else choices[status])
+    items = CliContext.from_env().core.run(
+        invites.list_requests, status=None if status == "all" else choices[status])
     if json_output:
         print_json({"requests": items})
         return

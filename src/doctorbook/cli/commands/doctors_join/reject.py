@@ -15,8 +15,5 @@ def reject(request_id: Annotated[int, id_argument("request", help="The request's
     """Reject a request (admin): the requester gets a polite e-mail."""
     from doctorbook.core import invites
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = invites.reject_request(uow, actor=actor, request_id=request_id)
+    view = CliContext.from_env().core.run(invites.reject_request, request_id=request_id)
     echo(f"rejected request {view.id} from {view.email}; they will be told by e-mail")

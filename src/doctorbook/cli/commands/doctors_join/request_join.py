@@ -23,7 +23,6 @@ def request_join(
     """Ask to join as a doctor (no login); an admin approves it and you get an invite e-mail."""
     from doctorbook.core import invites
 
-    ctx = CliContext.from_env()
-    with ctx.db.unit_of_work() as uow:
-        view = invites.request_join(uow, email=email, name=name, message=message)
+    view = CliContext.from_env().core.run_open(invites.request_join, email=email, name=name,
+                                               message=message)
     echo(f"request {view.id} received; an admin will review it and e-mail {view.email}")

@@ -51,10 +51,8 @@ def metrics(
         raise fail(f"--by must be day or week, not {by!r}", EXIT_BAD_INPUT)
     ctx = CliContext.from_env()
     core_metrics.period(first_day, last_day, ctx.clock.now().astimezone(UTC).date())
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        result = core_metrics.compute(uow, actor=actor, first_day=first_day, last_day=last_day,
-                                      by=by or "day")
+    result = ctx.core.run(core_metrics.compute, first_day=first_day, last_day=last_day,
+                          by=by or "day")
     if json_output:
         print_json(result.to_json())
         return

@@ -32,10 +32,7 @@ def list_outbox(
         from doctorbook.core.errors import ValidationError
 
         raise ValidationError(f"--limit must be a whole number from 1 to {MAX_ID}")
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        items = list_messages(uow, actor=actor, status=wanted, limit=limit)
+    items = CliContext.from_env().core.run(list_messages, status=wanted, limit=limit)
     if json_output:
         # A plain array of rows; scripts rely on id, kind, to, status, attempts,
         # next_attempt_at and last_error.

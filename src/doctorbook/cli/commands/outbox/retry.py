@@ -17,10 +17,7 @@ def retry(
     """Put a failed e-mail back in the queue: attempts start over, it is due at once."""
     from doctorbook.core.mail.admin import retry as retry_message
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = retry_message(uow, actor=actor, outbox_id=outbox_id)
+    view = CliContext.from_env().core.run(retry_message, outbox_id=outbox_id)
     echo(
         f"E-mail {view.id} ({view.kind}) to {view.to} is queued again; "
         "the next `doctorbook dispatch-emails` run sends it."

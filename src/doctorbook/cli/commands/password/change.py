@@ -16,7 +16,7 @@ def change(password_stdin: PasswordStdin = False) -> None:
     from doctorbook.core.errors import ValidationError
 
     ctx = CliContext.from_env()
-    actor = ctx.actor()
+    ctx.require_login()  # nobody logged in: refused before any prompt, as before
     if password_stdin:
         lines = read_stdin().split("\n")
         if len(lines) < 2 or not lines[0] or not lines[1].rstrip("\r"):
@@ -26,7 +26,6 @@ def change(password_stdin: PasswordStdin = False) -> None:
     else:
         current = read_password(from_stdin=False, confirm=False, prompt="Current password")
         new = read_password(from_stdin=False, confirm=True, prompt="New password")
-    with ctx.db.unit_of_work() as uow:
-        ended = accounts.change_password(uow, actor=actor, current=current, new=new)
+    ended = ctx.core.run(accounts.change_password, current=current, new=new)
     others = f"; {ended} other login(s) ended" if ended else ""
     echo(f"password changed{others}")

@@ -14,7 +14,5 @@ def forgot(email: Email) -> None:
     account. Then: doctorbook password reset CODE."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    with ctx.db.unit_of_work() as uow:
-        answer = accounts.request_password_reset(uow, email=email)
+    answer = CliContext.from_env().core.run_open(accounts.request_password_reset, email=email)
     echo(answer)

@@ -23,9 +23,8 @@ def set_password_from_code(code: str, *, password_stdin: bool) -> None:
     if code == "-":
         code = read_stdin(line=True).strip()
     password = read_password(from_stdin=password_stdin, confirm=True, prompt="New password")
-    ctx = CliContext.from_env()
-    with ctx.db.unit_of_work() as uow:
-        done = accounts.set_password_with_token(uow, token=code, password=password)
+    done = CliContext.from_env().core.run_open(accounts.set_password_with_token, token=code,
+                                               password=password)
     ended = f"; {done.sessions_ended} earlier login(s) ended" if done.sessions_ended else ""
     what = "your account is ready" if done.activated else "password changed"
     echo(f"{what}{ended}. Log in with: doctorbook login --email {done.user.email}")

@@ -21,9 +21,6 @@ def disable(
     visits stay, and the desk can still book for them."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.set_patient_active(uow, actor=actor, ref=account, active=False,
-                                           reason=reason)
+    view = CliContext.from_env().core.run(accounts.set_patient_active, ref=account, active=False,
+                                          reason=reason)
     echo(f"disabled {view.name} <{view.email}>; their sessions ended")

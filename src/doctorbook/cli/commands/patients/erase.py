@@ -21,10 +21,8 @@ def erase(
     e-mails and sessions go; visits, ratings and metrics stay under the same id. Final."""
     from doctorbook.core import erasure
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        report = erasure.erase_patient(uow, actor=actor, patient_id=patient_id, reason=reason)
+    report = CliContext.from_env().core.run(erasure.erase_patient, patient_id=patient_id,
+                                            reason=reason)
     echo(f"erased patient {report.user_id}: {report.appointments} visit(s) and "
          f"{report.reviews} review(s) kept without their details, {report.emails} e-mail(s) "
          f"blanked, {report.sessions} session(s) ended")

@@ -18,8 +18,5 @@ def send_activation(
     code stops working)."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        outbox_id = accounts.send_activation(uow, actor=actor, patient_id=patient_id)
+    outbox_id = CliContext.from_env().core.run(accounts.send_activation, patient_id=patient_id)
     echo(f"activation e-mail queued (e-mail {outbox_id})")

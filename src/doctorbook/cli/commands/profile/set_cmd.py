@@ -52,8 +52,5 @@ def set_profile(
             "cancel_hours": cancel_hours, "auto_confirm": auto_confirm,
         }.items() if value is not None
     }
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        profile = doctors.update_profile(uow, actor=actor, **changes)
+    profile = CliContext.from_env().core.run(doctors.update_profile, **changes)
     print_profile(profile, private=True)

@@ -14,10 +14,7 @@ def show(json_output: JsonOutput = False) -> None:
     """Show your doctor profile and what is still missing before patients can find you."""
     from doctorbook.core import doctors
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        profile = doctors.own_profile(uow, actor=actor)
+    profile = CliContext.from_env().core.run(doctors.own_profile)
     if json_output:
         print_json(profile_json(profile, private=True))
         return

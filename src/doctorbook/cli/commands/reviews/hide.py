@@ -27,10 +27,7 @@ def hide(
 
     if not clean_comment(reason):
         raise ValidationError("give a reason for hiding the review (--reason)")
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = hide_review(uow, actor=actor, review_id=review_id, reason=reason)
+    view = CliContext.from_env().core.run(hide_review, review_id=review_id, reason=reason)
     if json_output:
         print_json({"id": view.id, "appointment_id": view.appointment_id,
                     "doctor_id": view.doctor_id, "rating": view.rating, "hidden": view.hidden})

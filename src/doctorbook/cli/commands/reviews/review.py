@@ -41,11 +41,8 @@ def review(
     reviews.clean_comment(text)
     if nps is not None and not 0 <= nps <= 10:
         raise ValidationError("the recommendation score (--nps) must be from 0 to 10")
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = reviews.submit_review(uow, actor=actor, appointment_id=appointment_id,
-                                     rating=rating, comment=text, nps=nps)
+    view = CliContext.from_env().core.run(reviews.submit_review, appointment_id=appointment_id,
+                                          rating=rating, comment=text, nps=nps)
     if json_output:
         print_json({"id": view.id, "appointment_id": view.appointment_id,
                     "doctor_id": view.doctor_id, "rating": view.rating,

@@ -34,10 +34,7 @@ def add_exception(
     if not off and (start is None or end is None):
         raise fail("give --off, or both --start and --end", EXIT_BAD_INPUT)
     kind = "off" if off else ("extra" if extra else "hours")
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = schedule.add_exception(uow, actor=actor, on=on, kind=kind, start=start, end=end,
-                                      slot_minutes=slot_minutes, reason=reason)
+    view = CliContext.from_env().core.run(schedule.add_exception, on=on, kind=kind, start=start,
+                                          end=end, slot_minutes=slot_minutes, reason=reason)
     echo(f"added {describe_exception(view)}")
     echo("Publish the change with: doctorbook slots generate")

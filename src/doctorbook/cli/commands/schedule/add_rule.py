@@ -30,11 +30,8 @@ def add_rule(
     """Add a weekly working window in your clinic's local time."""
     from doctorbook.core import schedule
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        rule = schedule.add_rule(uow, actor=actor, weekday=weekday, start=start, end=end,
-                                 slot_minutes=slot_minutes, valid_from=valid_from,
-                                 valid_until=valid_until)
+    rule = CliContext.from_env().core.run(schedule.add_rule, weekday=weekday, start=start, end=end,
+                                          slot_minutes=slot_minutes, valid_from=valid_from,
+                                          valid_until=valid_until)
     echo(f"added {describe_rule(rule)}")
     echo("Publish the slots with: doctorbook slots generate")

@@ -18,8 +18,5 @@ def remove_exception(
     """Remove one of your exceptions."""
     from doctorbook.core import schedule
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = schedule.remove_exception(uow, actor=actor, exception_id=exception_id)
+    view = CliContext.from_env().core.run(schedule.remove_exception, exception_id=exception_id)
     echo(f"removed {describe_exception(view)}")

@@ -18,8 +18,5 @@ def remove_rule(
     """Remove one of your weekly rules."""
     from doctorbook.core import schedule
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = schedule.remove_rule(uow, actor=actor, rule_id=rule_id)
+    view = CliContext.from_env().core.run(schedule.remove_rule, rule_id=rule_id)
     echo(f"removed {describe_rule(view)}")

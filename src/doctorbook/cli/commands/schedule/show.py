@@ -14,10 +14,7 @@ def show(json_output: JsonOutput = False) -> None:
     """Show your weekly rules and the exceptions from today on."""
     from doctorbook.core import schedule
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = schedule.show_schedule(uow, actor=actor)
+    view = CliContext.from_env().core.run(schedule.show_schedule)
     if json_output:
         print_json(schedule_json(view))
         return

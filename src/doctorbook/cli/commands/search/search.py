@@ -37,10 +37,9 @@ def search(
     # Bad input is refused before the database is opened (exit 2, one line).
     day = parse_date(on, "--date")
     check_slot_count(slots)
-    ctx = CliContext.from_env()
-    with ctx.db.unit_of_work() as uow:
-        search_id, results = core_search.search_recorded(
-            uow, specialty=specialty, city=city, name=name, date=day, slots=slots)
+    search_id, results = CliContext.from_env().core.run_open(
+        core_search.search_recorded, specialty=specialty, city=city, name=name, date=day,
+        slots=slots)
     if json_output:
         # `search_id` goes back with `doctors show --search-id` and `book --search-id`.
         print_json({"search_id": str(search_id), "results": [

@@ -30,23 +30,20 @@ def generate(
 
     if not 1 <= days <= slots.MAX_DAYS:
         raise fail(f"--days must be from 1 to {slots.MAX_DAYS}", EXIT_BAD_INPUT)
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        # A progress bar is for a person watching; cron's logs and --json stay clean.
-        if sys.stdout.isatty() and not json_output:
-            from rich.progress import Progress
+    core = CliContext.from_env().core
+    # A progress bar is for a person watching; cron's logs and --json stay clean.
+    if sys.stdout.isatty() and not json_output:
+        from rich.progress import Progress
 
-            with Progress(transient=True) as bar:
-                task = bar.add_task("Generating slots", total=None)
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Generating slots", total=None)
 
-                def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-                report = slots.generate(uow, actor=actor, days=days, doctor_id=doctor,
-                                        progress=advance)
-        else:
-            report = slots.generate(uow, actor=actor, days=days, doctor_id=doctor)
+            report = core.run(slots.generate, days=days, doctor_id=doctor, progress=advance)
+    else:
+        report = core.run(slots.generate, days=days, doctor_id=doctor)
     if json_output:
         print_json(report_json(report))
         return

@@ -16,8 +16,5 @@ def add(name: Annotated[str, typer.Argument(help="The specialty's name.")]) -> N
     """Add a specialty (admin); names are unique whatever their case."""
     from doctorbook.core import specialties
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = specialties.add(uow, actor=actor, name=name)
+    view = CliContext.from_env().core.run(specialties.add, name=name)
     echo(f"added specialty {view.name!r}")

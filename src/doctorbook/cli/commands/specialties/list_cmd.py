@@ -13,9 +13,7 @@ def list_specialties(json_output: JsonOutput = False) -> None:
     """List the specialties and how many doctors each has (no login needed)."""
     from doctorbook.core import specialties
 
-    ctx = CliContext.from_env()
-    with ctx.db.unit_of_work() as uow:
-        items = specialties.list_specialties(uow)
+    items = CliContext.from_env().core.run_open(specialties.list_specialties)
     if json_output:
         print_json({"specialties": items})
         return

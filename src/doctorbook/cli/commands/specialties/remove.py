@@ -16,8 +16,5 @@ def remove(name: Annotated[str, typer.Argument(help="The specialty's name (any c
     """Remove a specialty (admin); refused while a doctor has it."""
     from doctorbook.core import specialties
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        specialties.remove(uow, actor=actor, name=name)
+    CliContext.from_env().core.run(specialties.remove, name=name)
     echo(f"removed specialty {name.strip()!r}")

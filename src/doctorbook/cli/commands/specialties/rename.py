@@ -19,8 +19,5 @@ def rename(
     """Rename a specialty (admin); doctors keep it under the new name."""
     from doctorbook.core import specialties
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = specialties.rename(uow, actor=actor, old=old, new=new)
+    view = CliContext.from_env().core.run(specialties.rename, old=old, new=new)
     echo(f"renamed to {view.name!r}")

@@ -33,10 +33,7 @@ def add(
     from doctorbook.core.rbac import Role
 
     ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.invite_staff(uow, actor=actor, email=email, name=name,
-                                     role=Role(role.value),
-                                     ttl=timedelta(hours=ctx.settings.invite_ttl_hours))
+    view = ctx.core.run(accounts.invite_staff, email=email, name=name, role=Role(role.value),
+                        ttl=timedelta(hours=ctx.settings.invite_ttl_hours))
     echo(f"invitation for {view.name} <{view.email}> as {view.role} queued "
          f"(e-mail {view.outbox_id}); valid until {view.expires_at.isoformat(timespec='minutes')}")

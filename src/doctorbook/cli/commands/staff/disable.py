@@ -23,9 +23,6 @@ def disable(
     admin can't be disabled)."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.set_staff_active(uow, actor=actor, ref=account, active=False,
-                                         reason=reason)
+    view = CliContext.from_env().core.run(accounts.set_staff_active, ref=account, active=False,
+                                          reason=reason)
     echo(f"disabled {view.name} <{view.email}> ({view.role}); their sessions ended")

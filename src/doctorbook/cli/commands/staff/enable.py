@@ -13,8 +13,5 @@ def enable(account: AccountRef) -> None:
     """Enable a disabled receptionist or admin (they log in again with their password)."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.set_staff_active(uow, actor=actor, ref=account, active=True)
+    view = CliContext.from_env().core.run(accounts.set_staff_active, ref=account, active=True)
     echo(f"enabled {view.name} <{view.email}> ({view.role})")

@@ -13,10 +13,7 @@ def list_staff(json_output: JsonOutput = False) -> None:
     """List staff (admin): active and disabled accounts, then invitations not yet accepted."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        items = accounts.list_staff(uow, actor=actor)
+    items = CliContext.from_env().core.run(accounts.list_staff)
     if json_output:
         print_json({"staff": items})
         return

@@ -18,9 +18,6 @@ def resend(
     """Send a staff member's invitation again (a new token, 72 h; the old one stops working)."""
     from doctorbook.core import accounts
 
-    ctx = CliContext.from_env()
-    actor = ctx.actor()
-    with ctx.db.unit_of_work() as uow:
-        view = accounts.resend_staff_invite(uow, actor=actor, email=email)
+    view = CliContext.from_env().core.run(accounts.resend_staff_invite, email=email)
     echo(f"new invitation for {view.name} <{view.email}> queued (e-mail {view.outbox_id}); "
          f"valid until {view.expires_at.isoformat(timespec='minutes')}")
