@@ -63,6 +63,8 @@ OPEN = {
     # A doctor's public profile: patients (and anyone at the kiosk) read it before logging in;
     # hidden profiles stay NotFound for everyone but DOCTORS_MANAGE and the doctor.
     "doctors.show_doctor": "public profiles",
+    # The same profile with a page of its reviews and a week of open slots (search's page).
+    "search.doctor_page": "public profiles, with reviews and open slots",
     # "Who am I": any logged-in account, whatever its role holds (anonymous is refused).
     "auth.whoami": "any logged-in account",
     # Authorised by the code e-mailed to the new address, not by the table; a logged-in actor
