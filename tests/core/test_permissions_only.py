@@ -56,6 +56,9 @@ HELPERS = {
     "audit.record": "the audit writer",
     # Cancels in place inside cancel/reschedule, after check_may_cancel.
     "lifecycle.release": "a step of cancel and reschedule",
+    # Issues an invitation's token for invite_doctor, approve_request and the staff invites,
+    # each of which checks its own permission first.
+    "invitations.create_invite": "a step of the invite use cases",
 }
 
 #: Use cases deliberately open to an actor with no permission (they may succeed for them).

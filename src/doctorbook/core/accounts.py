@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from doctorbook.core import audit, auth, invites, outbox, passwords, tokens
+from doctorbook.core import audit, auth, invitations, outbox, passwords, tokens
 from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import (
     AuthenticationError,
@@ -88,8 +88,8 @@ class PasswordSet:
 
 def invite_staff(
     uow: UnitOfWork, *, actor: Actor, email: str, name: str, role: Role,
-    ttl: timedelta = invites.DEFAULT_TTL,
-) -> invites.InviteView:
+    ttl: timedelta = invitations.DEFAULT_TTL,
+) -> invitations.InviteView:
     """An admin invites a receptionist or another admin: a one-time token goes by e-mail
     (the doctors' rules: 256 bits, stored hashed, single use, 72 h, replaced by a new one)."""
     require(actor, Permission.STAFF_MANAGE)
@@ -97,13 +97,13 @@ def invite_staff(
         raise ValidationError("staff are receptionists or admins (doctors: doctorbook invite)")
     email = auth.normalise_email(email)
     name = auth.clean_name(name)
-    view = invites._create_invite(uow, actor=actor, email=email, name=name, specialty_ids=[],
+    view = invitations.create_invite(uow, actor=actor, email=email, name=name, specialty_ids=[],
                                   ttl=ttl, request_id=None, role=role)
     uow.commit()
     return view
 
 
-def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invites.InviteView:
+def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invitations.InviteView:
     """A new invitation (and token) for someone invited before; the old token stops working."""
     from sqlalchemy import select
 
@@ -119,8 +119,8 @@ def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invites
         raise NotFound(f"no staff invitation for {email}; add them first")
     if last.used_at is not None:
         raise Conflict(f"{email} already accepted the invitation")
-    view = invites._create_invite(uow, actor=actor, email=email, name=last.name,
-                                  specialty_ids=[], ttl=invites.DEFAULT_TTL, request_id=None,
+    view = invitations.create_invite(uow, actor=actor, email=email, name=last.name,
+                                  specialty_ids=[], ttl=invitations.DEFAULT_TTL, request_id=None,
                                   role=Role(last.role))
     uow.commit()
     return view
