@@ -277,8 +277,10 @@ async def test_an_unexpected_error_is_a_notification_not_a_crash(
     async with app.run_test(size=SIZE) as pilot:
         db.engine.dispose()
         broken = db.engine.url.set(port=1)  # nothing listens there
-        app.db = Database(engine=make_engine(broken.render_as_string(hide_password=False)),
-                          clock=db.clock)
+        # The database every worker reaches core through (the app's `core`) is unreachable.
+        app.db = app.core.db = Database(
+            engine=make_engine(broken.render_as_string(hide_password=False)), clock=db.clock
+        )
         await log_in(pilot, "pat@example.com")
         assert isinstance(app.screen, LoginScreen)
         [(severity, message)] = notifications(app)

@@ -214,3 +214,12 @@ def accept_invite(
     view = auth.UserView(user.id, user.email, user.name, role, None, True, now)
     uow.commit()
     return view
+
+
+def accept_invite_and_log_in(
+    uow: UnitOfWork, *, token: str, password: str, currency: str = "EUR",
+) -> auth.LoginResult:
+    """A doctor or staff member joins with an invitation and is logged in at once (the apps'
+    "accept an invitation": one user action)."""
+    user = accept_invite(uow, token=token, password=password, currency=currency)
+    return auth.login(uow, email=user.email, password=password)

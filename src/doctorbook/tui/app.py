@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import ClassVar, TypeAlias, TypeVar
 
@@ -21,17 +21,19 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from doctorbook.core import auth, availability, doctors, invites, reviews, search, specialties
+from doctorbook.core import auth, doctors, invites, search, specialties
 from doctorbook.core.appointments import Scope, list_appointments
 from doctorbook.core.auth import LoginResult, UserView
 from doctorbook.core.boundary import Core, StoredCredentials
-from doctorbook.core.db import Database
+from doctorbook.core.db import Database, UnitOfWork
+from doctorbook.core.doctors import DoctorProfile
 from doctorbook.core.errors import (
     AuthenticationError,
     DatabaseUnavailable,
     DoctorbookError,
     PermissionDenied,
 )
+from doctorbook.core.invites import RequestView
 from doctorbook.core.rbac import Actor, Permission
 from doctorbook.core.session_store import (
     MemoryStore,
@@ -40,6 +42,7 @@ from doctorbook.core.session_store import (
     profile_lock,
 )
 from doctorbook.core.settings import Settings
+from doctorbook.core.specialties import SpecialtyView
 from doctorbook.tui import crash_log
 from doctorbook.tui.messages import (
     AppointmentChanged,
@@ -148,6 +151,23 @@ def _is_database_failure(error: BaseException) -> bool:
     return isinstance(error, OperationalError | InterfaceError | DatabaseUnavailable)
 
 
+# --- what one worker asks of core, composed: one user action, one unit of work ---------------
+
+
+def _appointment_lists(uow: UnitOfWork, *, actor: Actor) -> AppointmentLists:
+    """A home screen's lists, and when they were read."""
+    upcoming = list_appointments(uow, actor=actor, scope=Scope.UPCOMING)
+    past = list_appointments(uow, actor=actor, scope=Scope.PAST)
+    return AppointmentLists(tuple(upcoming), tuple(past), uow.now())
+
+
+def _own_profile_and_taxonomy(
+    uow: UnitOfWork, *, actor: Actor
+) -> tuple[DoctorProfile, tuple[SpecialtyView, ...]]:
+    """The doctor's profile form: their profile and the specialties to pick from."""
+    return doctors.own_profile(uow, actor=actor), tuple(specialties.list_specialties(uow))
+
+
 def _sentence(text: str) -> str:
     """Core messages are lower-case clauses; a notification reads better as a sentence."""
     text = text.strip()
@@ -224,8 +244,6 @@ class DoctorbookApp(App[None]):
         self.core = Core(db, StoredCredentials(db, store, lock=self._refresh_lock,
                                                forget_on_failure=True,
                                                thread_lock=self._auth_lock))
-        #: The way into core as the logged-in user: one unit of work per call; a login that is
-        #: over for good is forgotten (the app goes back to its login form).
         self._idle_timer: Timer | None = None
         #: The clock idle time is measured on: tests pass a fake one, move it on and call
         #: `check_idle_logout` themselves, instead of waiting real seconds on a busy machine.
@@ -280,15 +298,14 @@ class DoctorbookApp(App[None]):
 
     # --- workers: every database call runs here, off the event loop -----------------------
 
-    def _actor(self) -> Actor:
-        """The stored session's actor (renewed if expired); a dead session is forgotten."""
-        return self.core.whoami()
+    def now(self) -> datetime:
+        """The clinic's clock (a test's fixed one): what screens judge "too late" against."""
+        return self.db.clock.now()
 
     def _accept(self, result: LoginResult) -> None:
         """Keep a fresh session (worker thread), unless the kiosk must refuse it."""
         if self.kiosk and not result.user.role.is_patient:
-            with self.db.unit_of_work() as uow:
-                auth.logout(uow, access_token=result.access_token)
+            self.core.run_open(auth.logout, access_token=result.access_token)
             raise PermissionDenied(KIOSK_PATIENTS_ONLY)
         with self._auth_lock:
             self.store.save(
@@ -301,24 +318,19 @@ class DoctorbookApp(App[None]):
         with self._auth_lock:
             if self.store.load() is None:
                 return
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
-            user = auth.whoami(uow, actor=actor)
+        # Authenticated (renewed if expired) and read in one unit of work.
+        user = self.core.run(auth.whoami)
         self.post_message(LoggedIn(user, resumed=True))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _log_in(self, email: str, password: str) -> None:
-        with self.db.unit_of_work() as uow:
-            result = auth.login(uow, email=email, password=password)
-        self._accept(result)
+        self._accept(self.core.run_open(auth.login, email=email, password=password))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _create_account(self, name: str, email: str, password: str) -> None:
-        with self.db.unit_of_work() as uow:
-            user = auth.register(uow, email=email, name=name, password=password)
-        self.post_message(Registered(user))
-        with self.db.unit_of_work() as uow:
-            result = auth.login(uow, email=user.email, password=password)
+        result = self.core.run_open(auth.register_and_login, email=email, name=name,
+                                    password=password)
+        self.post_message(Registered(result.user))
         self._accept(result)
 
     @work(thread=True, exit_on_error=False, group=LOGOUT_GROUP)
@@ -327,12 +339,8 @@ class DoctorbookApp(App[None]):
             stored = self.store.load()
             try:
                 if stored is not None:
-                    with self.db.unit_of_work() as uow:
-                        auth.logout(
-                            uow,
-                            access_token=stored.access_token,
-                            refresh_token=stored.refresh_token,
-                        )
+                    self.core.run_open(auth.logout, access_token=stored.access_token,
+                                       refresh_token=stored.refresh_token)
             finally:
                 self.store.clear()
         self.post_message(LoggedOut(reason))
@@ -377,42 +385,31 @@ class DoctorbookApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_appointments(self, generation: int) -> None:
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
-            upcoming = list_appointments(uow, actor=actor, scope=Scope.UPCOMING)
-            past = list_appointments(uow, actor=actor, scope=Scope.PAST)
-            as_of = uow.now()
-        self.post_message(AppointmentsLoaded(
-            generation, AppointmentLists(tuple(upcoming), tuple(past), as_of)
-        ))
+        self.post_message(AppointmentsLoaded(generation, self.core.run(_appointment_lists)))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _join_with_invite(self, token: str, password: str) -> None:
-        with self.db.unit_of_work() as uow:
-            user = invites.accept_invite(
-                uow, token=token, password=password, currency=self.settings.currency
-            )
-        self.post_message(InviteAccepted(user))
-        with self.db.unit_of_work() as uow:
-            result = auth.login(uow, email=user.email, password=password)
+        result = self.core.run_open(invites.accept_invite_and_log_in, token=token,
+                                    password=password, currency=self.settings.currency)
+        self.post_message(InviteAccepted(result.user))
         self._accept(result)
 
     @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
     def _ask_to_join(self, name: str, email: str, message: str) -> None:
-        with self.db.unit_of_work() as uow:
-            request = invites.request_join(uow, email=email, name=name, message=message)
+        request = self.core.run_open(invites.request_join, email=email, name=name,
+                                     message=message)
         self.post_message(JoinRequestSent(request))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_specialties(self, generation: int) -> None:
-        with self.db.unit_of_work() as uow:
-            taxonomy = specialties.list_specialties(uow)
+        taxonomy = self.core.run_open(specialties.list_specialties)
         self.post_message(SpecialtiesLoaded(generation, tuple(taxonomy)))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _change_specialty(self, generation: int, change: SpecialtyChange) -> None:
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
+        def change_then_list(
+            uow: UnitOfWork, *, actor: Actor
+        ) -> tuple[str, tuple[SpecialtyView, ...]]:
             if isinstance(change, SpecialtyAddSubmitted):
                 added = specialties.add(uow, actor=actor, name=change.name)
                 note = f"Specialty {added.name!r} added."
@@ -422,88 +419,76 @@ class DoctorbookApp(App[None]):
             else:
                 specialties.remove(uow, actor=actor, name=change.name)
                 note = f"Specialty {change.name!r} removed."
-        with self.db.unit_of_work() as uow:
-            taxonomy = specialties.list_specialties(uow)
-        self.post_message(SpecialtiesLoaded(generation, tuple(taxonomy), note))
+            return note, tuple(specialties.list_specialties(uow))
+
+        note, taxonomy = self.core.run(change_then_list)
+        self.post_message(SpecialtiesLoaded(generation, taxonomy, note))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_own_profile(self, generation: int) -> None:
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
-            profile = doctors.own_profile(uow, actor=actor)
-            taxonomy = specialties.list_specialties(uow)
-        self.post_message(OwnProfileLoaded(generation, profile, tuple(taxonomy)))
+        profile, taxonomy = self.core.run(_own_profile_and_taxonomy)
+        self.post_message(OwnProfileLoaded(generation, profile, taxonomy))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _save_profile(self, generation: int, changes: ProfileChanges) -> None:
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
-            profile = doctors.update_profile(
-                uow, actor=actor, bio=changes.bio, price=changes.price,
-                clinic_name=changes.clinic_name, address=changes.address, city=changes.city,
-                timezone=changes.timezone, specialty_names=list(changes.specialty_names),
-                slot_minutes=changes.slot_minutes, lead_minutes=changes.lead_minutes,
-                cancel_hours=changes.cancel_hours, auto_confirm=changes.auto_confirm,
-            )
+        profile = self.core.run(
+            doctors.update_profile, bio=changes.bio, price=changes.price,
+            clinic_name=changes.clinic_name, address=changes.address, city=changes.city,
+            timezone=changes.timezone, specialty_names=list(changes.specialty_names),
+            slot_minutes=changes.slot_minutes, lead_minutes=changes.lead_minutes,
+            cancel_hours=changes.cancel_hours, auto_confirm=changes.auto_confirm,
+        )
         self.post_message(ProfileSaved(generation, profile))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _find_doctors(self, generation: int, query: SearchQuery) -> None:
-        with self.db.unit_of_work() as uow:
-            # Recorded (search_shown): a profile opened or a booking made from these results
-            # names the search, for the click-through and conversion metrics.
-            search_id, results = search.search_recorded(
-                uow, specialty=query.specialty, city=query.city, name=query.name
-            )
+        # Recorded (search_shown): a profile opened or a booking made from these results
+        # names the search, for the click-through and conversion metrics.
+        search_id, results = self.core.run_open(
+            search.search_recorded, specialty=query.specialty, city=query.city, name=query.name
+        )
         self.post_message(DoctorsFound(generation, query, tuple(results), search_id))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_doctor(
         self, generation: int, doctor_id: int, search_id: uuid.UUID | None, reviews_page: int
     ) -> None:
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
-            profile = doctors.show_doctor(
-                uow, actor=actor, doctor_id=doctor_id, search_id=search_id
-            )
-            week = availability.doctor_week(uow, profile=profile)
-            ratings = reviews.ratings(uow, doctor_id=doctor_id, page=reviews_page)
-        self.post_message(DoctorProfileLoaded(generation, profile, week, ratings))
+        page = self.core.run(search.doctor_page, doctor_id=doctor_id, search_id=search_id,
+                             page=reviews_page)
+        self.post_message(DoctorProfileLoaded(generation, page.profile, page.week, page.ratings))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _invite_doctor(
         self, generation: int, email: str, name: str, specialty_names: tuple[str, ...]
     ) -> None:
-        actor = self._actor()
-        with self.db.unit_of_work() as uow:
-            invite = invites.invite_doctor(
-                uow, actor=actor, email=email, name=name, specialty_names=specialty_names,
-                ttl=timedelta(hours=self.settings.invite_ttl_hours),
-            )
+        invite = self.core.run(
+            invites.invite_doctor, email=email, name=name, specialty_names=specialty_names,
+            ttl=timedelta(hours=self.settings.invite_ttl_hours),
+        )
         self.post_message(DoctorInvited(generation, invite))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_join_requests(
         self, generation: int, decision: JoinRequestDecisionSubmitted | None = None
     ) -> None:
-        actor = self._actor()
-        note: str | None = None
-        if decision is not None:
-            with self.db.unit_of_work() as uow:
-                if decision.approve:
-                    invite = invites.approve_request(
-                        uow, actor=actor, request_id=decision.request_id,
-                        ttl=timedelta(hours=self.settings.invite_ttl_hours),
-                    )
-                    note = f"Approved: invitation sent to {invite.email}."
-                else:
-                    request = invites.reject_request(
-                        uow, actor=actor, request_id=decision.request_id
-                    )
-                    note = f"Rejected the request from {request.email}; they will be told."
-        with self.db.unit_of_work() as uow:
-            requests = invites.list_requests(uow, actor=actor)
-        self.post_message(JoinRequestsLoaded(generation, tuple(requests), note))
+        ttl = timedelta(hours=self.settings.invite_ttl_hours)
+
+        def decide_then_list(
+            uow: UnitOfWork, *, actor: Actor
+        ) -> tuple[str | None, tuple[RequestView, ...]]:
+            note: str | None = None
+            if decision is not None and decision.approve:
+                invite = invites.approve_request(
+                    uow, actor=actor, request_id=decision.request_id, ttl=ttl
+                )
+                note = f"Approved: invitation sent to {invite.email}."
+            elif decision is not None:
+                request = invites.reject_request(uow, actor=actor, request_id=decision.request_id)
+                note = f"Rejected the request from {request.email}; they will be told."
+            return note, tuple(invites.list_requests(uow, actor=actor))
+
+        note, requests = self.core.run(decide_then_list)
+        self.post_message(JoinRequestsLoaded(generation, requests, note))
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes a notification; the app never crashes."""

@@ -16,10 +16,9 @@ from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import accounts
-from doctorbook.core.errors import DoctorbookError
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
-from doctorbook.tui.messages import OwnEmailChanged
+from doctorbook.tui.messages import OwnEmailChanged, Refused, refusable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -137,15 +136,12 @@ class ChangeEmailDialog(ModalScreen[str | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _request(self, new_email: str) -> None:
-        app = self._doctorbook
-        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
         try:
-            with app.db.unit_of_work() as uow:
-                accounts.request_email_change(uow, actor=actor, new_email=new_email)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(EmailChangeRefused(str(error), "#new-email"))
+            # A login ended meanwhile, or a lost database, is the app's to handle.
+            self._doctorbook.core.run(refusable(accounts.request_email_change),
+                                      new_email=new_email)
+        except Refused as refused:
+            self.post_message(EmailChangeRefused(str(refused.error), "#new-email"))
             return
         self.post_message(EmailCodeSent(new_email))
 
@@ -180,15 +176,12 @@ class ChangeEmailDialog(ModalScreen[str | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _confirm_code(self, code: str) -> None:
-        app = self._doctorbook
-        actor = app._actor()  # only while logged in; a login ended meanwhile is the app's
         try:
-            with app.db.unit_of_work() as uow:
-                view = accounts.confirm_email_change(uow, token=code, actor=actor)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(EmailChangeRefused(str(error), "#email-code"))
+            # Only while logged in; a login ended meanwhile is the app's.
+            view = self._doctorbook.core.run(refusable(accounts.confirm_email_change),
+                                             token=code)
+        except Refused as refused:
+            self.post_message(EmailChangeRefused(str(refused.error), "#email-code"))
             return
         self.post_message(EmailChanged(view.email))
 

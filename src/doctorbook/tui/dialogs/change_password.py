@@ -15,8 +15,9 @@ from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import accounts
-from doctorbook.core.errors import AuthenticationError, DoctorbookError, ValidationError
+from doctorbook.core.errors import ValidationError
 from doctorbook.tui.dialogs.rule_form import sentence
+from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -121,21 +122,15 @@ class ChangePasswordDialog(ModalScreen[int | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _change(self, current: str, new: str) -> None:
-        app = self._doctorbook
-        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
         try:
-            with app.db.unit_of_work() as uow:
-                ended = accounts.change_password(uow, actor=actor, current=current, new=new)
-        except AuthenticationError as error:
-            self.post_message(PasswordChangeRefused(str(error), "#current-password"))
-            return
-        except ValidationError as error:
-            self.post_message(PasswordChangeRefused(str(error), "#new-password"))
-            return
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(PasswordChangeRefused(str(error), "#current-password"))
+            # A login ended meanwhile, or a lost database, is the app's to handle; a wrong
+            # current password is this form's.
+            ended = self._doctorbook.core.run(refusable(accounts.change_password),
+                                              current=current, new=new)
+        except Refused as refused:
+            field = ("#new-password" if isinstance(refused.error, ValidationError)
+                     else "#current-password")
+            self.post_message(PasswordChangeRefused(str(refused.error), field))
             return
         self.post_message(PasswordChanged(ended))
 

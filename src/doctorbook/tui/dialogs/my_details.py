@@ -18,10 +18,10 @@ from textual.worker import Worker, WorkerState
 
 from doctorbook.core import accounts
 from doctorbook.core.auth import UserView
-from doctorbook.core.errors import DoctorbookError
 from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_changed_text
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
+from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -114,15 +114,11 @@ class MyDetailsDialog(ModalScreen[bool | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self) -> None:
-        app = self._doctorbook
-        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
         try:
-            with app.db.unit_of_work() as uow:
-                view = accounts.own_details(uow, actor=actor)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(DetailsRefused(str(error), "#my-phone"))
+            # A login ended meanwhile, or a lost database, is the app's to handle.
+            view = self._doctorbook.core.run(refusable(accounts.own_details))
+        except Refused as refused:
+            self.post_message(DetailsRefused(str(refused.error), "#my-phone"))
             return
         self.post_message(DetailsLoaded(view))
 
@@ -160,16 +156,11 @@ class MyDetailsDialog(ModalScreen[bool | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _save(self, changes: dict[str, Any]) -> None:
-        app = self._doctorbook
-        actor = app._actor()
         field = "#my-birth-date" if "date_of_birth" in changes else "#my-phone"
         try:
-            with app.db.unit_of_work() as uow:
-                accounts.update_own_details(uow, actor=actor, **changes)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            reason = str(error)
+            self._doctorbook.core.run(refusable(accounts.update_own_details), **changes)
+        except Refused as refused:
+            reason = str(refused.error)
             if "phone" in changes and "phone" in reason:
                 field = "#my-phone"
             self.post_message(DetailsRefused(reason, field))

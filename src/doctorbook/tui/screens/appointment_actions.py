@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import lifecycle
 from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView
+from doctorbook.core.db import UnitOfWork
 from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.rbac import Actor
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.note_form import NoteDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
@@ -73,8 +76,8 @@ class Change:
 
 class AppointmentActionsScreen(Screen[None]):
     """A screen with a selected appointment of the logged-in doctor, and the keys that act on
-    it. Core makes each change in a worker; the subclass then shows its data again
-    (`post_state`, in the same worker) so the screen reflects what core did."""
+    it. Core makes each change in a worker; the subclass then reads its data again
+    (`read_state`, in the change's own unit of work) so the screen reflects what core did."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "confirm_visit", "Confirm", id="confirm-appointment"),
@@ -93,8 +96,11 @@ class AppointmentActionsScreen(Screen[None]):
         """The appointment the keys act on (none while loading)."""
         raise NotImplementedError
 
-    def post_state(self, request: int, note: str | None) -> None:
-        """Read what the screen shows (worker thread) and post it to the screen."""
+    def read_state(
+        self, uow: UnitOfWork, *, actor: Actor, request: int, note: str | None
+    ) -> Message:
+        """Read what the screen shows (worker thread, in the unit of work of `core.run`), as
+        the message that hands it to the screen."""
         raise NotImplementedError
 
     @property
@@ -126,13 +132,11 @@ class AppointmentActionsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self, request: int) -> None:
-        self.post_state(request, None)
+        self.post_message(self.doctorbook.core.run(self.read_state, request=request, note=None))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _change(self, request: int, appointment: AppointmentView, change: Change) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def change_then_read(uow: UnitOfWork, *, actor: Actor) -> Message:
             if change.action == "cancel":
                 lifecycle.cancel(uow, actor=actor, appointment_id=appointment.id,
                                  reason=change.text)
@@ -142,7 +146,10 @@ class AppointmentActionsScreen(Screen[None]):
             else:
                 lifecycle.change_status(uow, actor=actor, appointment_id=appointment.id,
                                         action=change.action)
-        self.post_state(request, done_text(change.action, appointment))
+            return self.read_state(uow, actor=actor, request=request,
+                                   note=done_text(change.action, appointment))
+
+        self.post_message(self.doctorbook.core.run(change_then_read))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed call goes to the app, the one place that turns errors into notifications

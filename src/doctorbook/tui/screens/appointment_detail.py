@@ -19,6 +19,8 @@ from doctorbook.core.appointments import (
     AppointmentView,
     show_appointment,
 )
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.rbac import Actor
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.plain import Label, Static
@@ -113,12 +115,11 @@ class AppointmentDetailScreen(AppointmentActionsScreen):
         self.query_one("#notes-title").display = False
         self.reload()
 
-    def post_state(self, request: int, note: str | None) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            detail = show_appointment(uow, actor=actor, appointment_id=self.appointment_id)
-        self.post_message(DetailLoaded(request, detail, note))
+    def read_state(
+        self, uow: UnitOfWork, *, actor: Actor, request: int, note: str | None
+    ) -> DetailLoaded:
+        detail = show_appointment(uow, actor=actor, appointment_id=self.appointment_id)
+        return DetailLoaded(request, detail, note)
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         if not self.is_current_answer(message.request):

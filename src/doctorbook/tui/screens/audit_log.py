@@ -191,13 +191,10 @@ class AuditLogScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self, request: int, wanted: AuditFilter) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            entries = audit.list_entries(
-                uow, actor=actor, entity_kind=wanted.entity_kind, entity_id=wanted.entity_id,
-                actor_email=wanted.actor_email, since=wanted.since_instant, limit=LIMIT,
-            )
+        entries = self._doctorbook.core.run(
+            audit.list_entries, entity_kind=wanted.entity_kind, entity_id=wanted.entity_id,
+            actor_email=wanted.actor_email, since=wanted.since_instant, limit=LIMIT,
+        )
         self.post_message(AuditLoaded(request, tuple(entries)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

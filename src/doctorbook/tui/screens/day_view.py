@@ -158,7 +158,7 @@ class DayViewScreen(Screen[None]):
         doctor = self.doctor
         if doctor is None:
             return None
-        return self.doctorbook.db.clock.now().astimezone(ZoneInfo(doctor.timezone)).date()
+        return self.doctorbook.now().astimezone(ZoneInfo(doctor.timezone)).date()
 
     def _patient_text(self) -> str:
         if self.patient is None:
@@ -219,9 +219,7 @@ class DayViewScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _list_doctors(self) -> None:
-        app = self.doctorbook
-        with app.db.unit_of_work() as uow:
-            found = search.search(uow, slots=0, limit=500)
+        found = self.doctorbook.core.run_open(search.search, slots=0, limit=500)
         self.post_message(DoctorsListed(tuple(sorted(found, key=lambda d: d.name.casefold()))))
 
     def _reload(self) -> None:
@@ -232,21 +230,16 @@ class DayViewScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load_day(self, request: int, doctor_id: int, day: date) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            found = dayview.day_slots(uow, actor=actor, doctor_id=doctor_id, day=day)
+        found = self.doctorbook.core.run(dayview.day_slots, doctor_id=doctor_id, day=day)
         self.post_message(DayLoaded(request, doctor_id, day, tuple(found)))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _book(
         self, slot: DaySlot, patient: UserView, reason: str | None, override: bool
     ) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = booking.book(uow, actor=actor, slot_id=slot.slot_id, patient_id=patient.id,
-                                reason=reason, override_policy=override)
+        view = self.doctorbook.core.run(booking.book, slot_id=slot.slot_id,
+                                        patient_id=patient.id, reason=reason,
+                                        override_policy=override)
         note = (f"Booked: {view.patient_name} with {doctor_title(view.doctor_name)}, "
                 f"{view.local_start:%a %d %b %H:%M} ({view.timezone}) — {view.status}")
         self.post_message(AppointmentChanged(view, note))
@@ -254,21 +247,15 @@ class DayViewScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _change_status(self, slot: DaySlot, action: str, done: str) -> None:
         assert slot.appointment_id is not None
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = lifecycle.change_status(uow, actor=actor, appointment_id=slot.appointment_id,
-                                           action=action)
+        view = self.doctorbook.core.run(lifecycle.change_status,
+                                        appointment_id=slot.appointment_id, action=action)
         self.post_message(AppointmentChanged(view, f"{done}: {visit(slot)}."))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _cancel(self, slot: DaySlot, reason: str) -> None:
         assert slot.appointment_id is not None
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = lifecycle.cancel(uow, actor=actor, appointment_id=slot.appointment_id,
-                                    reason=reason)
+        view = self.doctorbook.core.run(lifecycle.cancel, appointment_id=slot.appointment_id,
+                                        reason=reason)
         self.post_message(AppointmentChanged(
             view, f"Cancelled {visit(slot)}; the patient gets an e-mail."
         ))
@@ -276,12 +263,10 @@ class DayViewScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _reschedule(self, moving: DaySlot, target: DaySlot) -> None:
         assert moving.appointment_id is not None
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = booking.reschedule(uow, actor=actor, appointment_id=moving.appointment_id,
-                                      new_slot_id=target.slot_id,
-                                      override_policy=target.short_notice)
+        view = self.doctorbook.core.run(booking.reschedule,
+                                        appointment_id=moving.appointment_id,
+                                        new_slot_id=target.slot_id,
+                                        override_policy=target.short_notice)
         self.post_message(AppointmentChanged(view, (
             f"Moved {visit(moving)} to {doctor_title(view.doctor_name)}, "
             f"{view.local_start:%a %d %b %H:%M} ({view.timezone})."

@@ -22,6 +22,8 @@ from textual.widgets import DataTable, Footer, Header
 from doctorbook.core import dashboard
 from doctorbook.core.appointments import AppointmentView
 from doctorbook.core.dashboard import DoctorDashboard
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.rbac import Actor
 from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.screens.appointment_detail import AppointmentDetailScreen
@@ -185,12 +187,10 @@ class DoctorDashboardScreen(AppointmentActionsScreen, StaffHomeScreen):
         if self.board is not None and not self.changing:
             self.reload()
 
-    def post_state(self, request: int, note: str | None) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            board = dashboard.doctor_dashboard(uow, actor=actor)
-        self.post_message(DashboardLoaded(request, board, note))
+    def read_state(
+        self, uow: UnitOfWork, *, actor: Actor, request: int, note: str | None
+    ) -> DashboardLoaded:
+        return DashboardLoaded(request, dashboard.doctor_dashboard(uow, actor=actor), note)
 
     def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
         if not self.is_current_answer(message.request):

@@ -299,10 +299,8 @@ class DoctorProfileScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _book(self, slot: SlotRef, reason: str | None) -> None:
         app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = booking.book(uow, actor=actor, slot_id=slot.slot_id, reason=reason,
-                                search_id=self.search_id)
+        view = app.core.run(booking.book, slot_id=slot.slot_id, reason=reason,
+                            search_id=self.search_id)
         booked = AppointmentChanged(view, booked_note(view), booked=True)
         # Left already (Escape while booking)? Then straight to the app: the patient still
         # hears of it, and a kiosk still logs out.

@@ -15,7 +15,9 @@ from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import doctors
+from doctorbook.core.db import UnitOfWork
 from doctorbook.core.doctors import DoctorSummary
+from doctorbook.core.rbac import Actor
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
@@ -116,27 +118,21 @@ class DoctorsAdminScreen(Screen[None]):
         self._requests += 1
         self._load(self._requests)
 
-    def _post_doctors(self, request: int, note: str | None = None) -> None:
-        """Read every doctor (worker thread) and hand them to the screen."""
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            listed = doctors.list_doctors(uow, actor=actor)
-        self.post_message(DoctorsLoaded(request, tuple(listed), note))
-
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self, request: int) -> None:
-        self._post_doctors(request)
+        listed = self._doctorbook.core.run(doctors.list_doctors)
+        self.post_message(DoctorsLoaded(request, tuple(listed)))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _set_status(self, request: int, doctor: DoctorSummary, active: bool) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def change_then_list(uow: UnitOfWork, *, actor: Actor) -> list[DoctorSummary]:
             doctors.set_status(uow, actor=actor, doctor_id=doctor.doctor_id, active=active)
+            return doctors.list_doctors(uow, actor=actor)
+
+        listed = self._doctorbook.core.run(change_then_list)
         note = (f"{doctor.name} is active again." if active
                 else f"{doctor.name} is suspended: patients no longer find them.")
-        self._post_doctors(request, note)
+        self.post_message(DoctorsLoaded(request, tuple(listed), note))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed call goes to the app, the one place that turns errors into notifications

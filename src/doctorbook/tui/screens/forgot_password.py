@@ -99,10 +99,8 @@ class ForgotPasswordScreen(Screen[str | None]):
 
     @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
     def _request(self, email: str) -> None:
-        app = self._doctorbook
         try:
-            with app.db.unit_of_work() as uow:
-                answer = accounts.request_password_reset(uow, email=email)
+            answer = self._doctorbook.core.run_open(accounts.request_password_reset, email=email)
         except DoctorbookError as error:
             if error.code == "unavailable":
                 raise  # the app's to handle: it says so, and reconnects

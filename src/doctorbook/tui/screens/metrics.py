@@ -180,10 +180,8 @@ class MetricsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self, request: int, first: date | None, last: date | None, by: str) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            found = core_metrics.compute(uow, actor=actor, first_day=first, last_day=last, by=by)
+        found = self._doctorbook.core.run(core_metrics.compute, first_day=first, last_day=last,
+                                          by=by)
         self.post_message(MetricsLoaded(request, found))
 
     def on_metrics_loaded(self, message: MetricsLoaded) -> None:

@@ -15,8 +15,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
+from doctorbook.core.db import UnitOfWork
 from doctorbook.core.mail import admin as outbox_admin
 from doctorbook.core.mail.admin import STATUSES, OutboxView
+from doctorbook.core.rbac import Actor
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
@@ -124,6 +126,17 @@ def details(message: OutboxView) -> DetailDialog:
     )
 
 
+def read_outbox(
+    uow: UnitOfWork, *, actor: Actor, status: str
+) -> tuple[dict[str, int], tuple[OutboxView, ...]]:
+    """What the screen shows: the counts by status, and the newest messages of `status`."""
+    counts = outbox_admin.count_by_status(uow, actor=actor)
+    messages = outbox_admin.list_messages(
+        uow, actor=actor, status=None if status == ALL else status, limit=LIMIT
+    )
+    return counts, tuple(messages)
+
+
 class OutboxLoaded(Message):
     """The counts and the messages of one status, for the screen's request `request`."""
 
@@ -190,30 +203,22 @@ class OutboxScreen(Screen[None]):
         self._requests += 1
         self._load(self._requests, self.status)
 
-    def _post_outbox(self, request: int, status: str, note: str | None = None) -> None:
-        """Read the counts and the messages (worker thread) and hand them to the screen."""
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            counts = outbox_admin.count_by_status(uow, actor=actor)
-            messages = outbox_admin.list_messages(
-                uow, actor=actor, status=None if status == ALL else status, limit=LIMIT
-            )
-        self.post_message(OutboxLoaded(request, counts, tuple(messages), note))
-
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self, request: int, status: str) -> None:
-        self._post_outbox(request, status)
+        counts, messages = self._doctorbook.core.run(read_outbox, status=status)
+        self.post_message(OutboxLoaded(request, counts, messages))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _retry(self, request: int, status: str, message: OutboxView) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def retry_then_read(
+            uow: UnitOfWork, *, actor: Actor
+        ) -> tuple[dict[str, int], tuple[OutboxView, ...]]:
             outbox_admin.retry(uow, actor=actor, outbox_id=message.id)
-        self._post_outbox(
-            request, status, f"E-mail {message.id} to {message.to} is back in the queue."
-        )
+            return read_outbox(uow, actor=actor, status=status)
+
+        counts, messages = self._doctorbook.core.run(retry_then_read)
+        note = f"E-mail {message.id} to {message.to} is back in the queue."
+        self.post_message(OutboxLoaded(request, counts, messages, note))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed call goes to the app, the one place that turns errors into notifications

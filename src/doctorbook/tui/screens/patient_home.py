@@ -129,7 +129,7 @@ class PatientHomeScreen(HomeScreen):
         appointment = self.selected
         if appointment is None:
             return
-        refusal = appointment.patient_cancel_refusal(self.doctorbook.db.clock.now())
+        refusal = appointment.patient_cancel_refusal(self.doctorbook.now())
         if refusal is not None:
             self.notify(f"You can't cancel this visit online: {refusal}.", severity="warning",
                         markup=False)
@@ -166,13 +166,10 @@ class PatientHomeScreen(HomeScreen):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _review(self, appointment: AppointmentView, draft: ReviewDraft) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            review = reviews.submit_review(
-                uow, actor=actor, appointment_id=appointment.id, rating=draft.rating,
-                comment=draft.comment, nps=draft.nps,
-            )
+        review = self.doctorbook.core.run(
+            reviews.submit_review, appointment_id=appointment.id, rating=draft.rating,
+            comment=draft.comment, nps=draft.nps,
+        )
         self.post_message(ReviewSent(appointment, review))
 
     def on_review_sent(self, message: ReviewSent) -> None:
@@ -182,10 +179,7 @@ class PatientHomeScreen(HomeScreen):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _cancel(self, appointment: AppointmentView) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = lifecycle.cancel(uow, actor=actor, appointment_id=appointment.id)
+        view = self.doctorbook.core.run(lifecycle.cancel, appointment_id=appointment.id)
         self.post_message(AppointmentChanged(
             view, f"Cancelled: {doctor_title(view.doctor_name)}, {clinic_when(view)}."
         ))

@@ -18,13 +18,12 @@ from textual.worker import Worker, WorkerState
 
 from doctorbook.core import accounts, erasure, patients
 from doctorbook.core.auth import UserView
-from doctorbook.core.errors import DoctorbookError
 from doctorbook.core.rbac import Permission
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
-from doctorbook.tui.messages import PatientCreated, PatientsFound
+from doctorbook.tui.messages import PatientCreated, PatientsFound, Refused, refusable
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
 
@@ -143,10 +142,7 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _find(self, request: int, query: str) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            found = patients.find_patients(uow, actor=actor, query=query)
+        found = self.doctorbook.core.run(patients.find_patients, query=query)
         self.post_message(PatientsFound(request, tuple(found)))
 
     def on_patients_found(self, message: PatientsFound) -> None:
@@ -215,15 +211,11 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _send_activation(self, patient: UserView) -> None:
-        app = self.doctorbook
-        actor = app._actor()  # a login ended meanwhile: the app's to handle (back to login)
         try:
-            with app.db.unit_of_work() as uow:
-                accounts.send_activation(uow, actor=actor, patient_id=patient.id)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(ActivationSent(patient, f"{error}."))
+            # A login ended meanwhile, or a lost database, is the app's to handle.
+            self.doctorbook.core.run(refusable(accounts.send_activation), patient_id=patient.id)
+        except Refused as refused:
+            self.post_message(ActivationSent(patient, f"{refused.error}."))
             return
         self.post_message(ActivationSent(patient))
 
@@ -285,17 +277,12 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _set_active(self, patient: UserView, active: bool, reason: str | None) -> None:
-        app = self.doctorbook
-        actor = app._actor()
         try:
-            with app.db.unit_of_work() as uow:
-                view = accounts.set_patient_active(uow, actor=actor, ref=patient.id,
-                                                   active=active, reason=reason)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
+            view = self.doctorbook.core.run(refusable(accounts.set_patient_active),
+                                            ref=patient.id, active=active, reason=reason)
+        except Refused as refused:
             self.post_message(PatientAccountChanged(
-                f"{patient.name}'s account is unchanged: {error}.", refused=True))
+                f"{patient.name}'s account is unchanged: {refused.error}.", refused=True))
             return
         self.post_message(PatientAccountChanged(
             f"{view.name}'s account is enabled again." if active else
@@ -304,17 +291,12 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _erase(self, patient: UserView, reason: str) -> None:
-        app = self.doctorbook
-        actor = app._actor()
         try:
-            with app.db.unit_of_work() as uow:
-                report = erasure.erase_patient(uow, actor=actor, patient_id=patient.id,
-                                               reason=reason)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
+            report = self.doctorbook.core.run(refusable(erasure.erase_patient),
+                                              patient_id=patient.id, reason=reason)
+        except Refused as refused:
             self.post_message(PatientAccountChanged(
-                f"{patient.name} was not erased: {error}.", refused=True))
+                f"{patient.name} was not erased: {refused.error}.", refused=True))
             return
         self.post_message(PatientAccountChanged(
             f"{patient.name} is erased: {report.appointments} visit(s) and {report.reviews} "
@@ -341,12 +323,9 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _create(self, form: NewPatientForm) -> None:
-        app = self.doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            patient = patients.create_patient(
-                uow, actor=actor, email=form.email, name=form.name, phone=form.phone or None
-            )
+        patient = self.doctorbook.core.run(
+            patients.create_patient, email=form.email, name=form.name, phone=form.phone or None
+        )
         self.post_message(PatientCreated(patient))
 
     def on_patient_created(self, message: PatientCreated) -> None:

@@ -16,6 +16,8 @@ from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core import schedule, slots
+from doctorbook.core.db import UnitOfWork
+from doctorbook.core.rbac import Actor
 from doctorbook.core.schedule import ExceptionView, RuleView, ScheduleView
 from doctorbook.core.slots import BookedConflict, GenerationReport
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
@@ -182,65 +184,68 @@ class ScheduleEditorScreen(Screen[None]):
         self._requests += 1
         return self._requests
 
-    def _post_schedule(
-        self, request: int, note: str | None = None, saved: RuleForm | ExceptionForm | None = None
-    ) -> None:
-        """Read the schedule as it is now (worker thread) and hand it to the screen."""
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            view = schedule.show_schedule(uow, actor=actor)
-        self.post_message(ScheduleLoaded(request, view, note, saved))
+    # Each change and the schedule as it is after it: one unit of work.
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _load(self, request: int) -> None:
-        self._post_schedule(request)
+        view = self._doctorbook.core.run(schedule.show_schedule)
+        self.post_message(ScheduleLoaded(request, view))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _add_rule(self, request: int, form: RuleForm) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def add_then_read(uow: UnitOfWork, *, actor: Actor) -> tuple[RuleView, ScheduleView]:
             rule = schedule.add_rule(
                 uow, actor=actor, weekday=form.weekday, start=form.start, end=form.end,
                 slot_minutes=form.slot_minutes, valid_from=form.valid_from,
                 valid_until=form.valid_until,
             )
-        self._post_schedule(request, f"Added {describe_rule(rule)}. {AFTER_EDIT}", form)
+            return rule, schedule.show_schedule(uow, actor=actor)
+
+        rule, view = self._doctorbook.core.run(add_then_read)
+        note = f"Added {describe_rule(rule)}. {AFTER_EDIT}"
+        self.post_message(ScheduleLoaded(request, view, note, form))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _add_exception(self, request: int, form: ExceptionForm) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def add_then_read(
+            uow: UnitOfWork, *, actor: Actor
+        ) -> tuple[ExceptionView, ScheduleView]:
             exc = schedule.add_exception(
                 uow, actor=actor, on=form.day, kind=form.kind, start=form.start, end=form.end,
                 reason=form.reason,
             )
-        self._post_schedule(request, f"Added {describe_exception(exc)}. {AFTER_EDIT}", form)
+            return exc, schedule.show_schedule(uow, actor=actor)
+
+        exc, view = self._doctorbook.core.run(add_then_read)
+        note = f"Added {describe_exception(exc)}. {AFTER_EDIT}"
+        self.post_message(ScheduleLoaded(request, view, note, form))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _remove(self, request: int, entry: RuleView | ExceptionView) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def remove_then_read(uow: UnitOfWork, *, actor: Actor) -> ScheduleView:
             if isinstance(entry, RuleView):
                 schedule.remove_rule(uow, actor=actor, rule_id=entry.id)
-                what = describe_rule(entry)
             else:
                 schedule.remove_exception(uow, actor=actor, exception_id=entry.id)
-                what = describe_exception(entry, "the")
-        self._post_schedule(request, f"Removed {what}. {AFTER_EDIT}")
+            return schedule.show_schedule(uow, actor=actor)
+
+        view = self._doctorbook.core.run(remove_then_read)
+        what = (describe_rule(entry) if isinstance(entry, RuleView)
+                else describe_exception(entry, "the"))
+        self.post_message(ScheduleLoaded(request, view, f"Removed {what}. {AFTER_EDIT}"))
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _generate(self, request: int) -> None:
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
+        def generate_then_read(
+            uow: UnitOfWork, *, actor: Actor
+        ) -> tuple[GenerationReport, ScheduleView]:
             report = slots.generate(uow, actor=actor)
+            # The schedule the slots came from, should it have changed elsewhere (the CLI).
+            return report, schedule.show_schedule(uow, actor=actor)
+
+        report, view = self._doctorbook.core.run(generate_then_read)
         self.post_message(SlotsGenerated(report))
-        # The schedule the slots came from, should it have changed elsewhere (the CLI).
-        self._post_schedule(request)
+        self.post_message(ScheduleLoaded(request, view))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed call goes to the app, the one place that turns errors into notifications

@@ -130,10 +130,9 @@ class SetPasswordScreen(Screen[str | None]):
 
     @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
     def _set(self, code: str, password: str) -> None:
-        app = self._doctorbook
         try:
-            with app.db.unit_of_work() as uow:
-                done = accounts.set_password_with_token(uow, token=code, password=password)
+            done = self._doctorbook.core.run_open(accounts.set_password_with_token, token=code,
+                                                  password=password)
         except ValidationError as error:  # the password (core checks the code first)
             self.post_message(PasswordSetRefused(str(error), "#password"))
             return

@@ -21,11 +21,12 @@ from textual.worker import Worker, WorkerState
 from doctorbook.core import accounts
 from doctorbook.core.accounts import StaffStatus, StaffView
 from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import DoctorbookError
+from doctorbook.core.invites import InviteView
 from doctorbook.core.rbac import Actor
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
@@ -133,8 +134,9 @@ class InviteRefused(Message):
         self.reason = reason
 
 
-#: One change to make as the admin (worker thread); returns what to say once it is made.
-Change = Callable[[UnitOfWork, Actor], str]
+#: One change to make as the admin (worker thread), a use case called as
+#: `change(uow, actor=…)`; returns what to say once it is made.
+Change = Callable[..., str]
 
 
 class StaffScreen(Screen[None]):
@@ -188,14 +190,12 @@ class StaffScreen(Screen[None]):
         self._load(self._requests)
 
     def _post_staff(
-        self, request: int, note: str | None = None, *, refused: bool = False,
-        follow: str | None = None,
+        self, request: int, listed: list[StaffView] | None = None, note: str | None = None, *,
+        refused: bool = False, follow: str | None = None,
     ) -> None:
-        """Read the staff (worker thread) and hand them to the screen."""
-        app = self._doctorbook
-        actor = app._actor()
-        with app.db.unit_of_work() as uow:
-            listed = accounts.list_staff(uow, actor=actor)
+        """Hand the staff to the screen (worker thread); read them first when not given."""
+        if listed is None:
+            listed = self._doctorbook.core.run(accounts.list_staff)
         self.post_message(StaffLoaded(request, tuple(listed), note, refused=refused,
                                       follow=follow))
 
@@ -205,36 +205,38 @@ class StaffScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _change(self, request: int, change: Change, refusal: str) -> None:
-        """Make one change; core's refusal becomes the note (the session ending, or the
-        database going away, go to the app as every worker's errors do)."""
-        app = self._doctorbook
-        actor = app._actor()
+        """Make one change and read the staff, in one unit of work; core's refusal becomes the
+        note (the session ending, or the database going away, go to the app as every
+        worker's errors do)."""
+
+        def change_then_list(uow: UnitOfWork, *, actor: Actor) -> tuple[str, list[StaffView]]:
+            note = refusable(change)(uow, actor=actor)
+            return note, accounts.list_staff(uow, actor=actor)
+
         try:
-            with app.db.unit_of_work() as uow:
-                note = change(uow, actor)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self._post_staff(request, f"{refusal}: {error}.", refused=True)
+            note, listed = self._doctorbook.core.run(change_then_list)
+        except Refused as refused:
+            self._post_staff(request, note=f"{refusal}: {refused.error}.", refused=True)
             return
-        self._post_staff(request, note)
+        self._post_staff(request, listed, note)
 
     @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _invite(self, request: int, draft: StaffDraft) -> None:
-        app = self._doctorbook
-        actor = app._actor()
+        def invite_then_list(
+            uow: UnitOfWork, *, actor: Actor
+        ) -> tuple[InviteView, list[StaffView]]:
+            view = refusable(accounts.invite_staff)(uow, actor=actor, email=draft.email,
+                                                     name=draft.name, role=draft.role)
+            return view, accounts.list_staff(uow, actor=actor)
+
         try:
-            with app.db.unit_of_work() as uow:
-                view = accounts.invite_staff(uow, actor=actor, email=draft.email,
-                                             name=draft.name, role=draft.role)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(InviteRefused(draft, str(error)))
+            view, listed = self._doctorbook.core.run(invite_then_list)
+        except Refused as refused:
+            self.post_message(InviteRefused(draft, str(refused.error)))
             return
         note = (f"Invited {view.name} as {view.role}: the invitation is on its way to "
                 f"{view.email}.")
-        self._post_staff(request, note, follow=f"invite:{view.email}")
+        self._post_staff(request, listed, note, follow=f"invite:{view.email}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed call goes to the app, the one place that turns errors into notifications
@@ -339,7 +341,7 @@ class StaffScreen(Screen[None]):
         if person is None or person.status not in INVITATIONS:
             return
 
-        def resend(uow: UnitOfWork, actor: Actor) -> str:
+        def resend(uow: UnitOfWork, *, actor: Actor) -> str:
             view = accounts.resend_staff_invite(uow, actor=actor, email=person.email)
             return f"Invitation sent again to {view.name} <{view.email}>."
 
@@ -362,7 +364,7 @@ class StaffScreen(Screen[None]):
                 self.action_disable()
                 return
 
-            def disable(uow: UnitOfWork, actor: Actor) -> str:
+            def disable(uow: UnitOfWork, *, actor: Actor) -> str:
                 accounts.set_staff_active(uow, actor=actor, ref=user_id, active=False,
                                           reason=reason)
                 return f"{person.name} is disabled: their logins ended."
@@ -388,7 +390,7 @@ class StaffScreen(Screen[None]):
             if not yes:
                 return
 
-            def enable(uow: UnitOfWork, actor: Actor) -> str:
+            def enable(uow: UnitOfWork, *, actor: Actor) -> str:
                 accounts.set_staff_active(uow, actor=actor, ref=user_id, active=True)
                 return f"{person.name} is enabled: they can log in again."
 
