@@ -76,7 +76,7 @@ def create(conninfo: str, *, doctors: int, patients: int, seed: int = 2026) -> C
     """Admin, specialties, doctors with profiles and weekly rules, and patients; one commit."""
     import psycopg
 
-    from doctorbook.core.specialties import slugify
+    from doctorbook.core.doctors.specialties import slugify
 
     rng = random.Random(seed)
     now = datetime.now(UTC)

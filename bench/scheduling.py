@@ -125,7 +125,7 @@ class Server:
 
 
 def start_server(tmp: Path) -> Server:
-    from doctorbook.core.db import normalise_url
+    from doctorbook.core.base.db import normalise_url
 
     external = os.environ.get("DOCTORBOOK_BENCH_DATABASE_URL")
     if external:
@@ -172,7 +172,7 @@ class GenerationFigures:
 
 
 def run_generate(db: Any, admin: Any, days: int, doctors: int) -> tuple[int, float]:
-    from doctorbook.core import slots
+    from doctorbook.core.scheduling import slots
 
     step = max(doctors // 10, 1)
 
@@ -229,28 +229,28 @@ def bench_generation(db: Any, conninfo: str, admin: Any, days: int, doctors: int
 #: (label, part of the file path, function name): cumulative time shown in a profile.
 Part = tuple[str, str, str]
 GENERATE_PARTS: tuple[Part, ...] = (
-    ("plan(): Python slot planning", "core/slots.py", "plan"),
-    ("  local_instant(): 2 tz conversions/slot", "core/slots.py", "local_instant"),
+    ("plan(): Python slot planning", "core/scheduling/slots.py", "plan"),
+    ("  local_instant(): 2 tz conversions/slot", "core/scheduling/slots.py", "local_instant"),
     ("Session.execute (3 statements/doctor)", "orm/session.py", "execute"),
     ("  psycopg adapting the datetime arrays", "psycopg/types/array.py", "dump"),
     ("Session.commit (one per doctor)", "orm/session.py", "commit"),
     ("session.get(Doctor, FOR UPDATE)", "orm/session.py", "get"),
-    ("audit.record", "core/audit.py", "record"),
+    ("audit.record", "core/base/audit.py", "record"),
 )
 BOOKING_PARTS: tuple[Part, ...] = (
-    ("book()", "core/booking.py", "book"),
-    ("  _patient_for", "core/booking.py", "_patient_for"),
-    ("  _load_slot", "core/booking.py", "_load_slot"),
-    ("  _check_patient_free", "core/booking.py", "_check_patient_free"),
-    ("  _claim (UPDATE slot)", "core/booking.py", "_claim"),
+    ("book()", "core/booking/booking.py", "book"),
+    ("  _patient_for", "core/booking/booking.py", "_patient_for"),
+    ("  _load_slot", "core/booking/booking.py", "_load_slot"),
+    ("  _check_patient_free", "core/booking/booking.py", "_check_patient_free"),
+    ("  _claim (UPDATE slot)", "core/booking/booking.py", "_claim"),
     ("  Session.flush (INSERT appointment)", "orm/session.py", "flush"),
-    ("  load_view", "core/appointments.py", "load_view"),
-    ("  appointment_mail.booked (3 e-mails)", "core/appointment_mail.py", "booked"),
-    ("    outbox.render (jinja)", "core/outbox.py", "render"),
-    ("    ics.calendar", "core/ics.py", "calendar"),
+    ("  load_view", "core/booking/appointments.py", "load_view"),
+    ("  appointment_mail.booked (3 e-mails)", "core/booking/appointment_mail.py", "booked"),
+    ("    outbox.render (jinja)", "core/mail/outbox.py", "render"),
+    ("    ics.calendar", "core/mail/ics.py", "calendar"),
     ("  Session.commit", "orm/session.py", "commit"),
     ("unit of work: pool checkout (+ pre-ping)", "pool/base.py", "_checkout"),
-    ("unit of work: close/rollback", "core/db.py", "__exit__"),
+    ("unit of work: close/rollback", "core/base/db.py", "__exit__"),
 )
 
 
@@ -299,7 +299,7 @@ def profile_generation(db: Any, conninfo: str, admin: Any, days: int,
 
     Calls `generate` per doctor: the same `_generate_one` the all-doctors run loops over.
     """
-    from doctorbook.core import slots
+    from doctorbook.core.scheduling import slots
 
     chosen = list(doctor_ids[:sample])
     sql_value(conninfo, "DELETE FROM availability_slots WHERE doctor_id IN ("
@@ -335,7 +335,7 @@ def bench_search(db: Any, clinic: _clinic.Clinic, days: int, queries: int,
                  slot_ids: list[int], seed: int = 7) -> tuple[Latencies, Latencies, str]:
     from sqlalchemy import text
 
-    from doctorbook.core import search
+    from doctorbook.core.booking import search
 
     rng = random.Random(seed)
     today = datetime.now(UTC).date()
@@ -391,9 +391,9 @@ Work = tuple[int, tuple[int, str]]
 
 
 def booking_module() -> Any:
-    """`doctorbook.core.booking`, or the ImportError while it is not written yet."""
+    """`doctorbook.core.booking.booking`, or the ImportError while it is not written yet."""
     try:
-        from doctorbook.core import booking
+        from doctorbook.core.booking import booking
     except ImportError as exc:
         return exc
     return booking
@@ -415,7 +415,7 @@ def booking_work(conninfo: str, clinic: _clinic.Clinic, needed: int) -> list[Wor
 
 def book_one(booking: Any, db: Any, work: Work, run: BookingRun, lock: threading.Lock) -> None:
     """One booking in its own unit of work, as a patient booking for themselves."""
-    from doctorbook.core.rbac import Actor, Role
+    from doctorbook.core.base.rbac import Actor, Role
 
     slot_id, (patient_id, email) = work
     actor = Actor(user_id=patient_id, role=Role.PATIENT, email=email)
@@ -436,7 +436,7 @@ def concurrent_bookings(booking: Any, url: str, warmups: list[Work], work: list[
                         clients: int, seconds: float, stop: threading.Event) -> BookingRun:
     """`clients` threads, each with its own engine (one connection) and a share of `work`,
     booking for `seconds` (like pgbench -T) or until their share runs out."""
-    from doctorbook.core.db import Database, make_engine
+    from doctorbook.core.base.db import Database, make_engine
 
     run, lock = BookingRun(), threading.Lock()
     chunks = [work[i::clients] for i in range(clients)]
@@ -476,8 +476,8 @@ def concurrent_bookings(booking: Any, url: str, warmups: list[Work], work: list[
 def _process_client(url: str, warmup: Work, items: list[Work], seconds: float,
                     ready: Any, start: Any, results: Any) -> None:
     """One client process: its own interpreter, engine and connection, as a terminal has."""
-    from doctorbook.core import booking
-    from doctorbook.core.db import Database, make_engine
+    from doctorbook.core.base.db import Database, make_engine
+    from doctorbook.core.booking import booking
 
     run, lock = BookingRun(), threading.Lock()
     db = Database(engine=make_engine(url))
@@ -534,7 +534,7 @@ def concurrent_bookings_processes(url: str, warmups: list[Work], work: list[Work
 def serial_bookings(booking: Any, url: str, work: list[Work],
                     profiler: cProfile.Profile | None = None) -> BookingRun:
     """One client booking `work` one after the other (after one warm-up booking)."""
-    from doctorbook.core.db import Database, make_engine
+    from doctorbook.core.base.db import Database, make_engine
 
     run, lock = BookingRun(), threading.Lock()
     db = Database(engine=make_engine(url))
@@ -612,7 +612,7 @@ def booking_script(patients: tuple[tuple[int, str], ...], slot_ids: tuple[int, i
     lock, and three e-mail rows of the real size; only the values are pgbench's (a random open
     slot and patient). This separates the database's share of a booking from Python's.
     """
-    from doctorbook.core.booking import _BOOK_SQL
+    from doctorbook.core.booking.booking import _BOOK_SQL
 
     values = {
         ":count_booking": "true", ":audit_extra": "'{}'", ":lock_space": "4201",
@@ -730,9 +730,9 @@ def main() -> None:
     server: Server | None = None
     stop = threading.Event()
     try:
-        from doctorbook.core import migrate
-        from doctorbook.core.db import Database, make_engine
-        from doctorbook.core.rbac import Actor, Role
+        from doctorbook.core.base import migrate
+        from doctorbook.core.base.db import Database, make_engine
+        from doctorbook.core.base.rbac import Actor, Role
 
         say("starting PostgreSQL ...")
         server = start_server(tmp)

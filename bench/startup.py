@@ -113,8 +113,8 @@ def scratch_database(tmp: Path) -> tuple[str, Callable[[], None]]:
     """A migrated database's URL (psycopg form) and how to clean it up."""
     from sqlalchemy import text
 
-    from doctorbook.core import migrate
-    from doctorbook.core.db import make_engine, normalise_url
+    from doctorbook.core.base import migrate
+    from doctorbook.core.base.db import make_engine, normalise_url
 
     external = os.environ.get("DOCTORBOOK_BENCH_DATABASE_URL")
     if external:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from doctorbook.core.models import Base
+from doctorbook.core.base.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -19,10 +19,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from doctorbook.core import auth, migrate, passwords
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, UnitOfWork, make_engine, normalise_url
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.accounts import auth, passwords
+from doctorbook.core.base import migrate
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, UnitOfWork, make_engine, normalise_url
+from doctorbook.core.base.rbac import Actor, Role
 
 # One template per xdist worker (each worker is its own session; with an external test server
 # they share it).
@@ -76,7 +77,7 @@ def _no_fixed_clock_notice(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process commands print "DOCTORBOOK_NOW is set" once per process: which test comes
     first would decide whose stderr has it. Console scripts run as subprocesses still say it
     (tests/cli/test_console_script.py)."""
-    from doctorbook.core import clock
+    from doctorbook.core.base import clock
 
     monkeypatch.setattr(clock, "_warned", True)
 
@@ -239,7 +240,7 @@ def make_user(
     else:
         # Doctors arrive by invite in a later issue; until then the model row is created
         # through the same core helper that receptionists use, with the role switched.
-        from doctorbook.core.models import User
+        from doctorbook.core.base.models import User
 
         view = auth.register(uow, email=email, name=name, password=password)
         user = uow.session.get(User, view.id)
@@ -253,7 +254,7 @@ def make_user(
 def _any_admin(uow: UnitOfWork) -> Actor:
     from sqlalchemy import select
 
-    from doctorbook.core.models import User
+    from doctorbook.core.base.models import User
 
     admin = uow.session.scalars(select(User).where(User.role == "admin")).first()
     return Actor.anonymous() if admin is None else Actor(admin.id, Role.ADMIN, admin.email)

@@ -17,7 +17,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# What doctorbook.core.text refuses, as a PostgreSQL regular expression: C0 and C1 controls,
+# What doctorbook.core.base.text refuses, as a PostgreSQL regular expression: C0 and C1 controls,
 # DEL, line and paragraph separators, bidi embeddings, overrides and isolates. NUL and lone
 # surrogates can't be in a PostgreSQL text value at all, so C0 starts at U+0001.
 REFUSED = r"[\u0001-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]"

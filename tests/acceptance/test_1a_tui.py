@@ -6,8 +6,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen

@@ -6,9 +6,9 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from doctorbook.core import search
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import search
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
 from doctorbook.tui.screens.doctor_home import DoctorHomeScreen

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
 from tests.cli.conftest import Cli

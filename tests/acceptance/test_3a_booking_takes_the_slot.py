@@ -9,10 +9,10 @@ import json
 
 from sqlalchemy import select
 
-from doctorbook.core import schedule, slots
-from doctorbook.core.db import Database
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.scheduling import schedule, slots
 from tests.cli.conftest import PW
 from tests.conftest import make_user
 from tests.search.conftest import make_visible_doctor

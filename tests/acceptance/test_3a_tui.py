@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from doctorbook.core import booking
-from doctorbook.core.db import Database
-from doctorbook.core.errors import Conflict
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.errors import Conflict
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking
 from doctorbook.tui.app import make_app
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from tests.conftest import PASSWORD

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from textual.widgets import DataTable
 
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
 from tests.conftest import PASSWORD

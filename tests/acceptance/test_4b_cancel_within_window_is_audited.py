@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 
-from doctorbook.core import booking
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.booking import booking
 from tests.booking.conftest import IN_3_DAYS_10, add_slot
 from tests.cli.conftest import PW
 from tests.conftest import make_user

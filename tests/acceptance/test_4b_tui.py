@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from doctorbook.core.account_models import AuditEntry
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.account_models import AuditEntry
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.screens.patient_home import PatientHomeScreen

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 import pytest
 
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.outbox import Attachment
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.mail.outbox import Attachment
 from tests.conftest import NOW
 from tests.mail.conftest import TOKEN, queue, row
 

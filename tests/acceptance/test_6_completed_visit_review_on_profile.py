@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from textual.widgets import DataTable
 
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.dialogs.review_form import ReviewForm
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from doctorbook.core import doctors
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import doctors
 from tests.conftest import make_user
 from tests.search.conftest import add_slot, make_visible_doctor
 

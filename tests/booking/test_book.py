@@ -7,12 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from doctorbook.core import audit, booking, doctors
-from doctorbook.core.account_models import AuditEntry
-from doctorbook.core.appointments import Scope, list_appointments
-from doctorbook.core.availability import doctor_week
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.base import audit
+from doctorbook.core.base.account_models import AuditEntry
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AuthenticationError,
     Conflict,
     NotFound,
@@ -20,8 +18,12 @@ from doctorbook.core.errors import (
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.models import Appointment, AvailabilitySlot
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.models import Appointment, AvailabilitySlot
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import booking
+from doctorbook.core.booking.appointments import Scope, list_appointments
+from doctorbook.core.doctors import doctors
+from doctorbook.core.scheduling.availability import doctor_week
 from tests.booking.conftest import IN_1_HOUR, IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot
 
 

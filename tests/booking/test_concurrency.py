@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
-from doctorbook.core import booking, lifecycle
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, normalise_url
-from doctorbook.core.errors import Conflict
-from doctorbook.core.models import Appointment, AvailabilitySlot, User
-from doctorbook.core.passwords import hash_password
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.accounts.passwords import hash_password
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, normalise_url
+from doctorbook.core.base.errors import Conflict
+from doctorbook.core.base.models import Appointment, AvailabilitySlot, User
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import booking, lifecycle
 from tests.booking.conftest import IN_3_DAYS_10, add_slot
 from tests.conftest import make_user
 from tests.search.conftest import make_visible_doctor

@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from doctorbook.core import booking, dashboard, lifecycle, schedule, slots
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import PermissionDenied, ValidationError
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import PermissionDenied, ValidationError
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import booking, dashboard, lifecycle
+from doctorbook.core.scheduling import schedule, slots
 from tests.booking.conftest import IN_1_HOUR, IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot
 
 

@@ -7,16 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from doctorbook.core import booking, lifecycle
-from doctorbook.core.dayview import day_slots
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AuthenticationError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.scheduling.dayview import day_slots
 from tests.booking.conftest import IN_1_HOUR, TOMORROW_10, Clinic, add_slot
 
 TOMORROW = date(2026, 11, 25)

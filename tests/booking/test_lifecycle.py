@@ -7,13 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from doctorbook.core import audit, booking, doctors, lifecycle
-from doctorbook.core.appointments import show_appointment
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.errors import Conflict, PermissionDenied, PolicyViolation, ValidationError
-from doctorbook.core.models import AvailabilitySlot
-from doctorbook.core.rbac import Role
+from doctorbook.core.base import audit
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.errors import Conflict, PermissionDenied, PolicyViolation, ValidationError
+from doctorbook.core.base.models import AvailabilitySlot
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.booking.appointments import show_appointment
+from doctorbook.core.doctors import doctors
 from tests.booking.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot
 from tests.conftest import make_user
 from tests.search.conftest import make_visible_doctor

@@ -9,13 +9,13 @@ from email import policy
 
 from sqlalchemy import select, update
 
-from doctorbook.core import booking, lifecycle
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, UnitOfWork
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.models import Appointment, EmailOutbox
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle
 from doctorbook.core.mail.dispatcher import Dispatcher
-from doctorbook.core.models import Appointment, EmailOutbox
-from doctorbook.core.rbac import Role
-from doctorbook.core.settings import Settings
 from tests.booking.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot
 from tests.conftest import make_user
 from tests.mail.conftest import dispatcher_for, settings_for
@@ -118,7 +118,7 @@ def test_reschedule_sends_one_mail_with_the_new_event_and_the_old_withdrawn(
 def test_confirming_a_pending_booking_sends_the_confirmation(
     uow: UnitOfWork, clinic: Clinic
 ) -> None:
-    from doctorbook.core import doctors
+    from doctorbook.core.doctors import doctors
 
     doctors.update_profile(uow, actor=clinic.doctor, auto_confirm=False)
     view = booking.book(uow, actor=clinic.alice,

@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from doctorbook.core import auth, booking
-from doctorbook.core.account_models import AuditEntry, User
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.accounts import auth
+from doctorbook.core.accounts.patients import create_patient, find_patients
+from doctorbook.core.base.account_models import AuditEntry, User
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AuthenticationError,
     Conflict,
     PermissionDenied,
     ValidationError,
 )
-from doctorbook.core.patients import create_patient, find_patients
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import booking
 from tests.booking.conftest import TOMORROW_10, Clinic, add_slot
 from tests.conftest import make_user
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core import auth, patients
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
+from doctorbook.core.accounts import auth, patients
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
 from tests.cli.conftest import PW, Cli
 from tests.conftest import make_user
 from tests.hostile import has_control, hostile_strings

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from typer.testing import Result
 
-from doctorbook.core import doctors
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import doctors
 from tests.cli.conftest import PW, Cli
 from tests.conftest import make_user
 from tests.search.conftest import add_slot, make_visible_doctor

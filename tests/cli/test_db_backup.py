@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from doctorbook.core import backup, embedded, migrate
-from doctorbook.core.db import make_engine
-from doctorbook.core.settings import load_settings
+from doctorbook.core import backup
+from doctorbook.core.base import embedded, migrate
+from doctorbook.core.base.db import make_engine
+from doctorbook.core.base.settings import load_settings
 from tests.cli.conftest import PW, Cli
 from tests.conftest import _create_from_template, _db_url, _drop
 

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from doctorbook.core import embedded
+from doctorbook.core.base import embedded
 from doctorbook.core.demo import BOOKINGS, DEMO_ACCOUNTS, HISTORY
 
 

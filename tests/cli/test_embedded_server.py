@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core import embedded
+from doctorbook.core.base import embedded
 from tests.cli.conftest import PW
 
 

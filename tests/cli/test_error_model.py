@@ -11,7 +11,7 @@ import pytest
 from typer.testing import Result
 
 from doctorbook.cli.errors import EXIT_CODES
-from doctorbook.core import errors
+from doctorbook.core.base import errors
 from tests.cli.conftest import PW, Cli
 
 CODES = {"not_found", "permission_denied", "conflict", "policy", "validation", "auth",

@@ -26,22 +26,16 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from doctorbook.cli.main import app
-from doctorbook.core import (
-    auth,
-    booking,
-    doctors,
-    invites,
-    lifecycle,
-    passwords,
-    reviews,
-    schedule,
-    specialties,
-)
-from doctorbook.core.audit import record
-from doctorbook.core.clock import FixedClock, parse_instant
-from doctorbook.core.db import Database, UnitOfWork, make_engine
-from doctorbook.core.errors import Conflict, ValidationError
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.accounts import auth, passwords
+from doctorbook.core.base.audit import record
+from doctorbook.core.base.clock import FixedClock, parse_instant
+from doctorbook.core.base.db import Database, UnitOfWork, make_engine
+from doctorbook.core.base.errors import Conflict, ValidationError
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.doctors import doctors, invites, specialties
+from doctorbook.core.feedback import reviews
+from doctorbook.core.scheduling import schedule
 from tests.cli.conftest import NOW, Cli
 from tests.cli.test_booking_commands import PEOPLE, Clinic, seed_clinic
 from tests.conftest import MemoryKeyring, _create_from_template, _drop

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from doctorbook.core import booking, doctors, events, lifecycle, search
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base import events
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import booking, lifecycle, search
+from doctorbook.core.doctors import doctors
 from tests.cli.test_booking_commands import PEOPLE, Clinic, one_line_error, seed_clinic
 
 PERIOD = ("--from", "2026-11-09", "--to", "2026-11-29")

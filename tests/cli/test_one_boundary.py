@@ -13,8 +13,8 @@ from sqlalchemy import text
 from typer.testing import Result
 
 import doctorbook.cli.commands
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
 from tests.cli.conftest import PW, Cli
 from tests.conftest import make_user
 
@@ -56,7 +56,7 @@ def offences(path: Path) -> list[str]:
             found.append(f".{node.attr} (line {node.lineno})")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES - {"db"}:
             found.append(f"{node.id} (line {node.lineno})")
-        elif isinstance(node, ast.ImportFrom) and node.module == "doctorbook.core.db":
+        elif isinstance(node, ast.ImportFrom) and node.module == "doctorbook.core.base.db":
             found.extend(f"{alias.name} (line {node.lineno})" for alias in node.names
                          if alias.name in FORBIDDEN_NAMES)
     return found

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from doctorbook.core.db import Database
+from doctorbook.core.base.db import Database
 from tests.cli.test_booking_commands import (
     IN_3_DAYS_10,
     TOMORROW_10,

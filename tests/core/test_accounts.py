@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from doctorbook.core import accounts, auth, invites, patients
-from doctorbook.core.account_models import AccountToken
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.accounts import accounts, auth, patients
+from doctorbook.core.base.account_models import AccountToken
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AuthenticationError,
     Conflict,
     NotFound,
@@ -20,8 +20,9 @@ from doctorbook.core.errors import (
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import invites
 from tests.conftest import PASSWORD, make_user
 
 CODE = re.compile(r"doctorbook (?:accept-invite|password reset|activate) (db[ipv]_[A-Za-z0-9_-]+)")

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from doctorbook.core import audit
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base import audit
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.rbac import Actor, Role
 from tests.conftest import NOW, make_user
 
 TAMPERING = [

@@ -12,17 +12,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from doctorbook.core import auth, tokens
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.accounts import auth
+from doctorbook.core.base import tokens
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AccountLocked,
     AuthenticationError,
     Conflict,
     PermissionDenied,
     ValidationError,
 )
-from doctorbook.core.models import AuditEntry, User
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.models import AuditEntry, User
+from doctorbook.core.base.rbac import Actor, Role
 from tests.conftest import NOW, PASSWORD, make_user
 
 EMAIL = "alice@example.com"

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from doctorbook.core import accounts, auth, specialties
+from doctorbook.core.accounts import accounts, auth
+from doctorbook.core.accounts.session_store import MemoryStore, StoredSession
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.errors import AuthenticationError, PermissionDenied
+from doctorbook.core.base.rbac import Actor, Role
 from doctorbook.core.boundary import Core, StoredCredentials, TokenCredentials
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.errors import AuthenticationError, PermissionDenied
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.session_store import MemoryStore, StoredSession
+from doctorbook.core.doctors import specialties
 from tests.conftest import PASSWORD, make_user
 
 ADMIN = "ada@clinic.example"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core import clock as clock_module
-from doctorbook.core.clock import FixedClock, SystemClock, clock_from_env, parse_instant
-from doctorbook.core.errors import ConfigurationError
-from doctorbook.core.settings import load_settings
+from doctorbook.core.base import clock as clock_module
+from doctorbook.core.base.clock import FixedClock, SystemClock, clock_from_env, parse_instant
+from doctorbook.core.base.errors import ConfigurationError
+from doctorbook.core.base.settings import load_settings
 
 INSTANT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -18,11 +18,11 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from doctorbook.core import embedded
-from doctorbook.core.db import describe_unreachable, make_engine
+from doctorbook.core.accounts.session_store import FileStore, StoredSession
+from doctorbook.core.base import embedded
+from doctorbook.core.base.db import describe_unreachable, make_engine
 from doctorbook.core.mail.message import OutgoingMessage, Sender
 from doctorbook.core.mail.providers.file import FileProvider
-from doctorbook.core.session_store import FileStore, StoredSession
 from doctorbook.tui import crash_log
 
 IS_ROOT = os.geteuid() == 0

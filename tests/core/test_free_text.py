@@ -12,22 +12,12 @@ from hypothesis import given, settings
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import InstrumentedAttribute
 
-from doctorbook.core import (
-    auth,
-    booking,
-    doctors,
-    invites,
-    lifecycle,
-    migrate,
-    patients,
-    reviews,
-    schedule,
-    specialties,
-)
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import UnitOfWork, make_engine
-from doctorbook.core.errors import ValidationError
-from doctorbook.core.models import (
+from doctorbook.core.accounts import auth, patients
+from doctorbook.core.base import migrate
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import UnitOfWork, make_engine
+from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.models import (
     Appointment,
     AppointmentNote,
     AuditEntry,
@@ -40,8 +30,12 @@ from doctorbook.core.models import (
     Specialty,
     User,
 )
-from doctorbook.core.search import search
-from doctorbook.core.text import clean_text
+from doctorbook.core.base.text import clean_text
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.booking.search import search
+from doctorbook.core.doctors import doctors, invites, specialties
+from doctorbook.core.feedback import reviews
+from doctorbook.core.scheduling import schedule
 from tests.booking.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot, clinic
 from tests.conftest import PASSWORD
 from tests.hostile import CURATED, has_control, hostile_strings, hostile_text

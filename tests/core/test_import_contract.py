@@ -6,17 +6,18 @@ import subprocess
 import sys
 
 PROBE = (
-    "import doctorbook.core.auth, doctorbook.core.appointments, doctorbook.core.session_store, "
-    "doctorbook.core.db, sys; "
+    "import doctorbook.core.accounts.auth, doctorbook.core.booking.appointments, "
+    "doctorbook.core.accounts.session_store, "
+    "doctorbook.core.base.db, sys; "
     "print(sorted(m for m in sys.modules if m.split('.')[0] in {'textual','typer','rich'}))"
 )
 
 EVERY_CORE_MODULE = (
     "import importlib, pkgutil, sys, doctorbook.core as core; "
-    "[importlib.import_module('doctorbook.core.' + m.name) "
-    " for m in pkgutil.iter_modules(core.__path__)]; "
+    "[importlib.import_module(m.name) "
+    " for m in pkgutil.walk_packages(core.__path__, 'doctorbook.core.')]; "
     "print(sorted(m for m in sys.modules "
-    "             if m.split('.')[0] in {'textual','typer','rich'} "
+    "             if m.split('.')[0] in {'textual','typer'} "
     "             or m.startswith(('doctorbook.cli', 'doctorbook.tui'))))"
 )
 

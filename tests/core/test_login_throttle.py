@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from doctorbook.core import auth, origin, passwords
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.models import AuditEntry
-from doctorbook.core.rbac import Role
+from doctorbook.core.accounts import auth, origin, passwords
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.models import AuditEntry
+from doctorbook.core.base.rbac import Role
 from tests.conftest import PASSWORD, make_user
 
 DESK = "desk@example.com"

@@ -1,6 +1,6 @@
 """One writer each for audit entries and product events (issue 12, part 4).
 
-`core/audit.py` and `core/events.py` are the only code that inserts into `audit_log` and
+`core/base/audit.py` and `core/base/events.py` are the only code that inserts into `audit_log` and
 `events`; the booking's one statement builds its entries with them, so they have the same
 columns, the same shape and the same secret scrub as `audit.record` / `events.record`.
 """
@@ -14,18 +14,19 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from doctorbook.core import audit, booking, events
-from doctorbook.core.account_models import AuditEntry
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.models import Event
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base import audit, events
+from doctorbook.core.base.account_models import AuditEntry
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.models import Event
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import booking
 from tests.booking.conftest import IN_1_HOUR, TOMORROW_10, Clinic, add_slot, clinic
 from tests.conftest import NOW
 
 __all__ = ["clinic"]
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "doctorbook"
-WRITERS = {SRC / "core" / "audit.py", SRC / "core" / "events.py"}
+WRITERS = {SRC / "core" / "base" / "audit.py", SRC / "core" / "base" / "events.py"}
 
 # Every way this code base could write a row of either table: raw SQL, a Core insert of the
 # model or its table, an ORM object of the model, a lightweight `table("...")`.

@@ -5,7 +5,7 @@
   permission: anonymous, and a logged-in user of each role whose row of the table is emptied.
   A new use case without a check fails here, unless it is on the commented allow-list of
   deliberately open ones.
-- No role comparison outside `core/rbac.py` (a grep over src).
+- No role comparison outside `core/base/rbac.py` (a grep over src).
 - README's role -> permission table is the one `rbac.permissions_table()` generates.
 """
 
@@ -25,11 +25,10 @@ import pytest
 from sqlalchemy import select
 
 import doctorbook.core
-from doctorbook.core import booking, invites, reviews, schedule
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import AuthenticationError, DoctorbookError, PermissionDenied
-from doctorbook.core.models import Appointment, EmailOutbox
-from doctorbook.core.rbac import (
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import AuthenticationError, DoctorbookError, PermissionDenied
+from doctorbook.core.base.models import Appointment, EmailOutbox
+from doctorbook.core.base.rbac import (
     DESCRIPTIONS,
     NOT_YOURS,
     ROLE_PERMISSIONS,
@@ -40,6 +39,10 @@ from doctorbook.core.rbac import (
     is_staff_role,
     permissions_table,
 )
+from doctorbook.core.booking import booking
+from doctorbook.core.doctors import invites
+from doctorbook.core.feedback import reviews
+from doctorbook.core.scheduling import schedule
 from tests.booking.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot, clinic
 from tests.conftest import NOW, PASSWORD
 
@@ -53,26 +56,26 @@ SRC = ROOT / "src" / "doctorbook"
 #: Public functions with a keyword-only `actor` that are not use cases: the caller has checked.
 HELPERS = {
     # Writes the audit entry for whoever acted; every use case calls it after its own check.
-    "audit.record": "the audit writer",
+    "base.audit.record": "the audit writer",
     # Cancels in place inside cancel/reschedule, after check_may_cancel.
-    "lifecycle.release": "a step of cancel and reschedule",
+    "booking.lifecycle.release": "a step of cancel and reschedule",
     # Issues an invitation's token for invite_doctor, approve_request and the staff invites,
     # each of which checks its own permission first.
-    "invitations.create_invite": "a step of the invite use cases",
+    "accounts.invitations.create_invite": "a step of the invite use cases",
 }
 
 #: Use cases deliberately open to an actor with no permission (they may succeed for them).
 OPEN = {
     # A doctor's public profile: patients (and anyone at the kiosk) read it before logging in;
     # hidden profiles stay NotFound for everyone but DOCTORS_MANAGE and the doctor.
-    "doctors.show_doctor": "public profiles",
+    "doctors.doctors.show_doctor": "public profiles",
     # The same profile with a page of its reviews and a week of open slots (search's page).
-    "search.doctor_page": "public profiles, with reviews and open slots",
+    "booking.search.doctor_page": "public profiles, with reviews and open slots",
     # "Who am I": any logged-in account, whatever its role holds (anonymous is refused).
-    "auth.whoami": "any logged-in account",
+    "accounts.auth.whoami": "any logged-in account",
     # Authorised by the code e-mailed to the new address, not by the table; a logged-in actor
     # only narrows it (someone else's code is refused).
-    "accounts.confirm_email_change": "authorised by the e-mailed code",
+    "accounts.accounts.confirm_email_change": "authorised by the e-mailed code",
 }
 # Open use cases without an actor need no entry: auth.register, auth.login, search.search,
 # invites.request_join, invites.accept_invite, accounts.request_password_reset, ...
@@ -109,8 +112,10 @@ USE_CASES = {name: f for name, f in sorted(FOUND.items()) if name not in HELPERS
 
 def test_discovery_finds_the_use_cases_and_the_lists_name_real_functions() -> None:
     assert len(USE_CASES) >= 45, sorted(USE_CASES)
-    for known in ("booking.book", "lifecycle.cancel", "dayview.day_slots", "audit.list_entries",
-                  "accounts.set_staff_active", "erasure.erase_patient", "mail.admin.retry"):
+    for known in ("booking.booking.book", "booking.lifecycle.cancel",
+                  "scheduling.dayview.day_slots", "base.audit.list_entries",
+                  "accounts.accounts.set_staff_active",
+                  "accounts.erasure.erase_patient", "mail.admin.retry"):
         assert known in USE_CASES
     # A renamed or removed function must leave the lists too.
     assert set(HELPERS) <= set(FOUND)
@@ -239,12 +244,12 @@ def test_the_same_actors_with_their_permissions_are_let_through(
 ) -> None:
     """The refusals above come from the emptied table: with it, the owner gets in."""
     c = world.clinic
-    shown = _call(uow, "appointments.show_appointment", c.doctor, world)
+    shown = _call(uow, "booking.appointments.show_appointment", c.doctor, world)
     assert getattr(shown, "notes_visible", None) is True
-    assert _call(uow, "dayview.day_slots", c.doctor, world)
-    assert _call(uow, "appointments.show_appointment", c.alice, world)
+    assert _call(uow, "scheduling.dayview.day_slots", c.doctor, world)
+    assert _call(uow, "booking.appointments.show_appointment", c.alice, world)
     with pytest.raises(PermissionDenied, match=NOT_YOURS):
-        _call(uow, "appointments.show_appointment", c.bob, world)
+        _call(uow, "booking.appointments.show_appointment", c.bob, world)
 
 
 # --- the helpers ---------------------------------------------------------------------------------
@@ -335,10 +340,10 @@ def test_no_role_comparison_outside_rbac() -> None:
     found = []
     for path in sorted(SRC.rglob("*.py")):
         relative = path.relative_to(SRC).as_posix()
-        if relative == "core/rbac.py":
+        if relative == "core/base/rbac.py":
             continue
         found += [f"{relative}:{n}: {line}" for n, line in role_comparisons(path.read_text())]
-    assert found == [], ("compare roles in core/rbac.py only: use a permission "
+    assert found == [], ("compare roles in core/base/rbac.py only: use a permission "
                          "(actor.can, require, actor.require_own_or_any) or a Role predicate "
                          "(is_patient, is_staff, ...):\n" + "\n".join(found))
 

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from doctorbook.core import audit, auth
-from doctorbook.core.appointments import Scope, list_appointments
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import AuthenticationError, PermissionDenied
-from doctorbook.core.models import Appointment
-from doctorbook.core.rbac import ROLE_PERMISSIONS, Actor, Permission, Role, require
+from doctorbook.core.accounts import auth
+from doctorbook.core.base import audit
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import AuthenticationError, PermissionDenied
+from doctorbook.core.base.models import Appointment
+from doctorbook.core.base.rbac import ROLE_PERMISSIONS, Actor, Permission, Role, require
+from doctorbook.core.booking.appointments import Scope, list_appointments
 from tests.conftest import NOW, PASSWORD, make_user
 
 P = Permission

@@ -15,10 +15,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateTable
 
-from doctorbook.core import db, migrate
-from doctorbook.core.errors import SchemaOutOfDate
-from doctorbook.core.models import Base
-from doctorbook.core.settings import Settings
+from doctorbook.core.base import db, migrate
+from doctorbook.core.base.errors import SchemaOutOfDate
+from doctorbook.core.base.models import Base
+from doctorbook.core.base.settings import Settings
 
 
 @pytest.fixture

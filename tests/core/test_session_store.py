@@ -14,11 +14,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
-from doctorbook.core import auth
-from doctorbook.core.boundary import resume
-from doctorbook.core.db import Database
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.session_store import (
+from doctorbook.core.accounts import auth
+from doctorbook.core.accounts.session_store import (
     SERVICE,
     FileStore,
     KeyringStore,
@@ -27,6 +24,9 @@ from doctorbook.core.session_store import (
     default_store,
     not_logged_in,
 )
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.boundary import resume
 from tests.conftest import PASSWORD
 
 STORED = StoredSession("dba_access-token-value", "dbr_refresh-token-value", "pat@example.com")
@@ -255,7 +255,7 @@ def test_a_second_process_waiting_for_the_refresh_uses_the_new_tokens(db, clock,
     """Two clients of one profile find the token expired at once: only one refreshes."""
     import threading
 
-    from doctorbook.core import session_store as ss
+    from doctorbook.core.accounts import session_store as ss
 
     with db.unit_of_work() as uow:
         auth.register(uow, email="race@example.com", name="Race", password=PASSWORD)

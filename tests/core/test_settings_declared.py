@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core.clock import FixedClock, SystemClock, clock_for
-from doctorbook.core.errors import ConfigurationError
-from doctorbook.core.settings import (
+from doctorbook.core.base.clock import FixedClock, SystemClock, clock_for
+from doctorbook.core.base.errors import ConfigurationError
+from doctorbook.core.base.settings import (
     SETTINGS,
     Declared,
     Settings,

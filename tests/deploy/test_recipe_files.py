@@ -19,7 +19,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from doctorbook.cli.main import app
-from doctorbook.core.settings import load_settings
+from doctorbook.core.base.settings import load_settings
 from tests.deploy.test_sshd import KEY_OPTIONS
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
 from tests.conftest import PASSWORD, make_user
 from tests.tui.test_terminal import ESCAPES, Terminal, log_in
 

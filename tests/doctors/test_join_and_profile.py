@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text
 
-from doctorbook.core import auth, doctors, invites, outbox, search, specialties
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.accounts import auth
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AuthenticationError,
     Conflict,
     NotFound,
@@ -19,8 +19,11 @@ from doctorbook.core.errors import (
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import search
+from doctorbook.core.doctors import doctors, invites, specialties
+from doctorbook.core.mail import outbox
 from tests.conftest import PASSWORD, make_user
 
 TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from doctorbook.core import doctors, invites
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import PermissionDenied
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import PermissionDenied
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import doctors, invites
 from tests.conftest import PASSWORD, make_user
 from tests.search.conftest import _token_from_outbox, make_visible_doctor
 

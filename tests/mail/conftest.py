@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from doctorbook.core import outbox
-from doctorbook.core.db import Database
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.mail import outbox
 from doctorbook.core.mail.dispatcher import Dispatcher
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.settings import Settings
 
 TOKEN = "test-provider-token"
 

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from doctorbook.cli.commands.dispatch.emails import dispatch_emails
 from doctorbook.cli.commands.outbox import app as outbox_app
-from doctorbook.core import auth
-from doctorbook.core.rbac import Role
+from doctorbook.core.accounts import auth
+from doctorbook.core.base.rbac import Role
 from tests.conftest import PASSWORD, make_user
 from tests.mail.conftest import free_port, queue, row
 from tests.mail.test_outbox_admin import fail_row

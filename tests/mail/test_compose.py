@@ -8,7 +8,7 @@ from email import policy
 
 import pytest
 
-from doctorbook.core.errors import ConfigurationError
+from doctorbook.core.base.errors import ConfigurationError
 from doctorbook.core.mail.message import (
     OutgoingMessage,
     Sender,
@@ -17,8 +17,8 @@ from doctorbook.core.mail.message import (
     sender_from,
     to_bytes,
 )
+from doctorbook.core.mail.outbox import Attachment
 from doctorbook.core.mail.retry import RetryPolicy, parse_retry_after
-from doctorbook.core.outbox import Attachment
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from doctorbook.core.db import Database, make_engine
-from doctorbook.core.errors import DatabaseUnavailable
+from doctorbook.core.base.db import Database, make_engine
+from doctorbook.core.base.errors import DatabaseUnavailable
 from doctorbook.core.mail.dispatcher import Dispatcher
 from tests.mail.conftest import free_port, queue, row
 

@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from doctorbook.core.db import Database, make_engine
+from doctorbook.core.base.db import Database, make_engine
 from doctorbook.core.mail.dispatcher import LEASE_LOST, Outcome
 from tests.mail.conftest import queue, row, statuses
 
@@ -122,7 +122,7 @@ def test_four_dispatchers_send_a_thousand_messages_exactly_once(
     settings = settings_for(email_provider="http", email_http_url=sink.url)
     with db.unit_of_work() as uow:
         # Bulk insert: the test is about dispatching, not about queueing one by one.
-        from doctorbook.core.models import EmailOutbox
+        from doctorbook.core.base.models import EmailOutbox
 
         now = clock.now()
         uow.session.add_all(

@@ -7,7 +7,7 @@ import os
 from email import policy
 
 from doctorbook.core.mail.message import BODY_REMOVED_SENT
-from doctorbook.core.outbox import Attachment
+from doctorbook.core.mail.outbox import Attachment
 from tests.mail.conftest import queue, row
 
 INVITE = {"name": "Dr Who", "token": "SECRET-TOKEN-123", "email": "who@example.com",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from doctorbook.core.errors import ConfigurationError
+from doctorbook.core.base.errors import ConfigurationError
 from doctorbook.core.mail.providers import provider_factory
 from tests.conftest import NOW
 from tests.mail.conftest import free_port, queue, row, statuses
@@ -125,7 +125,7 @@ def test_http_provider_needs_a_url(settings_for, clock):
 
 def test_max_attempts_per_row_overrides_the_setting(db, httpserver, http_settings,
                                                     dispatcher_for):
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     [oid] = queue(db)
     with db.unit_of_work() as uow:

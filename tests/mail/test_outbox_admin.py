@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from doctorbook.core import audit
-from doctorbook.core.errors import (
+from doctorbook.core.base import audit
+from doctorbook.core.base.errors import (
     AuthenticationError,
     Conflict,
     NotFound,
@@ -13,8 +13,8 @@ from doctorbook.core.errors import (
     PolicyViolation,
     ValidationError,
 )
+from doctorbook.core.base.rbac import Actor, Role
 from doctorbook.core.mail import admin
-from doctorbook.core.rbac import Actor, Role
 from tests.conftest import NOW, make_user
 from tests.mail.conftest import queue, row
 from tests.mail.test_file_provider import INVITE
@@ -30,7 +30,7 @@ def people(db):
 
 
 def fail_row(db, oid: int, error: str = "HTTP 400 BAD REQUEST") -> None:
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     with db.unit_of_work() as uow:
         r = uow.session.get(EmailOutbox, oid)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from doctorbook.core.errors import AuthenticationError, PermissionDenied
+from doctorbook.core.base.errors import AuthenticationError, PermissionDenied
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
 from doctorbook.core.mail import admin
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Actor, Role
 from tests.conftest import make_user
 from tests.mail.conftest import queue
 

@@ -8,9 +8,9 @@ from email import policy
 
 import pytest
 
+from doctorbook.core.mail.outbox import Attachment
 from doctorbook.core.mail.providers import PermanentError, TransientError
 from doctorbook.core.mail.providers.smtp import classify
-from doctorbook.core.outbox import Attachment
 from tests.mail.conftest import free_port, queue, row
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from doctorbook.core import booking, lifecycle
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import booking, lifecycle
 from tests.booking.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot, clinic
 
 __all__ = ["IN_3_DAYS_10", "TOMORROW_10", "Clinic", "add_slot", "clinic", "completed_visit"]

@@ -7,25 +7,19 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from doctorbook.core import (
-    accounts,
-    auth,
-    booking,
-    erasure,
-    lifecycle,
-    metrics,
-    reviews,
-)
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.accounts import accounts, auth, erasure
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     AuthenticationError,
     NotFound,
     PermissionDenied,
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.feedback import metrics, reviews
 from tests.conftest import PASSWORD
 from tests.reviews.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot, completed_visit
 
@@ -188,7 +182,7 @@ def test_a_new_email_takes_effect_only_once_confirmed(
     code = _code_for(uow, "bob.new@example.com")
     with pytest.raises(ValidationError):
         accounts.request_email_change(uow, actor=bob, new_email="bob@example.com")
-    from doctorbook.core.errors import Conflict
+    from doctorbook.core.base.errors import Conflict
 
     with pytest.raises(Conflict):
         accounts.request_email_change(uow, actor=bob, new_email="alice@example.com")

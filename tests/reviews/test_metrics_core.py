@@ -7,14 +7,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from doctorbook.core import booking, doctors, events, lifecycle, metrics, reviews
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.errors import PermissionDenied, ValidationError
+from doctorbook.core.base import events
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.errors import PermissionDenied, ValidationError
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.booking.search import search_recorded
+from doctorbook.core.doctors import doctors
+from doctorbook.core.feedback import metrics, reviews
 from doctorbook.core.mail.dispatcher import Dispatcher
-from doctorbook.core.rbac import Actor
-from doctorbook.core.search import search_recorded
-from doctorbook.core.settings import Settings
 from tests.mail.conftest import dispatcher_for, settings_for
 from tests.reviews.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot, completed_visit
 
@@ -133,7 +136,7 @@ def test_the_dispatcher_counts_what_it_delivers(
 ) -> None:
     from sqlalchemy import func, select
 
-    from doctorbook.core.models import Event
+    from doctorbook.core.base.models import Event
     from tests.mail.conftest import queue
 
     queue(db, 3)

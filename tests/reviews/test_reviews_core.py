@@ -8,18 +8,21 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from doctorbook.core import audit, booking, doctors, reviews
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import (
+from doctorbook.core.base import audit
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import (
     Conflict,
     PermissionDenied,
     PolicyViolation,
     ValidationError,
 )
-from doctorbook.core.models import Review
-from doctorbook.core.rbac import Actor
-from doctorbook.core.search import search
+from doctorbook.core.base.models import Review
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import booking
+from doctorbook.core.booking.search import search
+from doctorbook.core.doctors import doctors
+from doctorbook.core.feedback import reviews
 from tests.reviews.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot, completed_visit
 
 

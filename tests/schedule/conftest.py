@@ -13,10 +13,11 @@ from typer.testing import CliRunner, Result
 
 from doctorbook.cli.commands.schedule import app as schedule_app
 from doctorbook.cli.commands.slots import app as slots_app
-from doctorbook.core import auth, doctors, invites
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.accounts import auth
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import doctors, invites
 from tests.conftest import PASSWORD, make_user
 
 TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from doctorbook.core import schedule, slots
-from doctorbook.core.models import AvailabilitySlot
-from doctorbook.core.schedule import RuleView
+from doctorbook.core.base.models import AvailabilitySlot
+from doctorbook.core.scheduling import schedule, slots
+from doctorbook.core.scheduling.schedule import RuleView
 from tests.schedule.conftest import make_doctor
 
 #: Local dates of the 2026 and 2027 clock changes (Kolkata has none: its dates are controls).

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from doctorbook.core import schedule, slots
-from doctorbook.core.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
-from doctorbook.core.models import AuditEntry, AvailabilitySlot
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
+from doctorbook.core.base.models import AuditEntry, AvailabilitySlot
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.scheduling import schedule, slots
 from tests.conftest import make_user
 from tests.schedule.conftest import make_doctor
 

@@ -7,16 +7,16 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from doctorbook.core import schedule
-from doctorbook.core.errors import (
+from doctorbook.core.base.errors import (
     AuthenticationError,
     Conflict,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
-from doctorbook.core.models import AuditEntry
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.models import AuditEntry
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.scheduling import schedule
 from tests.conftest import make_user
 from tests.schedule.conftest import make_doctor
 

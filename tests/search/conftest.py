@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from doctorbook.core import doctors, invites, specialties
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.models import AvailabilitySlot
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.models import AvailabilitySlot
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import doctors, invites, specialties
 from tests.cli.conftest import cli, registered
 from tests.conftest import PASSWORD, make_user
 from tests.schedule.conftest import _token_from_outbox

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from doctorbook.core import schedule, slots
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.scheduling import schedule, slots
 from tests.conftest import make_user
 from tests.search.conftest import add_slot, make_visible_doctor
 
@@ -94,7 +94,7 @@ def test_doctors_show_lists_a_week_of_open_slots(cli, clinics, db):
     with db.unit_of_work() as uow:
         from sqlalchemy import update
 
-        from doctorbook.core.models import AvailabilitySlot
+        from doctorbook.core.base.models import AvailabilitySlot
         uow.session.execute(update(AvailabilitySlot).where(AvailabilitySlot.id == booked)
                             .values(status="booked"))
         uow.commit()

@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from doctorbook.core import schedule, search, slots
-from doctorbook.core.availability import HORIZON
-from doctorbook.core.errors import NotFound, ValidationError
+from doctorbook.core.base.errors import NotFound, ValidationError
+from doctorbook.core.booking import search
+from doctorbook.core.scheduling import schedule, slots
+from doctorbook.core.scheduling.availability import HORIZON
 from tests.conftest import NOW
 from tests.search.conftest import add_slot, make_visible_doctor
 
@@ -27,7 +28,7 @@ def test_generated_slots_appear_after_the_lead_time(uow, admin):
     assert _starts(result) == ["2026-11-24T12:00:00+01:00", "2026-11-24T13:00:00+01:00",
                                "2026-11-24T14:00:00+01:00"]
     # A shorter lead time brings the next slots forward; the slot starting right now counts.
-    from doctorbook.core import doctors
+    from doctorbook.core.doctors import doctors
     doctors.update_profile(uow, actor=doc, lead_minutes=0)
     assert _starts(search.search(uow)[0])[0] == "2026-11-24T10:00:00+01:00"
 
@@ -145,7 +146,7 @@ def test_slot_count_and_filters_combine(uow, admin):
 
 
 def test_hidden_doctors_are_not_searched_even_with_slots(uow, admin):
-    from doctorbook.core import doctors
+    from doctorbook.core.doctors import doctors
     doc = make_visible_doctor(uow, admin, "dr.a@example.com", name="Dr A", lead_minutes=0)
     add_slot(uow, doc.user_id, NOW + timedelta(hours=1))
     doctors.set_status(uow, actor=admin, doctor_id=doc.user_id, active=False)

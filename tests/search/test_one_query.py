@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import event, text
 
-from doctorbook.core import search
-from doctorbook.core.db import UnitOfWork
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.booking import search
 from tests.conftest import NOW
 from tests.search.conftest import make_visible_doctor
 

@@ -15,13 +15,14 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
-from doctorbook.core import auth, doctors, invites, specialties
-from doctorbook.core.db import Database
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.session_store import MemoryStore, StoredSession
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts import auth
+from doctorbook.core.accounts.session_store import MemoryStore, StoredSession
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.doctors import doctors, invites, specialties
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.widgets.plain import Static
 from tests.conftest import PASSWORD, make_user

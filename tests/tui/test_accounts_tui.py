@@ -15,14 +15,14 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
-from doctorbook.core import accounts, auth
-from doctorbook.core.db import Database
-from doctorbook.core.errors import AuthenticationError, PolicyViolation
+from doctorbook.core.accounts import accounts, auth
+from doctorbook.core.accounts.session_store import MemoryStore
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.errors import AuthenticationError, PolicyViolation
+from doctorbook.core.base.models import EmailOutbox, User
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.core.mail import admin as outbox_admin
-from doctorbook.core.models import EmailOutbox, User
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.session_store import MemoryStore
-from doctorbook.core.settings import Settings
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog
 from doctorbook.tui.dialogs.change_password import ChangePasswordDialog

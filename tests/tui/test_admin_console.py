@@ -12,12 +12,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
-from doctorbook.core import booking, lifecycle
-from doctorbook.core.db import Database
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle
 from doctorbook.core.mail.message import BODY_REMOVED_FAILED
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Role
-from doctorbook.core.settings import Settings
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from doctorbook.core import booking, doctors
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.models import Appointment, AuthSession, AvailabilitySlot, User
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import Appointment, AuthSession, AvailabilitySlot, User
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking
+from doctorbook.core.doctors import doctors
 from doctorbook.tui.app import KIOSK_BOOKED, make_app
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.confirm import ConfirmDialog

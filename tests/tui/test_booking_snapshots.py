@@ -17,12 +17,14 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Select
 
-from doctorbook.core import booking, lifecycle, patients, schedule, slots
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.models import AvailabilitySlot
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts import patients
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import AvailabilitySlot
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.scheduling import schedule, slots
 from doctorbook.tui.app import make_app
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog

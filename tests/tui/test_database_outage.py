@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core import embedded
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, open_database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base import embedded
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, open_database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import DATABASE_BACK, DATABASE_UNAVAILABLE, make_app
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
 from tests.conftest import make_user

@@ -10,11 +10,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 
-from doctorbook.core import booking, doctors, lifecycle, schedule
-from doctorbook.core.appointments import load_view
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.rbac import Actor
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.booking.appointments import load_view
+from doctorbook.core.doctors import doctors
+from doctorbook.core.scheduling import schedule
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.note_form import NoteDialog

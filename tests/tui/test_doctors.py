@@ -6,11 +6,11 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from doctorbook.core import schedule, slots
-from doctorbook.core.db import Database
-from doctorbook.core.models import DoctorRequest, EmailOutbox
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import DoctorRequest, EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.scheduling import schedule, slots
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
 from doctorbook.tui.screens.admin_home import AdminHomeScreen

@@ -9,11 +9,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from doctorbook.core import doctors, search
-from doctorbook.core.db import Database
-from doctorbook.core.models import Doctor
-from doctorbook.core.rbac import Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import Doctor
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import search
+from doctorbook.core.doctors import doctors
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.screens.admin_home import AdminHomeScreen

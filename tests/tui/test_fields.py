@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.login import LoginScreen
 

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from doctorbook.core import auth
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, make_engine
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.models import User
-from doctorbook.core.rbac import Role
-from doctorbook.core.session_store import FileStore, MemoryStore
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts import auth
+from doctorbook.core.accounts.session_store import FileStore, MemoryStore
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, make_engine
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.models import User
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui import crash_log
 from doctorbook.tui.app import DATABASE_UNAVAILABLE, DoctorbookApp, make_app
 from doctorbook.tui.screens.doctor_home import DoctorHomeScreen

@@ -23,11 +23,15 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
-from doctorbook.core import audit, booking, doctors, lifecycle, reviews, schedule
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database, make_engine
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base import audit
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database, make_engine
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.doctors import doctors
+from doctorbook.core.feedback import reviews
+from doctorbook.core.scheduling import schedule
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.confirm import ConfirmDialog

@@ -7,11 +7,11 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from doctorbook.core.db import Database
-from doctorbook.core.models import AuthSession, User
-from doctorbook.core.rbac import Role
-from doctorbook.core.session_store import MemoryStore
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts.session_store import MemoryStore
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import AuthSession, User
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import KioskApp, make_app
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
 from doctorbook.tui.screens.login import LoginScreen

@@ -15,13 +15,16 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Sparkline, Static
 
-from doctorbook.core import booking, doctors, events, lifecycle, metrics, reviews, search
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.metrics import Metrics
-from doctorbook.core.models import User
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base import events
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import User
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import booking, lifecycle, search
+from doctorbook.core.doctors import doctors
+from doctorbook.core.feedback import metrics, reviews
+from doctorbook.core.feedback.metrics import Metrics
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.screens.admin_home import AdminHomeScreen
 from doctorbook.tui.screens.metrics import RATES, SERIES, MetricsScreen

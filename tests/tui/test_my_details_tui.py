@@ -14,11 +14,11 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from doctorbook.core import accounts, auth
-from doctorbook.core.db import Database
-from doctorbook.core.models import EmailOutbox
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts import accounts, auth
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_code_in
 from doctorbook.tui.dialogs.my_details import MyDetailsDialog

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from doctorbook.core import accounts
-from doctorbook.core.db import Database
-from doctorbook.core.models import EmailOutbox, User
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts import accounts
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import EmailOutbox, User
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.screens.login import LoginScreen
 from tests.tui.conftest import app_for, no_crash, notifications, said, settle
 from tests.tui.test_patient_admin_tui import DESK, SIZE, clinic, highlight, open_lookup

@@ -12,10 +12,10 @@ from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from doctorbook.core import patients
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.accounts import patients
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import DoctorbookApp
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog

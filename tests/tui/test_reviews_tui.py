@@ -14,12 +14,13 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Select, Static, TextArea
 
-from doctorbook.core import lifecycle, reviews
-from doctorbook.core.clock import FixedClock
-from doctorbook.core.db import Database
-from doctorbook.core.models import Event, NpsResponse, Review
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.clock import FixedClock
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import Event, NpsResponse, Review
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import lifecycle
+from doctorbook.core.feedback import reviews
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.review_form import ReviewForm

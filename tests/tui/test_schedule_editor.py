@@ -9,12 +9,12 @@ from sqlalchemy import func, select, update
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
-from doctorbook.core import schedule
-from doctorbook.core.db import Database
-from doctorbook.core.models import AvailabilitySlot
-from doctorbook.core.rbac import Actor, Role
-from doctorbook.core.schedule import ScheduleView
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import AvailabilitySlot
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.scheduling import schedule
+from doctorbook.core.scheduling.schedule import ScheduleView
 from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.exception_form import ExceptionDialog

@@ -3,10 +3,10 @@ terminal the app never reuses (or keeps) a login stored by the CLI."""
 
 from __future__ import annotations
 
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
-from doctorbook.core.session_store import MemoryStore
-from doctorbook.core.settings import Settings, load_settings
+from doctorbook.core.accounts.session_store import MemoryStore
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings, load_settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from doctorbook.core.db import Database
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
 from tests.conftest import PASSWORD, make_user

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
 from tests.conftest import PASSWORD, make_user
 
 #: CSI and OSC sequences, and the other two-byte escapes, so the text between them can be read.

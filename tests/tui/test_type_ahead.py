@@ -10,9 +10,9 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Role
-from doctorbook.core.settings import Settings
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Role
+from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
-from doctorbook.core.appointments import AppointmentView
+from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.tui.messages import AppointmentLists
 from doctorbook.tui.widgets.appointments import (
     CALL_THE_CLINIC,

@@ -9,7 +9,7 @@ from doctorbook.cli.render import echo
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from doctorbook.core.appointments import AppointmentDetail, AppointmentView
+    from doctorbook.core.booking.appointments import AppointmentDetail, AppointmentView
 
 #: Between a visit's start and end (an en dash); spelt as an escape for the linter.
 EN_DASH = "\u2013"

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from doctorbook.core.settings import Settings, load_settings
+from doctorbook.core.base.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from doctorbook.core.accounts.session_store import SessionStore
+    from doctorbook.core.base.clock import Clock
+    from doctorbook.core.base.db import Database
+    from doctorbook.core.base.errors import AuthenticationError
     from doctorbook.core.boundary import Core, Credentials
-    from doctorbook.core.clock import Clock
-    from doctorbook.core.db import Database
-    from doctorbook.core.errors import AuthenticationError
-    from doctorbook.core.session_store import SessionStore
 
 
 def warn(message: str) -> None:
@@ -38,21 +38,21 @@ class CliContext:
 
     @property
     def clock(self) -> Clock:
-        from doctorbook.core.clock import clock_from_env
+        from doctorbook.core.base.clock import clock_from_env
 
         return clock_from_env()
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            from doctorbook.core.db import open_database
+            from doctorbook.core.base.db import open_database
 
             self._db = open_database(self.settings, clock=self.clock)
         return self._db
 
     @property
     def store(self) -> SessionStore:
-        from doctorbook.core.session_store import default_store
+        from doctorbook.core.accounts.session_store import default_store
 
         return default_store(self.settings.config_dir, self.settings.profile, warn=warn)
 
@@ -60,8 +60,8 @@ class CliContext:
     def core(self) -> Core:
         """The way into core as the caller: DOCTORBOOK_TOKEN first, else the stored session
         (renewed under the profile's lock when it expired)."""
+        from doctorbook.core.accounts.session_store import profile_lock
         from doctorbook.core.boundary import Core, StoredCredentials, TokenCredentials
-        from doctorbook.core.session_store import profile_lock
 
         if self._core is None:
             settings = self.settings
@@ -111,7 +111,7 @@ class _OnFirstUse:
 def read_stdin(*, line: bool = False) -> str:
     """Standard input as text (one line, or all of it). Bytes that are not UTF-8 are bad input:
     a strict decoder raises, and under a C locale Python keeps them as lone surrogates."""
-    from doctorbook.core.errors import ValidationError
+    from doctorbook.core.base.errors import ValidationError
 
     try:
         text = sys.stdin.readline() if line else sys.stdin.read()
@@ -130,7 +130,7 @@ def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") 
         if password.endswith("\r"):
             password = password[:-1]
         if not password:
-            from doctorbook.core.errors import ValidationError
+            from doctorbook.core.base.errors import ValidationError
 
             raise ValidationError("no password on standard input")
         return password

@@ -9,9 +9,9 @@ from doctorbook.cli.render import echo, literal, plain
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from doctorbook.core.availability import DoctorSlots, SlotRef
-    from doctorbook.core.doctors import DoctorProfile
-    from doctorbook.core.reviews import Ratings
+    from doctorbook.core.doctors.doctors import DoctorProfile
+    from doctorbook.core.feedback.reviews import Ratings
+    from doctorbook.core.scheduling.availability import DoctorSlots, SlotRef
 
 
 def slot_label(slot: SlotRef, *, with_day: bool) -> str:

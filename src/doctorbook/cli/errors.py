@@ -20,7 +20,7 @@ from typer._click.globals import get_current_context
 from typer.core import TyperGroup
 
 from doctorbook.cli.render import plain
-from doctorbook.core.errors import DoctorbookError, ErrorCode
+from doctorbook.core.base.errors import DoctorbookError, ErrorCode
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -29,7 +29,7 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud80
 def plain(text: str, *, multiline: bool = False) -> str:
     """`text` safe for a terminal (core's one rule for it): every control character as
     U+FFFD, line breaks kept only when `multiline`."""
-    from doctorbook.core.text import printable
+    from doctorbook.core.base.text import printable
 
     return printable(text, multiline=multiline)
 

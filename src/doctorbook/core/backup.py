@@ -13,10 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from doctorbook.core.errors import Conflict, DatabaseUnavailable, DoctorbookError, ValidationError
+from doctorbook.core.base.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    DoctorbookError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
-    from doctorbook.core.settings import Settings
+    from doctorbook.core.base.settings import Settings
 
 #: pg_dump's custom format starts with these bytes.
 MAGIC = b"PGDMP"
@@ -71,8 +76,8 @@ def target(settings: Settings) -> Target:
     from psycopg.conninfo import make_conninfo
     from sqlalchemy.engine import make_url
 
-    from doctorbook.core import embedded
-    from doctorbook.core.db import normalise_url
+    from doctorbook.core.base import embedded
+    from doctorbook.core.base.db import normalise_url
 
     if settings.database_url:
         url = make_url(normalise_url(settings.database_url))
@@ -167,8 +172,8 @@ def restore(settings: Settings, path: Path) -> RestoreReport:
 
     psql runs the backup between our own BEGIN and COMMIT: if pg_restore stops half-way, or any
     statement fails, the COMMIT is never sent and the database is as it was."""
-    from doctorbook.core import migrate
-    from doctorbook.core.db import make_engine
+    from doctorbook.core.base import migrate
+    from doctorbook.core.base.db import make_engine
 
     revision = read_revision(path)
     if revision not in migrate.known_revisions():
@@ -281,7 +286,7 @@ def _sync_directory(directory: Path) -> None:
 def _program(name: str) -> Path:
     """The embedded server's own client programs: the same major version as its server, and
     new enough for any external server we support (pg_dump reads older servers too)."""
-    from doctorbook.core import embedded
+    from doctorbook.core.base import embedded
 
     return embedded.program(name)
 

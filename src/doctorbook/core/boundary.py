@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
-from doctorbook.core import auth
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.rbac import Actor
-from doctorbook.core.session_store import SessionStore, StoredSession, not_logged_in
+from doctorbook.core.accounts import auth
+from doctorbook.core.accounts.session_store import SessionStore, StoredSession, not_logged_in
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.rbac import Actor
 
 R = TypeVar("R")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from doctorbook.core import auth, doctors, invites, schedule, slots, specialties
-from doctorbook.core.db import Database
-from doctorbook.core.rbac import Actor, Role
+from doctorbook.core.accounts import auth
+from doctorbook.core.base.db import Database
+from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.doctors import doctors, invites, specialties
+from doctorbook.core.scheduling import schedule, slots
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _admin(db: Database, account: DemoAccount) -> Actor:
 
 def _seed_doctor(db: Database, admin: Actor, spec: tuple[object, ...]) -> None:
     """Doctors join the real way: invited, the e-mailed token accepted, profile completed."""
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     name, email, names, clinic, address, city, price, bio = spec
     assert isinstance(email, str) and isinstance(name, str) and isinstance(names, tuple)
@@ -102,8 +104,8 @@ def _seed_bookings(db: Database) -> None:
 
     from sqlalchemy import exists, func, select
 
-    from doctorbook.core import booking
-    from doctorbook.core.models import Appointment, AvailabilitySlot, User
+    from doctorbook.core.base.models import Appointment, AvailabilitySlot, User
+    from doctorbook.core.booking import booking
 
     with db.unit_of_work() as uow:
         if uow.session.scalar(select(exists().where(Appointment.id.isnot(None)))):
@@ -149,8 +151,8 @@ def _seed_history(db: Database) -> None:
 
     from sqlalchemy import exists, select
 
-    from doctorbook.core import reviews
-    from doctorbook.core.models import Appointment, AvailabilitySlot, Review, User
+    from doctorbook.core.base.models import Appointment, AvailabilitySlot, Review, User
+    from doctorbook.core.feedback import reviews
 
     berlin = ZoneInfo("Europe/Berlin")  # the demo's doctors all practise in Berlin
 

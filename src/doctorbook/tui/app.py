@@ -21,28 +21,30 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from doctorbook.core import auth, doctors, invites, search, specialties
-from doctorbook.core.appointments import Scope, list_appointments
-from doctorbook.core.auth import LoginResult, UserView
-from doctorbook.core.boundary import Core, StoredCredentials
-from doctorbook.core.db import Database, UnitOfWork
-from doctorbook.core.doctors import DoctorProfile
-from doctorbook.core.errors import (
-    AuthenticationError,
-    DatabaseUnavailable,
-    DoctorbookError,
-    PermissionDenied,
-)
-from doctorbook.core.invites import RequestView
-from doctorbook.core.rbac import Actor, Permission
-from doctorbook.core.session_store import (
+from doctorbook.core.accounts import auth
+from doctorbook.core.accounts.auth import LoginResult, UserView
+from doctorbook.core.accounts.session_store import (
     MemoryStore,
     SessionStore,
     StoredSession,
     profile_lock,
 )
-from doctorbook.core.settings import Settings
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.errors import (
+    AuthenticationError,
+    DatabaseUnavailable,
+    DoctorbookError,
+    PermissionDenied,
+)
+from doctorbook.core.base.rbac import Actor, Permission
+from doctorbook.core.base.settings import Settings
+from doctorbook.core.booking import search
+from doctorbook.core.booking.appointments import Scope, list_appointments
+from doctorbook.core.boundary import Core, StoredCredentials
+from doctorbook.core.doctors import doctors, invites, specialties
+from doctorbook.core.doctors.doctors import DoctorProfile
+from doctorbook.core.doctors.invites import RequestView
+from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui import crash_log
 from doctorbook.tui.messages import (
     AppointmentChanged,
@@ -352,7 +354,7 @@ class DoctorbookApp(App[None]):
         fail cleanly (their transaction never committed) and say the same."""
         from sqlalchemy import text
 
-        from doctorbook.core.db import database_url
+        from doctorbook.core.base.db import database_url
 
         worker = get_current_worker()
         deadline = time.monotonic() + REVIVE_SECONDS

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from doctorbook.core.db import Database
-    from doctorbook.core.session_store import SessionStore
-    from doctorbook.core.settings import Settings
+    from doctorbook.core.accounts.session_store import SessionStore
+    from doctorbook.core.base.db import Database
+    from doctorbook.core.base.settings import Settings
 
 CRASH_NOTICE = "Something went wrong and you were logged out. Please log in again."
 KIOSK_CRASH_NOTICE = "Something went wrong. Please start again."
@@ -29,7 +29,7 @@ def run_tui(settings: Settings, *, kiosk: bool = False, login_hint: str | None =
     import sys
     import time
 
-    from doctorbook.core.errors import DoctorbookError
+    from doctorbook.core.base.errors import DoctorbookError
     from doctorbook.tui import crash_log
 
     if kiosk:
@@ -83,9 +83,9 @@ def _run_app(
     """One run of the app, on a database of its own; True when it ended by crashing."""
     import sys
 
-    from doctorbook.core.clock import clock_from_env
-    from doctorbook.core.db import open_database
-    from doctorbook.core.session_store import MemoryStore, default_store
+    from doctorbook.core.accounts.session_store import MemoryStore, default_store
+    from doctorbook.core.base.clock import clock_from_env
+    from doctorbook.core.base.db import open_database
     from doctorbook.tui.app import make_app
 
     db = open_database(settings, clock=clock_from_env())
@@ -114,7 +114,7 @@ def _run_app(
 def _forget(db: Database, store: SessionStore) -> None:
     """The app's login ends with it (and after a crash): revoked if the database still
     answers, forgotten anyway, so the next person at this terminal starts at the login form."""
-    from doctorbook.core import auth
+    from doctorbook.core.accounts import auth
 
     try:
         stored = store.load()

@@ -11,19 +11,19 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 
-from doctorbook.core.appointments import AppointmentView
-from doctorbook.core.auth import UserView
-from doctorbook.core.availability import DoctorSlots
-from doctorbook.core.dayview import DaySlot
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.doctors import DoctorProfile
-from doctorbook.core.errors import DoctorbookError
-from doctorbook.core.invites import InviteView, RequestView
-from doctorbook.core.metrics import Metrics
-from doctorbook.core.reviews import Ratings
-from doctorbook.core.reviews import ReviewView as SubmittedReview
-from doctorbook.core.search import SearchResult
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import DoctorbookError
+from doctorbook.core.booking.appointments import AppointmentView
+from doctorbook.core.booking.search import SearchResult
+from doctorbook.core.doctors.doctors import DoctorProfile
+from doctorbook.core.doctors.invites import InviteView, RequestView
+from doctorbook.core.doctors.specialties import SpecialtyView
+from doctorbook.core.feedback.metrics import Metrics
+from doctorbook.core.feedback.reviews import Ratings
+from doctorbook.core.feedback.reviews import ReviewView as SubmittedReview
+from doctorbook.core.scheduling.availability import DoctorSlots
+from doctorbook.core.scheduling.dayview import DaySlot
 
 R = TypeVar("R")
 

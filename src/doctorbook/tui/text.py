@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.text import Text
 
-from doctorbook.core.text import REPLACEMENT, printable
+from doctorbook.core.base.text import REPLACEMENT, printable
 
 __all__ = ["REPLACEMENT", "literal", "pasteable", "printable"]
 

@@ -1,1 +1,1 @@
-"""Sending the e-mail outbox: composition, providers, the dispatcher and the admin views."""
+"""E-mail: the outbox use cases queue into, the dispatcher, the admin's view."""

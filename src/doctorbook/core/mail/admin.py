@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from doctorbook.core import audit
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import Conflict, NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base import audit
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import Conflict, NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.mail.message import BODY_REMOVED_FAILED
-from doctorbook.core.rbac import Actor, Permission, require
 
 if TYPE_CHECKING:
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
@@ -67,7 +67,7 @@ def list_messages(
     """The newest messages first, optionally of one status."""
     from sqlalchemy import select
 
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     require(actor, Permission.OUTBOX_MANAGE)
     wanted = parse_status(status)
@@ -83,7 +83,7 @@ def count_by_status(uow: UnitOfWork, *, actor: Actor) -> dict[str, int]:
     """How many messages the outbox holds in each status, every status present (0 if none)."""
     from sqlalchemy import func, select
 
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     require(actor, Permission.OUTBOX_MANAGE)
     counts = dict.fromkeys(STATUSES, 0)
@@ -94,7 +94,7 @@ def count_by_status(uow: UnitOfWork, *, actor: Actor) -> dict[str, int]:
 
 
 def get_message(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     require(actor, Permission.OUTBOX_MANAGE)
     row = uow.session.get(EmailOutbox, outbox_id)
@@ -105,7 +105,7 @@ def get_message(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
 
 def retry(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
     """Queue a failed message again: attempts start over and it is due at once. Audited."""
-    from doctorbook.core.models import EmailOutbox
+    from doctorbook.core.base.models import EmailOutbox
 
     require(actor, Permission.OUTBOX_MANAGE)
     # Locked, so a dispatcher can't be changing it while we decide.

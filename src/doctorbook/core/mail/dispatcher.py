@@ -45,8 +45,8 @@ from doctorbook.core.mail.providers import (
 from doctorbook.core.mail.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from doctorbook.core.db import Database, UnitOfWork
-    from doctorbook.core.settings import Settings
+    from doctorbook.core.base.db import Database, UnitOfWork
+    from doctorbook.core.base.settings import Settings
 
 
 class Outcome(StrEnum):
@@ -167,7 +167,7 @@ WHERE o.kind = 'appointment_reminder' AND o.entity_kind = 'appointment'
 
 def _count(uow: UnitOfWork, now: datetime, kind: str, emails: Iterable[tuple[int, str]]) -> None:
     """One product event per outbox row (its id and kind only: never an address or a body)."""
-    from doctorbook.core import events
+    from doctorbook.core.base import events
 
     events.record_many(uow, (events.row(kind, at=now, data={"outbox_id": i, "email_kind": k})
                              for i, k in emails))
@@ -252,7 +252,7 @@ LEASE_LOST = "lease expired before the result was recorded; another dispatcher o
 def _database_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import InterfaceError, OperationalError
 
-    from doctorbook.core.errors import DatabaseUnavailable
+    from doctorbook.core.base.errors import DatabaseUnavailable
 
     return (OperationalError, InterfaceError, DatabaseUnavailable)
 

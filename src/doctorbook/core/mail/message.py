@@ -13,8 +13,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from doctorbook.core.errors import ConfigurationError
-from doctorbook.core.outbox import Attachment
+from doctorbook.core.base.errors import ConfigurationError
+from doctorbook.core.mail.outbox import Attachment
 
 #: What a secret-carrying body becomes once it can no longer be sent (sent, or failed for good).
 BODY_REMOVED_SENT = "[removed after sending: contained a one-time token]"

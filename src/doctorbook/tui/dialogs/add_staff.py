@@ -12,9 +12,9 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Select
 
-from doctorbook.core import auth
-from doctorbook.core.errors import ValidationError
-from doctorbook.core.rbac import Role
+from doctorbook.core.accounts import auth
+from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.rbac import Role
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts
+from doctorbook.core.accounts import accounts
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.messages import OwnEmailChanged, Refused, refusable

@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts
-from doctorbook.core.errors import ValidationError
+from doctorbook.core.accounts import accounts
+from doctorbook.core.base.errors import ValidationError
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.field import FieldInput

@@ -13,8 +13,13 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Select
 
-from doctorbook.core.errors import ValidationError
-from doctorbook.core.schedule import EXCEPTION_KINDS, parse_date, parse_hhmm, validate_window
+from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.scheduling.schedule import (
+    EXCEPTION_KINDS,
+    parse_date,
+    parse_hhmm,
+    validate_window,
+)
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static

@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts
-from doctorbook.core.auth import UserView
+from doctorbook.core.accounts import accounts
+from doctorbook.core.accounts.auth import UserView
 from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_changed_text
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence

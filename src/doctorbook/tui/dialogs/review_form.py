@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Select, TextArea
 
-from doctorbook.core.reviews import MAX_COMMENT
+from doctorbook.core.feedback.reviews import MAX_COMMENT
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.ratings import stars
 

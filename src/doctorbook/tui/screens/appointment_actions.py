@@ -12,11 +12,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import lifecycle
-from doctorbook.core.appointments import ACTIVE_STATUSES, AppointmentView
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import lifecycle
+from doctorbook.core.booking.appointments import ACTIVE_STATUSES, AppointmentView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.note_form import NoteDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt

@@ -13,14 +13,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header
 
-from doctorbook.core.appointments import (
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking.appointments import (
     ACTIVE_STATUSES,
     AppointmentDetail,
     AppointmentView,
     show_appointment,
 )
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.rbac import Actor
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.plain import Label, Static

@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import audit
-from doctorbook.core.audit import AuditView
+from doctorbook.core.base import audit
+from doctorbook.core.base.audit import AuditView
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor

@@ -19,11 +19,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import booking, dayview, lifecycle, search
-from doctorbook.core.auth import UserView
-from doctorbook.core.dayview import DaySlot
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.search import SearchResult
+from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.booking import booking, lifecycle, search
+from doctorbook.core.booking.search import SearchResult
+from doctorbook.core.scheduling import dayview
+from doctorbook.core.scheduling.dayview import DaySlot
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt

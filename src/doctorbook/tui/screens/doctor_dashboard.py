@@ -19,11 +19,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header
 
-from doctorbook.core import dashboard
-from doctorbook.core.appointments import AppointmentView
-from doctorbook.core.dashboard import DoctorDashboard
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.booking import dashboard
+from doctorbook.core.booking.appointments import AppointmentView
+from doctorbook.core.booking.dashboard import DoctorDashboard
 from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.screens.appointment_detail import AppointmentDetailScreen

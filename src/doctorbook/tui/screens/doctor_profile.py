@@ -21,12 +21,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import booking
-from doctorbook.core.availability import DoctorSlots, SlotRef
-from doctorbook.core.doctors import DoctorProfile
-from doctorbook.core.errors import AuthenticationError
-from doctorbook.core.rbac import Permission
-from doctorbook.core.reviews import Ratings
+from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.rbac import Permission
+from doctorbook.core.booking import booking
+from doctorbook.core.doctors.doctors import DoctorProfile
+from doctorbook.core.feedback.reviews import Ratings
+from doctorbook.core.scheduling.availability import DoctorSlots, SlotRef
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.messages import AppointmentChanged, DoctorProfileRequested
 from doctorbook.tui.widgets.appointments import booked_note, doctor_title

@@ -14,10 +14,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import doctors
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.doctors import DoctorSummary
-from doctorbook.core.rbac import Actor
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.doctors import doctors
+from doctorbook.core.doctors.doctors import DoctorSummary
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor

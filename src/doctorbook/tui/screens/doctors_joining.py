@@ -12,8 +12,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input
 
-from doctorbook.core.invites import RequestView
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.doctors.invites import RequestView
+from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.messages import (
     InviteSubmitted,

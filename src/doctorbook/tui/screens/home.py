@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from doctorbook.core.auth import UserView
+from doctorbook.core.accounts.auth import UserView
 from doctorbook.tui.dialogs.change_password import ChangePasswordDialog, changed_text
 from doctorbook.tui.dialogs.my_details import SAVED, MyDetailsDialog
 from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested

@@ -20,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import metrics as core_metrics
-from doctorbook.core.metrics import DEFAULT_DAYS, Metrics, Nps, RatingSummary
+from doctorbook.core.feedback import metrics as core_metrics
+from doctorbook.core.feedback.metrics import DEFAULT_DAYS, Metrics, Nps, RatingSummary
 from doctorbook.tui.messages import MetricsLoaded
 from doctorbook.tui.widgets.plain import Label, Static
 

@@ -15,10 +15,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core.db import UnitOfWork
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
 from doctorbook.core.mail import admin as outbox_admin
 from doctorbook.core.mail.admin import STATUSES, OutboxView
-from doctorbook.core.rbac import Actor
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static

@@ -11,10 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import lifecycle, reviews
-from doctorbook.core.appointments import AppointmentView
-from doctorbook.core.auth import UserView
-from doctorbook.core.errors import AuthenticationError, Conflict
+from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.errors import AuthenticationError, Conflict
+from doctorbook.core.booking import lifecycle
+from doctorbook.core.booking.appointments import AppointmentView
+from doctorbook.core.feedback import reviews
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.review_form import ReviewDraft, ReviewForm
 from doctorbook.tui.messages import (

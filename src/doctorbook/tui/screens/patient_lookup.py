@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts, erasure, patients
-from doctorbook.core.auth import UserView
-from doctorbook.core.rbac import Permission
+from doctorbook.core.accounts import accounts, erasure, patients
+from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.rbac import Permission
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Header, Input, Switch, TextArea
 
-from doctorbook.core.doctors import DoctorProfile
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.doctors.doctors import DoctorProfile
+from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui.messages import OwnProfileRequested, ProfileChanges, ProfileSubmitted
 from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.field import FieldInput

@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import schedule, slots
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.rbac import Actor
-from doctorbook.core.schedule import ExceptionView, RuleView, ScheduleView
-from doctorbook.core.slots import BookedConflict, GenerationReport
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.scheduling import schedule, slots
+from doctorbook.core.scheduling.schedule import ExceptionView, RuleView, ScheduleView
+from doctorbook.core.scheduling.slots import BookedConflict, GenerationReport
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.exception_form import KIND_LABELS, ExceptionDialog, ExceptionForm
 from doctorbook.tui.dialogs.rule_form import DAY_NAMES, RuleDialog, RuleForm

@@ -16,8 +16,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select
 
-from doctorbook.core.search import SearchResult
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.booking.search import SearchResult
+from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui.messages import DoctorSearchSubmitted, SearchQuery, SpecialtiesRequested
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen, format_price
 from doctorbook.tui.text import literal

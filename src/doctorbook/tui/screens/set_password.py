@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts
-from doctorbook.core.errors import DoctorbookError, ValidationError
+from doctorbook.core.accounts import accounts
+from doctorbook.core.base.errors import DoctorbookError, ValidationError
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static

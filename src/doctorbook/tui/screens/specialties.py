@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.messages import (

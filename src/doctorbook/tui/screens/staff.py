@@ -18,11 +18,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from doctorbook.core import accounts
-from doctorbook.core.accounts import StaffStatus, StaffView
-from doctorbook.core.db import UnitOfWork
-from doctorbook.core.invites import InviteView
-from doctorbook.core.rbac import Actor
+from doctorbook.core.accounts import accounts
+from doctorbook.core.accounts.accounts import StaffStatus, StaffView
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.doctors.invites import InviteView
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from doctorbook.core.auth import UserView
-from doctorbook.core.rbac import Permission, Role
+from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.rbac import Permission, Role
 from doctorbook.tui.screens.day_view import DayViewScreen
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen

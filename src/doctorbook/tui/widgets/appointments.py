@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
-from doctorbook.core.appointments import AppointmentView
+from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.tui.messages import AppointmentLists
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor

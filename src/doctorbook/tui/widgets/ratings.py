@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import reactive
 
-from doctorbook.core.reviews import Ratings, ReviewEntry
+from doctorbook.core.feedback.reviews import Ratings, ReviewEntry
 from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.plain import Static
 

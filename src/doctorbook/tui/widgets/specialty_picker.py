@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from textual.widgets import SelectionList
 
-from doctorbook.core.specialties import SpecialtyView
+from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui.text import literal
 
 

@@ -11,7 +11,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def confirm_email(code: CodeArgument) -> None:
     """Confirm a new e-mail address with the code sent to it."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     if code == "-":
         code = read_stdin(line=True).strip()

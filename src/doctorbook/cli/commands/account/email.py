@@ -18,7 +18,7 @@ def email(
 ) -> None:
     """Send a confirmation code to the new address; your e-mail changes when it is confirmed
     (doctorbook account confirm-email CODE, within 24 h)."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     CliContext.from_env().core.run(accounts.request_email_change, new_email=new)
     echo("a confirmation code is on its way to the new address; until you confirm it, "

@@ -22,7 +22,7 @@ def set_details(
         show_default=False)] = None,
 ) -> None:
     """Change your phone number or date of birth."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     changes: dict[str, Any] = {}
     if phone is not None:

@@ -11,7 +11,7 @@ from doctorbook.cli.render import echo, print_json
 @translate_errors
 def show(json_output: JsonOutput = False) -> None:
     """Show your own details."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     view = CliContext.from_env().core.run(accounts.own_details)
     if json_output:

@@ -15,7 +15,7 @@ def create(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin; once one exists, only a logged-in admin may create another."""
-    from doctorbook.core import auth
+    from doctorbook.core.accounts import auth
 
     ctx = CliContext.from_env()
     password = read_password(from_stdin=password_stdin, confirm=True)

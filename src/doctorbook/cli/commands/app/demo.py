@@ -20,7 +20,7 @@ def demo(
 ) -> None:
     """Create (or reuse) the demo clinic under <home>/demo and print its logins."""
     from doctorbook.core import demo as demo_data
-    from doctorbook.core.db import open_database
+    from doctorbook.core.base.db import open_database
 
     base = CliContext.from_env().settings
     home = base.home / "demo"

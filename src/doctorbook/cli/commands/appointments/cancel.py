@@ -27,7 +27,7 @@ def cancel(
     doctor or the desk any time, with a --reason. Everyone involved is
     e-mailed.
     """
-    from doctorbook.core.lifecycle import cancel as cancel_appointment
+    from doctorbook.core.booking.lifecycle import cancel as cancel_appointment
 
     view = CliContext.from_env().core.run(cancel_appointment, appointment_id=appointment_id,
                                           reason=reason)

@@ -28,8 +28,8 @@ def list_appointments(
 
     Times are in each clinic's timezone.
     """
-    from doctorbook.core.appointments import Scope, list_appointments
-    from doctorbook.core.schedule import parse_date
+    from doctorbook.core.booking.appointments import Scope, list_appointments
+    from doctorbook.core.scheduling.schedule import parse_date
 
     if upcoming and past:
         raise fail("choose one of --upcoming and --past", 2)

@@ -22,7 +22,7 @@ def note(
     json_output: JsonOutput = False,
 ) -> None:
     """Add a private note to one of your appointments (doctors). Only you ever see it."""
-    from doctorbook.core.lifecycle import add_note
+    from doctorbook.core.booking.lifecycle import add_note
 
     body = read_stdin() if text == "-" else text
     note_id = CliContext.from_env().core.run(add_note, appointment_id=appointment_id, text=body)

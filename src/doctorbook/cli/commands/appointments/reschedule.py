@@ -26,7 +26,7 @@ def reschedule(
     The old appointment is cancelled (its slot opens again) and a new
     one takes its place; --json shows the new one.
     """
-    from doctorbook.core.booking import reschedule as move
+    from doctorbook.core.booking.booking import reschedule as move
 
     view = CliContext.from_env().core.run(move, appointment_id=appointment_id,
                                           new_slot_id=new_slot_id, override_policy=override_policy)

@@ -17,7 +17,7 @@ def show(appointment_id: AppointmentId, json_output: JsonOutput = False) -> None
     Times are in the clinic's timezone. The appointment's doctor also
     sees their private notes.
     """
-    from doctorbook.core.appointments import show_appointment
+    from doctorbook.core.booking.appointments import show_appointment
 
     ctx = CliContext.from_env()
     detail = ctx.core.run(show_appointment, appointment_id=appointment_id)

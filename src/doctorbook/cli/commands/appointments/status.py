@@ -16,7 +16,7 @@ DONE = {
 
 
 def change(appointment_id: int, action: str, *, json_output: bool) -> None:
-    from doctorbook.core.lifecycle import change_status
+    from doctorbook.core.booking.lifecycle import change_status
 
     view = CliContext.from_env().core.run(change_status, appointment_id=appointment_id,
                                           action=action)

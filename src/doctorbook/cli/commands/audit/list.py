@@ -14,7 +14,7 @@ from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import echo, local_time, print_json, print_table
 
 if TYPE_CHECKING:
-    from doctorbook.core.audit import AuditView
+    from doctorbook.core.base.audit import AuditView
 
 
 def parse_entity(value: str | None) -> tuple[str | None, str | None]:
@@ -23,7 +23,7 @@ def parse_entity(value: str | None) -> tuple[str | None, str | None]:
         return None, None
     kind, sep, ident = value.strip().partition(":")
     if not kind or (sep and not ident) or " " in kind:
-        from doctorbook.core.errors import ValidationError
+        from doctorbook.core.base.errors import ValidationError
 
         raise ValidationError(f"--entity must be KIND:ID or KIND, e.g. appointment:12, "
                               f"not {value!r}")
@@ -68,8 +68,8 @@ def list_audit(
     json_output: JsonOutput = False,
 ) -> None:
     """List audit entries, newest first: time, actor, action, record and what changed."""
-    from doctorbook.core.audit import list_entries
-    from doctorbook.core.schedule import parse_date
+    from doctorbook.core.base.audit import list_entries
+    from doctorbook.core.scheduling.schedule import parse_date
 
     # Bad input is refused before anything connects or asks who you are.
     kind, ident = parse_entity(entity)

@@ -14,8 +14,8 @@ def login(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Log in; the session is kept in the keyring (or a private file) under DOCTORBOOK_PROFILE."""
-    from doctorbook.core import auth
-    from doctorbook.core.session_store import StoredSession
+    from doctorbook.core.accounts import auth
+    from doctorbook.core.accounts.session_store import StoredSession
 
     ctx = CliContext.from_env()
     password = read_password(from_stdin=password_stdin, confirm=False)

@@ -10,7 +10,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def logout() -> None:
     """Log out: the session is revoked on the server and forgotten here."""
-    from doctorbook.core import auth
+    from doctorbook.core.accounts import auth
 
     ctx = CliContext.from_env()
     store = ctx.store

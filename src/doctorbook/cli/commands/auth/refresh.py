@@ -5,14 +5,14 @@ from __future__ import annotations
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
 from doctorbook.cli.render import echo
-from doctorbook.core.errors import AuthenticationError
+from doctorbook.core.base.errors import AuthenticationError
 
 
 @translate_errors
 def refresh() -> None:
     """Exchange the refresh token for a new pair (the old one stops working)."""
-    from doctorbook.core import auth, session_store
-    from doctorbook.core.session_store import StoredSession
+    from doctorbook.core.accounts import auth, session_store
+    from doctorbook.core.accounts.session_store import StoredSession
 
     ctx = CliContext.from_env()
     store = ctx.store

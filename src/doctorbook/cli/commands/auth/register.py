@@ -20,7 +20,7 @@ def register(
     phone: Annotated[str | None, typer.Option("--phone", help="A phone number.")] = None,
 ) -> None:
     """Register as a patient (password of 10 to 128 characters, not a common one)."""
-    from doctorbook.core import auth
+    from doctorbook.core.accounts import auth
 
     ctx = CliContext.from_env()
     password = read_password(from_stdin=password_stdin, confirm=True)

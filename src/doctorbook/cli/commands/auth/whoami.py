@@ -13,7 +13,7 @@ def whoami(
     json_output: JsonOutput = False,
 ) -> None:
     """Show the logged-in user (refreshing an expired session transparently)."""
-    from doctorbook.core import auth
+    from doctorbook.core.accounts import auth
 
     ctx = CliContext.from_env()
     view = ctx.core.run(auth.whoami)

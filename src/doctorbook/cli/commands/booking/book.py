@@ -32,8 +32,8 @@ def book(
     json_output: JsonOutput = False,
 ) -> None:
     """Book an open slot. It is confirmed at once if the doctor auto-confirms, else pending."""
-    from doctorbook.core.booking import book as book_slot
-    from doctorbook.core.events import parse_search_id
+    from doctorbook.core.base.events import parse_search_id
+    from doctorbook.core.booking.booking import book as book_slot
 
     # A malformed search id is bad input: refused before anything connects (exit 2).
     from_search = parse_search_id(search_id)

@@ -10,7 +10,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def start() -> None:
     """Start the embedded server if it isn't running (nothing to do for an external one)."""
-    from doctorbook.core import embedded
+    from doctorbook.core.base import embedded
 
     ctx = CliContext.from_env()
     if ctx.settings.database_url:

@@ -13,8 +13,8 @@ def status(
     json_output: JsonOutput = False,
 ) -> None:
     """Show the database, its migration revision and the code's head (starts nothing)."""
-    from doctorbook.core import embedded, migrate
-    from doctorbook.core.db import make_engine, normalise_url
+    from doctorbook.core.base import embedded, migrate
+    from doctorbook.core.base.db import make_engine, normalise_url
 
     ctx = CliContext.from_env()
     settings = ctx.settings

@@ -10,7 +10,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def stop() -> None:
     """Stop the embedded server (the next command starts it again); nothing for an external one."""
-    from doctorbook.core import embedded
+    from doctorbook.core.base import embedded
 
     ctx = CliContext.from_env()
     if ctx.settings.database_url:

@@ -10,8 +10,8 @@ from doctorbook.cli.render import echo
 @translate_errors
 def upgrade() -> None:
     """Apply pending migrations (starting the embedded server if that is the database)."""
-    from doctorbook.core import migrate
-    from doctorbook.core.db import database_url, make_engine
+    from doctorbook.core.base import migrate
+    from doctorbook.core.base.db import database_url, make_engine
 
     ctx = CliContext.from_env()
     engine = make_engine(database_url(ctx.settings))

@@ -35,9 +35,9 @@ def show(
 ) -> None:
     """Show a doctor's profile: specialties, clinic, price, rating, reviews and a week of open
     slots."""
-    from doctorbook.core import search as core_search
-    from doctorbook.core.events import parse_search_id
-    from doctorbook.core.schedule import parse_date
+    from doctorbook.core.base.events import parse_search_id
+    from doctorbook.core.booking import search as core_search
+    from doctorbook.core.scheduling.schedule import parse_date
 
     # Bad input is refused before anything connects or asks who you are (exit 2, one line).
     first_day = parse_date(on, "--date")

@@ -13,7 +13,7 @@ DoctorId = Annotated[int, id_argument("doctor", help="The doctor's id.")]
 
 
 def _set(doctor_id: int, *, active: bool) -> None:
-    from doctorbook.core import doctors
+    from doctorbook.core.doctors import doctors
 
     profile = CliContext.from_env().core.run(doctors.set_status, doctor_id=doctor_id, active=active)
     echo(f"{profile.name} is now {profile.status}"

@@ -22,7 +22,7 @@ def accept_invite(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Accept an invitation: choose a password; then log in (doctors complete their profile)."""
-    from doctorbook.core import invites
+    from doctorbook.core.doctors import invites
 
     ctx = CliContext.from_env()
     if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password

@@ -15,7 +15,7 @@ def approve(request_id: Annotated[int, id_argument("request", help="The request'
     """Approve a request (admin): the invite e-mail goes to the requester."""
     from datetime import timedelta
 
-    from doctorbook.core import invites
+    from doctorbook.core.doctors import invites
 
     ctx = CliContext.from_env()
     view = ctx.core.run(invites.approve_request, request_id=request_id,

@@ -24,7 +24,7 @@ def invite(
     """Invite a doctor (admin): a one-time token goes out by e-mail (dispatch-emails sends it)."""
     from datetime import timedelta
 
-    from doctorbook.core import invites
+    from doctorbook.core.doctors import invites
 
     ctx = CliContext.from_env()
     view = ctx.core.run(invites.invite_doctor, email=email, name=name,

@@ -20,7 +20,7 @@ def list_requests(
     json_output: JsonOutput = False,
 ) -> None:
     """List requests to join (admin); pending ones by default."""
-    from doctorbook.core import invites
+    from doctorbook.core.doctors import invites
 
     choices = {s.value: s for s in invites.RequestStatus}
     if status != "all" and status not in choices:

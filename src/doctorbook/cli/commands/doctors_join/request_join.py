@@ -21,7 +21,7 @@ def request_join(
     ] = None,
 ) -> None:
     """Ask to join as a doctor (no login); an admin approves it and you get an invite e-mail."""
-    from doctorbook.core import invites
+    from doctorbook.core.doctors import invites
 
     view = CliContext.from_env().core.run_open(invites.request_join, email=email, name=name,
                                                message=message)

@@ -12,7 +12,7 @@ from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import echo, print_json
 
 if TYPE_CHECKING:
-    from doctorbook.core.metrics import Metrics
+    from doctorbook.core.feedback.metrics import Metrics
 
 #: Each rate's label and what its numerator and denominator count, in the core's order.
 RATES = {
@@ -41,8 +41,8 @@ def metrics(
     NPS over a period of UTC days (admin). Every rate shows its numerator and denominator."""
     from datetime import UTC
 
-    from doctorbook.core import metrics as core_metrics
-    from doctorbook.core.schedule import parse_date
+    from doctorbook.core.feedback import metrics as core_metrics
+    from doctorbook.core.scheduling.schedule import parse_date
 
     # Bad input is refused before anything connects or asks who you are (exit 2, one line).
     first_day = parse_date(first, "--from")

@@ -29,7 +29,7 @@ def list_outbox(
     # Bad input is refused before anything connects or asks who you are.
     wanted = parse_status(status)
     if not 1 <= limit <= MAX_ID:
-        from doctorbook.core.errors import ValidationError
+        from doctorbook.core.base.errors import ValidationError
 
         raise ValidationError(f"--limit must be a whole number from 1 to {MAX_ID}")
     items = CliContext.from_env().core.run(list_messages, status=wanted, limit=limit)

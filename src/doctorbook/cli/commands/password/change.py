@@ -12,8 +12,8 @@ from doctorbook.cli.render import echo
 def change(password_stdin: PasswordStdin = False) -> None:
     """Change your password (with --password-stdin: the current one on the first line, the new
     one on the second). Your other logins end; this one stays."""
-    from doctorbook.core import accounts
-    from doctorbook.core.errors import ValidationError
+    from doctorbook.core.accounts import accounts
+    from doctorbook.core.base.errors import ValidationError
 
     ctx = CliContext.from_env()
     ctx.require_login()  # nobody logged in: refused before any prompt, as before

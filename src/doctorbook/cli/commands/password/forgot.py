@@ -12,7 +12,7 @@ from doctorbook.cli.render import echo
 def forgot(email: Email) -> None:
     """Send a password reset e-mail; the answer is the same whether or not the address has an
     account. Then: doctorbook password reset CODE."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     answer = CliContext.from_env().core.run_open(accounts.request_password_reset, email=email)
     echo(answer)

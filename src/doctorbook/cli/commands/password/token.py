@@ -18,7 +18,7 @@ CodeArgument = Annotated[
 
 
 def set_password_from_code(code: str, *, password_stdin: bool) -> None:
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     if code == "-":
         code = read_stdin(line=True).strip()

@@ -19,7 +19,7 @@ def disable(
 ) -> None:
     """Disable a patient's account (admin): their sessions end and they can't log in; their
     visits stay, and the desk can still book for them."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     view = CliContext.from_env().core.run(accounts.set_patient_active, ref=account, active=False,
                                           reason=reason)

@@ -11,7 +11,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def enable(account: AccountRef) -> None:
     """Enable a disabled patient's account."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     view = CliContext.from_env().core.run(accounts.set_patient_active, ref=account, active=True)
     echo(f"enabled {view.name} <{view.email}>")

@@ -19,7 +19,7 @@ def erase(
 ) -> None:
     """Erase a patient: name, e-mail, phone, date of birth, booking reasons, review comments,
     e-mails and sessions go; visits, ratings and metrics stay under the same id. Final."""
-    from doctorbook.core import erasure
+    from doctorbook.core.accounts import erasure
 
     report = CliContext.from_env().core.run(erasure.erase_patient, patient_id=patient_id,
                                             reason=reason)

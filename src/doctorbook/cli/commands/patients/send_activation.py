@@ -16,7 +16,7 @@ def send_activation(
 ) -> None:
     """Send a patient the desk created a new "set your password" e-mail (72 h; the previous
     code stops working)."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     outbox_id = CliContext.from_env().core.run(accounts.send_activation, patient_id=patient_id)
     echo(f"activation e-mail queued (e-mail {outbox_id})")

@@ -42,7 +42,7 @@ def set_profile(
     ] = None,
 ) -> None:
     """Set profile fields; only those you give change. Complete ones make you visible."""
-    from doctorbook.core import doctors
+    from doctorbook.core.doctors import doctors
 
     changes: dict[str, Any] = {
         key: value for key, value in {

@@ -12,7 +12,7 @@ from doctorbook.cli.render import print_json
 @translate_errors
 def show(json_output: JsonOutput = False) -> None:
     """Show your doctor profile and what is still missing before patients can find you."""
-    from doctorbook.core import doctors
+    from doctorbook.core.doctors import doctors
 
     profile = CliContext.from_env().core.run(doctors.own_profile)
     if json_output:

@@ -22,8 +22,8 @@ def hide(
     json_output: JsonOutput = False,
 ) -> None:
     """Hide a review: it leaves the doctor's profile and average rating (admin; audited)."""
-    from doctorbook.core.errors import ValidationError
-    from doctorbook.core.reviews import clean_comment, hide_review
+    from doctorbook.core.base.errors import ValidationError
+    from doctorbook.core.feedback.reviews import clean_comment, hide_review
 
     if not clean_comment(reason):
         raise ValidationError("give a reason for hiding the review (--reason)")

@@ -32,8 +32,8 @@ def review(
 ) -> None:
     """Review a completed visit (its patient, once). The doctor's profile shows your first
     name and the visit's month."""
-    from doctorbook.core import reviews
-    from doctorbook.core.errors import ValidationError
+    from doctorbook.core.base.errors import ValidationError
+    from doctorbook.core.feedback import reviews
 
     text = read_stdin() if comment == "-" else comment
     # Bad input is refused before anything connects or asks who you are (exit 2, one line).

@@ -27,7 +27,7 @@ def add_exception(
     reason: Annotated[str | None, typer.Option("--reason", help="Why, for your records.")] = None,
 ) -> None:
     """Override one date: --off, or changed hours --start/--end (with --extra: added hours)."""
-    from doctorbook.core import schedule
+    from doctorbook.core.scheduling import schedule
 
     if off and (start is not None or end is not None or extra):
         raise fail("give either --off or --start/--end, not both", EXIT_BAD_INPUT)

@@ -28,7 +28,7 @@ def add_rule(
     ] = None,
 ) -> None:
     """Add a weekly working window in your clinic's local time."""
-    from doctorbook.core import schedule
+    from doctorbook.core.scheduling import schedule
 
     rule = CliContext.from_env().core.run(schedule.add_rule, weekday=weekday, start=start, end=end,
                                           slot_minutes=slot_minutes, valid_from=valid_from,

@@ -16,7 +16,7 @@ def remove_exception(
     exception_id: Annotated[int, id_argument("exception", help="The exception's id.")],
 ) -> None:
     """Remove one of your exceptions."""
-    from doctorbook.core import schedule
+    from doctorbook.core.scheduling import schedule
 
     view = CliContext.from_env().core.run(schedule.remove_exception, exception_id=exception_id)
     echo(f"removed {describe_exception(view)}")

@@ -16,7 +16,7 @@ def remove_rule(
     rule_id: Annotated[int, id_argument("rule", help="The rule's id.")],
 ) -> None:
     """Remove one of your weekly rules."""
-    from doctorbook.core import schedule
+    from doctorbook.core.scheduling import schedule
 
     view = CliContext.from_env().core.run(schedule.remove_rule, rule_id=rule_id)
     echo(f"removed {describe_rule(view)}")

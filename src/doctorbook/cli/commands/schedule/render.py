@@ -6,7 +6,7 @@ from datetime import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from doctorbook.core.schedule import ExceptionView, RuleView, ScheduleView
+    from doctorbook.core.scheduling.schedule import ExceptionView, RuleView, ScheduleView
 
 
 def hhmm(value: time | None) -> str | None:

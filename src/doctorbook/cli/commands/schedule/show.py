@@ -12,7 +12,7 @@ from doctorbook.cli.render import echo, print_json, print_table
 @translate_errors
 def show(json_output: JsonOutput = False) -> None:
     """Show your weekly rules and the exceptions from today on."""
-    from doctorbook.core import schedule
+    from doctorbook.core.scheduling import schedule
 
     view = CliContext.from_env().core.run(schedule.show_schedule)
     if json_output:

@@ -13,7 +13,7 @@ from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import echo, literal, print_json
 
 if TYPE_CHECKING:
-    from doctorbook.core.search import SearchResult
+    from doctorbook.core.booking.search import SearchResult
 
 
 @translate_errors
@@ -30,9 +30,9 @@ def search(
 ) -> None:
     """Find doctors by specialty, city, date and name, with their next open slots (no login
     needed)."""
-    from doctorbook.core import search as core_search
-    from doctorbook.core.availability import check_slot_count
-    from doctorbook.core.schedule import parse_date
+    from doctorbook.core.booking import search as core_search
+    from doctorbook.core.scheduling.availability import check_slot_count
+    from doctorbook.core.scheduling.schedule import parse_date
 
     # Bad input is refused before the database is opened (exit 2, one line).
     day = parse_date(on, "--date")

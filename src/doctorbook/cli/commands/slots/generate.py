@@ -14,7 +14,7 @@ from doctorbook.cli.options import JsonOutput
 from doctorbook.cli.render import echo, print_json, print_table
 
 if TYPE_CHECKING:
-    from doctorbook.core.slots import GenerationReport
+    from doctorbook.core.scheduling.slots import GenerationReport
 
 
 @translate_errors
@@ -26,7 +26,7 @@ def generate(
     json_output: JsonOutput = False,
 ) -> None:
     """Create open slots up to the horizon; report booked slots the schedule no longer has."""
-    from doctorbook.core import slots
+    from doctorbook.core.scheduling import slots
 
     if not 1 <= days <= slots.MAX_DAYS:
         raise fail(f"--days must be from 1 to {slots.MAX_DAYS}", EXIT_BAD_INPUT)

@@ -14,7 +14,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def add(name: Annotated[str, typer.Argument(help="The specialty's name.")]) -> None:
     """Add a specialty (admin); names are unique whatever their case."""
-    from doctorbook.core import specialties
+    from doctorbook.core.doctors import specialties
 
     view = CliContext.from_env().core.run(specialties.add, name=name)
     echo(f"added specialty {view.name!r}")

@@ -11,7 +11,7 @@ from doctorbook.cli.render import echo, print_json, print_table
 @translate_errors
 def list_specialties(json_output: JsonOutput = False) -> None:
     """List the specialties and how many doctors each has (no login needed)."""
-    from doctorbook.core import specialties
+    from doctorbook.core.doctors import specialties
 
     items = CliContext.from_env().core.run_open(specialties.list_specialties)
     if json_output:

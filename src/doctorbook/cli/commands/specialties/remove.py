@@ -14,7 +14,7 @@ from doctorbook.cli.render import echo
 @translate_errors
 def remove(name: Annotated[str, typer.Argument(help="The specialty's name (any case).")]) -> None:
     """Remove a specialty (admin); refused while a doctor has it."""
-    from doctorbook.core import specialties
+    from doctorbook.core.doctors import specialties
 
     CliContext.from_env().core.run(specialties.remove, name=name)
     echo(f"removed specialty {name.strip()!r}")

@@ -17,7 +17,7 @@ def rename(
     new: Annotated[str, typer.Argument(help="The new name.")],
 ) -> None:
     """Rename a specialty (admin); doctors keep it under the new name."""
-    from doctorbook.core import specialties
+    from doctorbook.core.doctors import specialties
 
     view = CliContext.from_env().core.run(specialties.rename, old=old, new=new)
     echo(f"renamed to {view.name!r}")

@@ -29,8 +29,8 @@ def add(
     `doctorbook accept-invite` with it and choose a password."""
     from datetime import timedelta
 
-    from doctorbook.core import accounts
-    from doctorbook.core.rbac import Role
+    from doctorbook.core.accounts import accounts
+    from doctorbook.core.base.rbac import Role
 
     ctx = CliContext.from_env()
     view = ctx.core.run(accounts.invite_staff, email=email, name=name, role=Role(role.value),

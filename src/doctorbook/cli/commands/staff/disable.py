@@ -21,7 +21,7 @@ def disable(
 ) -> None:
     """Disable a receptionist or admin: every session of theirs ends now (the last active
     admin can't be disabled)."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     view = CliContext.from_env().core.run(accounts.set_staff_active, ref=account, active=False,
                                           reason=reason)

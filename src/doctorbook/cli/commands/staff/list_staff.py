@@ -11,7 +11,7 @@ from doctorbook.cli.render import local_time, print_json, print_table
 @translate_errors
 def list_staff(json_output: JsonOutput = False) -> None:
     """List staff (admin): active and disabled accounts, then invitations not yet accepted."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     items = CliContext.from_env().core.run(accounts.list_staff)
     if json_output:

@@ -16,7 +16,7 @@ def resend(
     email: Annotated[str, typer.Argument(help="The address invited before.", show_default=False)],
 ) -> None:
     """Send a staff member's invitation again (a new token, 72 h; the old one stops working)."""
-    from doctorbook.core import accounts
+    from doctorbook.core.accounts import accounts
 
     view = CliContext.from_env().core.run(accounts.resend_staff_invite, email=email)
     echo(f"new invitation for {view.name} <{view.email}> queued (e-mail {view.outbox_id}); "

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from doctorbook.core.errors import ConfigurationError
+from doctorbook.core.base.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from doctorbook.core.clock import Clock
+    from doctorbook.core.base.clock import Clock
+    from doctorbook.core.base.settings import Settings
     from doctorbook.core.mail.message import OutgoingMessage
-    from doctorbook.core.settings import Settings
 
 #: Longest provider error text kept in last_error and logs: enough to diagnose, never a body.
 MAX_ERROR_CHARS = 300

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from doctorbook.core.errors import ConfigurationError
+from doctorbook.core.base.errors import ConfigurationError
 from doctorbook.core.mail.message import OutgoingMessage
 from doctorbook.core.mail.providers import DeliveryError, PermanentError, TransientError
 from doctorbook.core.mail.retry import parse_retry_after
 
 if TYPE_CHECKING:
-    from doctorbook.core.clock import Clock
-    from doctorbook.core.settings import Settings
+    from doctorbook.core.base.clock import Clock
+    from doctorbook.core.base.settings import Settings
 
 MESSAGE_ID_KEYS = ("id", "message_id", "messageId", "MessageID")
 

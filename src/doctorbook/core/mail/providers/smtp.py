@@ -7,12 +7,12 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from doctorbook.core.errors import ConfigurationError
+from doctorbook.core.base.errors import ConfigurationError
 from doctorbook.core.mail.message import OutgoingMessage, to_mime
 from doctorbook.core.mail.providers import DeliveryError, PermanentError, TransientError
 
 if TYPE_CHECKING:
-    from doctorbook.core.settings import Settings
+    from doctorbook.core.base.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Accounts: logins, passwords, staff, patients, invitations, erasure."""

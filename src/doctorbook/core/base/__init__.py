@@ -1,0 +1,1 @@
+"""What every domain stands on: database, settings, clock, errors, actor, audit."""

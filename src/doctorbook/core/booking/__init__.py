@@ -1,0 +1,1 @@
+"""Booking: search, the claim, appointments, their lifecycle and e-mails."""

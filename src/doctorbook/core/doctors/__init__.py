@@ -1,0 +1,1 @@
+"""Doctors: profiles, specialties, invitations and requests to join."""

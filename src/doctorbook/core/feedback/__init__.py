@@ -1,0 +1,1 @@
+"""Feedback: reviews and ratings, and the metrics."""

@@ -1,0 +1,1 @@
+"""Scheduling: weekly rules, exceptions, slots, availability, the day view."""

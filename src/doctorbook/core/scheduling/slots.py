@@ -1,0 +1,310 @@
+"""Materialising open slots from the schedule rules, idempotently and DST-safely."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from doctorbook.core.base import audit
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
+from doctorbook.core.base.rbac import Actor, Permission, require
+from doctorbook.core.scheduling.schedule import ExceptionView, RuleView
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+DEFAULT_DAYS = 60
+MAX_DAYS = 366
+
+#: Called after each doctor with (doctors done, doctors in total).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BookedConflict:
+    """A booked slot the schedule no longer produces: reported, never cancelled."""
+
+    slot_id: int
+    doctor_id: int
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class DoctorGeneration:
+    doctor_id: int
+    created: int
+    removed: int
+    conflicts: tuple[BookedConflict, ...]
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    days: int
+    doctors: tuple[DoctorGeneration, ...]
+    #: (doctor id, why) for doctors that could not be generated, e.g. no timezone yet.
+    skipped: tuple[tuple[int, str], ...]
+
+    @property
+    def created(self) -> int:
+        return sum(d.created for d in self.doctors)
+
+    @property
+    def removed(self) -> int:
+        return sum(d.removed for d in self.doctors)
+
+    @property
+    def conflicts(self) -> tuple[BookedConflict, ...]:
+        return tuple(c for d in self.doctors for c in d.conflicts)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Working hours on one local date, cut into slots of `slot_minutes`."""
+
+    start: time
+    end: time
+    slot_minutes: int
+
+
+# --- planning (pure: no database, so DST properties are tested directly) ----------------------
+
+
+def windows_for(
+    day: date,
+    rules: Iterable[RuleView],
+    exceptions: Iterable[ExceptionView],
+    default_slot_minutes: int,
+) -> list[Window]:
+    """The working windows of one local date: rules, unless an exception says otherwise."""
+    todays = [e for e in exceptions if e.date == day]
+    if any(e.kind == "off" for e in todays):
+        return []
+    changed = [e for e in todays if e.kind == "hours"]
+    windows: list[Window]
+    if changed:
+        windows = [_exception_window(e, default_slot_minutes) for e in changed]
+    else:
+        windows = [
+            Window(r.start_time, r.end_time, r.slot_minutes) for r in rules
+            if r.weekday == day.weekday()
+            and (r.valid_from is None or r.valid_from <= day)
+            and (r.valid_until is None or day <= r.valid_until)
+        ]
+    windows += [_exception_window(e, default_slot_minutes) for e in todays if e.kind == "extra"]
+    return windows
+
+
+def _exception_window(exc: ExceptionView, default_slot_minutes: int) -> Window:
+    assert exc.start_time is not None and exc.end_time is not None
+    return Window(exc.start_time, exc.end_time, exc.slot_minutes or default_slot_minutes)
+
+
+def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
+    """The instant of a local wall time, or None if the clocks skip it (spring forward).
+
+    A wall time that happens twice (autumn) resolves to its first occurrence (fold=0), so it
+    is produced exactly once.
+    """
+    naive = datetime.combine(day, wall)
+    aware = naive.replace(tzinfo=zone, fold=0)
+    instant = aware.astimezone(UTC)
+    # A skipped wall time doesn't survive the round trip: it lands an hour off.
+    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+        return None
+    return instant
+
+
+def plan(
+    rules: Sequence[RuleView],
+    exceptions: Sequence[ExceptionView],
+    *,
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+    default_slot_minutes: int,
+    not_before: datetime | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """Every slot (UTC start, UTC end) the schedule produces for local dates first..last.
+
+    Starts step through local wall-clock time, so 08:00 stays 08:00 across a DST change;
+    each slot lasts its length in absolute time. A slot that would overlap an earlier one
+    (a window straddling a spring-forward gap, or an extra window overlapping the rules) is
+    dropped: the earlier slot wins, and the database would refuse the overlap anyway.
+    """
+    candidates: set[tuple[datetime, datetime]] = set()
+    day = first
+    while day <= last:
+        for window in windows_for(day, rules, exceptions, default_slot_minutes):
+            length = timedelta(minutes=window.slot_minutes)
+            minute = window.start.hour * 60 + window.start.minute
+            end_minute = window.end.hour * 60 + window.end.minute
+            while minute + window.slot_minutes <= end_minute:
+                start = local_instant(day, time(minute // 60, minute % 60), zone)
+                if start is not None and (not_before is None or start >= not_before):
+                    candidates.add((start, start + length))
+                minute += window.slot_minutes
+        day += timedelta(days=1)
+    kept: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(candidates):
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end))
+    return kept
+
+
+# --- generation -------------------------------------------------------------------------------
+
+
+def generate(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    days: int = DEFAULT_DAYS,
+    doctor_id: int | None = None,
+    progress: Progress | None = None,
+) -> GenerationReport:
+    """Materialise open slots from today (each clinic's local date) for `days` days.
+
+    A doctor generates their own; an admin (or cron as admin) one doctor or all. One
+    transaction per doctor, so a big run never holds every doctor's lock at once. Open slots
+    the schedule no longer produces are deleted; booked ones are reported, never touched.
+    """
+    from sqlalchemy import select
+
+    from doctorbook.core.base.models import Doctor
+
+    require(actor, Permission.SLOTS_GENERATE)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise ValidationError(f"days must be from 1 to {MAX_DAYS}")
+    assert actor.user_id is not None
+    if not actor.can(Permission.DOCTORS_MANAGE):
+        if doctor_id is not None and doctor_id != actor.user_id:
+            raise PermissionDenied("a doctor generates only their own slots")
+        doctor_id = actor.user_id
+    if doctor_id is not None:
+        if uow.session.get(Doctor, doctor_id) is None:
+            raise NotFound(f"no doctor {doctor_id}")
+        ids = [doctor_id]
+    else:
+        ids = list(uow.session.scalars(select(Doctor.user_id).order_by(Doctor.user_id)))
+    uow.commit()  # end the read transaction: each doctor gets a fresh one
+
+    results: list[DoctorGeneration] = []
+    skipped: list[tuple[int, str]] = []
+    for done, one in enumerate(ids, start=1):
+        outcome = _generate_one(uow, actor=actor, doctor_id=one, days=days)
+        if isinstance(outcome, str):
+            if doctor_id is not None:
+                raise PolicyViolation(outcome)
+            skipped.append((one, outcome))
+        else:
+            results.append(outcome)
+        uow.commit()
+        if progress is not None:
+            progress(done, len(ids))
+    return GenerationReport(days=days, doctors=tuple(results), skipped=tuple(skipped))
+
+
+_DELETE_STALE = """
+DELETE FROM availability_slots s
+WHERE s.doctor_id = :doctor AND s.status = 'open'
+  AND s.starts_at >= :since AND s.starts_at < :until
+  AND NOT EXISTS (
+    SELECT 1 FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
+        AS w(starts_at, ends_at)
+    WHERE w.starts_at = s.starts_at AND w.ends_at = s.ends_at)
+"""
+
+# No conflict target: DO NOTHING then also covers the exclusion constraint, so a planned slot
+# overlapping a booked (or blocked) one is skipped instead of failing the run.
+_INSERT_PLANNED = """
+INSERT INTO availability_slots (doctor_id, starts_at, ends_at, status, created_at, updated_at)
+SELECT :doctor, w.starts_at, w.ends_at, 'open', :now, :now
+FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS w(starts_at, ends_at)
+ORDER BY w.starts_at
+ON CONFLICT DO NOTHING
+"""
+
+_BOOKED_UNPLANNED = """
+SELECT s.id, s.starts_at, s.ends_at FROM availability_slots s
+WHERE s.doctor_id = :doctor AND s.status = 'booked'
+  AND s.starts_at >= :since AND s.starts_at < :until
+  AND NOT EXISTS (
+    SELECT 1 FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
+        AS w(starts_at, ends_at)
+    WHERE w.starts_at = s.starts_at AND w.ends_at = s.ends_at)
+ORDER BY s.starts_at
+"""
+
+
+def _generate_one(
+    uow: UnitOfWork, *, actor: Actor, doctor_id: int, days: int
+) -> DoctorGeneration | str:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select, text
+
+    from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
+    from doctorbook.core.scheduling.schedule import exception_view, rule_view
+
+    # Locking the doctor serialises two generations (or a generation and a schedule edit)
+    # for one doctor; different doctors proceed in parallel.
+    doctor = uow.session.get(Doctor, doctor_id, with_for_update=True)
+    if doctor is None:
+        return f"doctor {doctor_id} no longer exists"
+    if not doctor.timezone:
+        return (f"doctor {doctor_id} has no timezone; set it with "
+                "`doctorbook profile set --timezone ZONE`")
+    zone = ZoneInfo(doctor.timezone)
+    now = uow.now()
+    first = now.astimezone(zone).date()
+    last = first + timedelta(days=days - 1)
+    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+    rules = [rule_view(r) for r in uow.session.scalars(
+        select(ScheduleRule).where(ScheduleRule.doctor_id == doctor_id))]
+    exceptions = [exception_view(e) for e in uow.session.scalars(
+        select(ScheduleException).where(
+            ScheduleException.doctor_id == doctor_id,
+            ScheduleException.date >= first, ScheduleException.date <= last))]
+    planned = plan(rules, exceptions, zone=zone, first=first, last=last,
+                   default_slot_minutes=doctor.slot_minutes, not_before=now)
+    params = {
+        "doctor": doctor_id, "since": now, "until": until, "now": now,
+        "starts": [s for s, _ in planned], "ends": [e for _, e in planned],
+    }
+    # Delete before insert: a changed slot length replaces open slots it would overlap.
+    removed = uow.session.execute(text(_DELETE_STALE), params).rowcount  # type: ignore[attr-defined]
+    created = uow.session.execute(text(_INSERT_PLANNED), params).rowcount  # type: ignore[attr-defined]
+    by_date: dict[date, list[ExceptionView]] = {}
+    for exc in exceptions:
+        by_date.setdefault(exc.date, []).append(exc)
+    conflicts: list[BookedConflict] = []
+    for slot_id, starts_at, ends_at in uow.session.execute(text(_BOOKED_UNPLANNED), params):
+        local = starts_at.astimezone(zone)
+        conflicts.append(BookedConflict(
+            slot_id=slot_id, doctor_id=doctor_id, starts_at=starts_at, ends_at=ends_at,
+            local_start=local, reason=_why_unplanned(by_date.get(local.date(), [])),
+        ))
+    if created or removed or conflicts:
+        audit.record(uow, actor=actor, action="slots.generated", entity_kind="doctor",
+                     entity_id=doctor_id, data={
+                         "days": days, "created": created, "removed": removed,
+                         "booked_conflicts": [c.slot_id for c in conflicts]})
+    return DoctorGeneration(doctor_id=doctor_id, created=created, removed=removed,
+                            conflicts=tuple(conflicts))
+
+
+def _why_unplanned(exceptions: list[ExceptionView]) -> str:
+    for exc in exceptions:
+        if exc.kind == "off":
+            return "day off" + (f": {exc.reason}" if exc.reason else "")
+    if any(exc.kind == "hours" for exc in exceptions):
+        return "outside the changed hours of that day"
+    return "no longer in the weekly schedule"
