@@ -20,7 +20,11 @@ from doctorbook.core.doctors import doctors
 from doctorbook.core.doctors.doctors import DoctorSummary
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.widgets.plain import Static
-from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
+from doctorbook.tui.widgets.tables import (
+    item_at_cursor,
+    show_listing,
+    show_rows,
+)
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -160,25 +164,16 @@ class DoctorsAdminScreen(Screen[None]):
         table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
         empty = self.query_one("#doctors-admin-empty", Static)
         rows = [doctor_row(d) for d in self.listed or ()]
-        show_rows_keeping_cursor(table, COLUMNS, rows)
-        empty.update(LOADING if self.listed is None else EMPTY)
-        empty.display = not rows
-        table.display = bool(rows)
-        if rows and self.is_current and (
-            self._focus_results or self.focused is None or not self.focused.display
-        ):
-            self._focus_results = False
-            table.focus()
+        self._focus_results = show_listing(
+            self, table, empty, COLUMNS, rows,
+            empty_text=LOADING if self.listed is None else EMPTY, take_focus=self._focus_results)
         self.refresh_bindings()
 
     @property
     def highlighted(self) -> DoctorSummary | None:
         """The doctor under the cursor."""
         table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
-        if not self.listed or not table.display:
-            return None
-        key = key_at_cursor(table)
-        return next((d for d in self.listed if str(d.doctor_id) == key), None)
+        return item_at_cursor(table, self.listed, lambda d: str(d.doctor_id))
 
     # --- actions ---------------------------------------------------------------------------
 

@@ -22,7 +22,11 @@ from doctorbook.core.mail.admin import STATUSES, OutboxView
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
-from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
+from doctorbook.tui.widgets.tables import (
+    item_at_cursor,
+    show_listing,
+    show_rows,
+)
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -248,25 +252,17 @@ class OutboxScreen(Screen[None]):
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
         empty = self.query_one("#outbox-empty", Static)
         rows = [message_row(m) for m in self.messages or ()]
-        show_rows_keeping_cursor(table, COLUMNS, rows)
-        empty.update(LOADING if self.messages is None else empty_text(self.status))
-        empty.display = not rows
-        table.display = bool(rows)
-        if rows and self.is_current and (
-            self._focus_results or self.focused is None or not self.focused.display
-        ):
-            self._focus_results = False
-            table.focus()
+        self._focus_results = show_listing(
+            self, table, empty, COLUMNS, rows,
+            empty_text=LOADING if self.messages is None else empty_text(self.status),
+            take_focus=self._focus_results)
         self.refresh_bindings()
 
     @property
     def highlighted(self) -> OutboxView | None:
         """The message under the cursor."""
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
-        if not self.messages or not table.display:
-            return None
-        key = key_at_cursor(table)
-        return next((m for m in self.messages if str(m.id) == key), None)
+        return item_at_cursor(table, self.messages, lambda m: str(m.id))
 
     # --- actions ---------------------------------------------------------------------------
 

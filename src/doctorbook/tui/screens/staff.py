@@ -28,7 +28,11 @@ from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.plain import Static
-from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
+from doctorbook.tui.widgets.tables import (
+    item_at_cursor,
+    show_listing,
+    show_rows,
+)
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -271,25 +275,17 @@ class StaffScreen(Screen[None]):
         table: DataTable[str] = self.query_one("#staff-table", DataTable)
         empty = self.query_one("#staff-empty", Static)
         rows = [staff_row(p) for p in self.listed or ()]
-        show_rows_keeping_cursor(table, COLUMNS, rows, follow=follow)
-        empty.update(LOADING if self.listed is None else EMPTY)
-        empty.display = not rows
-        table.display = bool(rows)
-        if rows and self.is_current and (
-            self._focus_results or self.focused is None or not self.focused.display
-        ):
-            self._focus_results = False
-            table.focus()
+        self._focus_results = show_listing(
+            self, table, empty, COLUMNS, rows,
+            empty_text=LOADING if self.listed is None else EMPTY, take_focus=self._focus_results,
+            follow=follow)
         self._highlight_moved()
 
     @property
     def highlighted(self) -> StaffView | None:
         """The person (or invitation) under the cursor."""
         table: DataTable[str] = self.query_one("#staff-table", DataTable)
-        if not self.listed or not table.display:
-            return None
-        key = key_at_cursor(table)
-        return next((p for p in self.listed if row_key(p) == key), None)
+        return item_at_cursor(table, self.listed, row_key)
 
     # --- actions ---------------------------------------------------------------------------
 

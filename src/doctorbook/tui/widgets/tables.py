@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from doctorbook.tui.text import literal
+
+T = TypeVar("T")
 
 #: No column grows wider than this; longer cells end in an ellipsis.
 MAX_WIDTH = 40
@@ -68,3 +71,39 @@ def show_rows_keeping_cursor(
         key = follow
     if keys:
         table.move_cursor(row=keys.index(key) if key in keys else max(0, min(row, len(keys) - 1)))
+
+
+def show_listing(
+    screen: Screen[Any],
+    table: DataTable[Any],
+    empty: Static,
+    headers: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[Cell]]],
+    *,
+    empty_text: str,
+    take_focus: bool,
+    follow: str | None = None,
+) -> bool:
+    """A list screen's rows (cursor kept, see `show_rows_keeping_cursor`), or `empty` saying
+    `empty_text` when there are none. The table takes the focus when `take_focus` or when
+    nothing visible has it. Returns whether the focus is still owed (no rows yet)."""
+    show_rows_keeping_cursor(table, headers, rows, follow=follow)
+    empty.update(empty_text)
+    empty.display = not rows
+    table.display = bool(rows)
+    if rows and screen.is_current and (
+        take_focus or screen.focused is None or not screen.focused.display
+    ):
+        table.focus()
+        return False
+    return take_focus
+
+
+def item_at_cursor(
+    table: DataTable[Any], items: Sequence[T] | None, key: Callable[[T], str]
+) -> T | None:
+    """The item whose row is under the cursor of a shown table (None: nothing listed)."""
+    if not items or not table.display:
+        return None
+    at = key_at_cursor(table)
+    return next((item for item in items if key(item) == at), None)
