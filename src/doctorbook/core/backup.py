@@ -13,6 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from sqlalchemy.engine import URL, make_url
+
+from doctorbook.core.base import embedded, migrate
+from doctorbook.core.base.db import make_engine, normalise_url
 from doctorbook.core.base.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -73,12 +78,6 @@ class RestoreReport:
 
 def target(settings: Settings) -> Target:
     """The configured database (starting the embedded server if that is the one)."""
-    from psycopg.conninfo import make_conninfo
-    from sqlalchemy.engine import make_url
-
-    from doctorbook.core.base import embedded
-    from doctorbook.core.base.db import normalise_url
-
     if settings.database_url:
         url = make_url(normalise_url(settings.database_url))
         params: dict[str, str] = {str(k): str(v) for k, v in url.query.items()
@@ -172,9 +171,6 @@ def restore(settings: Settings, path: Path) -> RestoreReport:
 
     psql runs the backup between our own BEGIN and COMMIT: if pg_restore stops half-way, or any
     statement fails, the COMMIT is never sent and the database is as it was."""
-    from doctorbook.core.base import migrate
-    from doctorbook.core.base.db import make_engine
-
     revision = read_revision(path)
     if revision not in migrate.known_revisions():
         raise ValidationError(
@@ -243,9 +239,6 @@ def _restore_into(where: Target, path: Path) -> None:
 
 
 def _sqlalchemy_url(where: Target) -> str:
-    from psycopg.conninfo import conninfo_to_dict
-    from sqlalchemy.engine import URL
-
     params = {k: str(v) for k, v in conninfo_to_dict(where.conninfo).items() if v is not None}
     return URL.create(
         "postgresql+psycopg", username=params.pop("user", None), password=where.password,
@@ -286,8 +279,6 @@ def _sync_directory(directory: Path) -> None:
 def _program(name: str) -> Path:
     """The embedded server's own client programs: the same major version as its server, and
     new enough for any external server we support (pg_dump reads older servers too)."""
-    from doctorbook.core.base import embedded
-
     return embedded.program(name)
 
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, func, select
 
 from doctorbook.core.accounts import auth
 from doctorbook.core.base.db import Database
+from doctorbook.core.base.models import Appointment, AvailabilitySlot, EmailOutbox, Review, User
 from doctorbook.core.base.rbac import Actor, Role
+from doctorbook.core.booking import booking
 from doctorbook.core.doctors import doctors, invites, specialties
+from doctorbook.core.feedback import reviews
 from doctorbook.core.scheduling import schedule, slots
 
 
@@ -62,8 +69,6 @@ def _admin(db: Database, account: DemoAccount) -> Actor:
 
 def _seed_doctor(db: Database, admin: Actor, spec: tuple[object, ...]) -> None:
     """Doctors join the real way: invited, the e-mailed token accepted, profile completed."""
-    from doctorbook.core.base.models import EmailOutbox
-
     name, email, names, clinic, address, city, price, bio = spec
     assert isinstance(email, str) and isinstance(name, str) and isinstance(names, tuple)
     with db.unit_of_work() as uow:
@@ -100,13 +105,6 @@ BOOKINGS = (
 
 def _seed_bookings(db: Database) -> None:
     """A few upcoming visits booked at the desk, the first time only, so no screen starts empty."""
-    from datetime import timedelta
-
-    from sqlalchemy import exists, func, select
-
-    from doctorbook.core.base.models import Appointment, AvailabilitySlot, User
-    from doctorbook.core.booking import booking
-
     with db.unit_of_work() as uow:
         if uow.session.scalar(select(exists().where(Appointment.id.isnot(None)))):
             return
@@ -146,14 +144,6 @@ def _seed_history(db: Database) -> None:
     The past can't be booked (lead time), so the visits are written as history directly;
     the reviews go through the real use case.
     """
-    from datetime import UTC, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import exists, select
-
-    from doctorbook.core.base.models import Appointment, AvailabilitySlot, Review, User
-    from doctorbook.core.feedback import reviews
-
     berlin = ZoneInfo("Europe/Berlin")  # the demo's doctors all practise in Berlin
 
     with db.unit_of_work() as uow:

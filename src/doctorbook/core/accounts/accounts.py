@@ -3,13 +3,18 @@ patients the desk created setting their first password, and disabling accounts."
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from doctorbook.core.accounts import auth, invitations, passwords
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from doctorbook.core.accounts import auth, invitations, passwords, patients
 from doctorbook.core.base import audit, tokens
+from doctorbook.core.base.account_models import AccountToken, AuthSession, User
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import (
     AuthenticationError,
@@ -18,6 +23,7 @@ from doctorbook.core.base.errors import (
     PolicyViolation,
     ValidationError,
 )
+from doctorbook.core.base.models import Invite
 from doctorbook.core.base.rbac import (
     STAFF_ROLES,
     Actor,
@@ -33,7 +39,6 @@ from doctorbook.core.mail import outbox
 if TYPE_CHECKING:
     from sqlalchemy import Update
 
-    from doctorbook.core.base.account_models import AccountToken, User
 
 RESET_PREFIX = "dbp_"
 ACTIVATION_PREFIX = "dbv_"
@@ -107,10 +112,6 @@ def invite_staff(
 
 def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invitations.InviteView:
     """A new invitation (and token) for someone invited before; the old token stops working."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Invite
-
     require(actor, Permission.STAFF_MANAGE)
     email = auth.normalise_email(email)
     last = uow.session.scalars(
@@ -130,11 +131,6 @@ def resend_staff_invite(uow: UnitOfWork, *, actor: Actor, email: str) -> invitat
 
 def list_staff(uow: UnitOfWork, *, actor: Actor) -> list[StaffView]:
     """Receptionists and admins, then invitations nobody accepted yet (newest first)."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import User
-    from doctorbook.core.base.models import Invite
-
     require(actor, Permission.STAFF_MANAGE)
     views = [
         StaffView(user.id, user.email, user.name, Role(user.role),
@@ -161,10 +157,6 @@ def list_staff(uow: UnitOfWork, *, actor: Actor) -> list[StaffView]:
 
 def _user_by_ref(uow: UnitOfWork, ref: str | int, *, lock: bool = True) -> User:
     """An account by id or e-mail address."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import User
-
     query = select(User)
     text_ref = str(ref).strip()
     if isinstance(ref, int) or text_ref.isdigit():
@@ -185,10 +177,6 @@ def _user_by_ref(uow: UnitOfWork, ref: str | int, *, lock: bool = True) -> User:
 def _set_active(
     uow: UnitOfWork, *, actor: Actor, user: User, active: bool, reason: str | None,
 ) -> auth.UserView:
-    from sqlalchemy import func, select, update
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     now = uow.now()
     if not active:
         if user.id == actor.user_id:
@@ -256,8 +244,6 @@ def set_patient_active(
 
 def _count(uow: UnitOfWork, statement: Update) -> int:
     """Run an UPDATE of sessions; how many rows it changed."""
-    from doctorbook.core.base.account_models import AuthSession
-
     return len(uow.session.execute(statement.returning(AuthSession.id)).all())
 
 
@@ -265,10 +251,6 @@ def _count(uow: UnitOfWork, statement: Update) -> int:
 
 
 def _revoke_tokens(uow: UnitOfWork, user_id: int, purpose: Purpose | None, now: datetime) -> None:
-    from sqlalchemy import update
-
-    from doctorbook.core.base.account_models import AccountToken
-
     query = update(AccountToken).where(
         AccountToken.user_id == user_id, AccountToken.used_at.is_(None),
         AccountToken.revoked_at.is_(None))
@@ -287,8 +269,6 @@ _TOKEN_KINDS = {
 def _issue_token(
     uow: UnitOfWork, user: User, purpose: Purpose, *, new_email: str | None = None,
 ) -> tuple[str, AccountToken]:
-    from doctorbook.core.base.account_models import AccountToken
-
     now = uow.now()
     _revoke_tokens(uow, user.id, purpose, now)  # a new e-mail replaces the last one's code
     prefix, ttl = _TOKEN_KINDS[purpose]
@@ -315,10 +295,6 @@ def request_password_reset(uow: UnitOfWork, *, email: str) -> str:
 
     A known, active account gets a reset e-mail (its code: 30 minutes, single use, replacing the
     previous one); past MAX_RESETS_PER_HOUR in an hour requests are dropped and audited."""
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.account_models import AccountToken, User
-
     email = auth.normalise_email(email)
     user = uow.session.scalars(
         select(User).where(User.email == email).with_for_update()).first()
@@ -374,10 +350,6 @@ def _send_activation(uow: UnitOfWork, *, actor: Actor, user: User) -> int:
 def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> PasswordSet:
     """Set the password from an e-mailed code (a reset, or a patient's first): single use,
     unexpired, not replaced. Every session of the account ends; the code can't be used again."""
-    from sqlalchemy import update
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     row = _live_token(uow, token, (Purpose.PASSWORD_RESET, Purpose.ACTIVATION))
     now = uow.now()
     user = uow.session.get(User, row.user_id, with_for_update=True)
@@ -404,10 +376,6 @@ def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> Pa
 
 def _live_token(uow: UnitOfWork, token: str, purposes: tuple[Purpose, ...]) -> AccountToken:
     """The unused, unexpired, unreplaced code of one of these kinds (locked), or a refusal."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import AccountToken
-
     row = uow.session.scalars(
         select(AccountToken).where(AccountToken.token_hash == tokens.digest(token.strip()))
         .with_for_update()
@@ -428,10 +396,6 @@ def _live_token(uow: UnitOfWork, token: str, purposes: tuple[Purpose, ...]) -> A
 def change_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) -> int:
     """The logged-in user changes their password; every other session of theirs ends (this one
     stays). Returns how many ended."""
-    from sqlalchemy import update
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     require(actor, Permission.ACCOUNT_EDIT_OWN)
     user = uow.session.get(User, actor.user_id, with_for_update=True)
     if user is None:
@@ -447,8 +411,6 @@ def change_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) ->
     query = update(AuthSession).where(AuthSession.user_id == user.id,
                                       AuthSession.revoked_at.is_(None))
     if actor.session_id is not None:
-        import uuid
-
         query = query.where(AuthSession.id != uuid.UUID(actor.session_id))
     ended = _count(uow, query.values(revoked_at=now, revoked_reason="password_changed"))
     _revoke_tokens(uow, user.id, Purpose.PASSWORD_RESET, now)
@@ -474,16 +436,13 @@ def update_own_details(
     date_of_birth: date | None = UNCHANGED,
 ) -> auth.UserView:
     """The logged-in person changes their phone and date of birth (None removes one)."""
-    from doctorbook.core.accounts.patients import clean_phone
-    from doctorbook.core.base.account_models import User
-
     require(actor, Permission.ACCOUNT_EDIT_OWN)
     user = uow.session.get(User, actor.user_id, with_for_update=True)
     if user is None:
         raise NotFound("your account no longer exists")
     changed = []
     if phone is not UNCHANGED:
-        user.phone = clean_phone(phone)
+        user.phone = patients.clean_phone(phone)
         changed.append("phone")
     if date_of_birth is not UNCHANGED:
         if date_of_birth is not None:
@@ -505,8 +464,6 @@ def update_own_details(
 
 def request_email_change(uow: UnitOfWork, *, actor: Actor, new_email: str) -> int:
     """A code goes to the new address; the change happens only when it is confirmed (24 h)."""
-    from doctorbook.core.base.account_models import User
-
     require(actor, Permission.ACCOUNT_EDIT_OWN)
     new_email = auth.normalise_email(new_email)
     user = uow.session.get(User, actor.user_id, with_for_update=True)
@@ -536,10 +493,6 @@ def confirm_email_change(
 
     Given a logged-in actor (the app, the CLI when logged in), the code must be for their own
     account: someone else's code is "not valid" there, as if it didn't exist."""
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.account_models import User
-
     row = _live_token(uow, token, (Purpose.EMAIL_CHANGE,))
     if actor is not None and not actor.is_anonymous and row.user_id != actor.user_id:
         raise AuthenticationError("this code is not valid; check the e-mail you got")

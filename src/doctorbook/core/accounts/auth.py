@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from doctorbook.core.accounts import passwords
+from doctorbook.core.accounts.origin import clean_origin, current_origin
 from doctorbook.core.base import audit, tokens
+from doctorbook.core.base.account_models import AuthSession, LoginThrottle, User
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import (
     AccountLocked,
@@ -21,9 +27,6 @@ from doctorbook.core.base.errors import (
 )
 from doctorbook.core.base.rbac import Actor, Permission, Role, has_role, require
 from doctorbook.core.base.text import clean_text, refused_character
-
-if TYPE_CHECKING:
-    from doctorbook.core.base.account_models import LoginThrottle, User
 
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
@@ -70,8 +73,6 @@ class LoginResult:
 
 
 def _view(user: object) -> UserView:
-    from doctorbook.core.base.account_models import User
-
     assert isinstance(user, User)
     return UserView(
         id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
@@ -99,10 +100,6 @@ def clean_name(name: str) -> str:
 
 
 def _find_by_email(uow: UnitOfWork, email: str, *, lock: bool = False) -> object | None:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import User
-
     stmt = select(User).where(User.email == email)
     if lock:
         stmt = stmt.with_for_update()
@@ -117,10 +114,6 @@ def email_registered(uow: UnitOfWork, email: str) -> bool:
 def _create_user(
     uow: UnitOfWork, *, email: str, name: str, password: str, role: Role, phone: str | None
 ) -> object:
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.account_models import User
-
     email = normalise_email(email)
     name = clean_name(name)
     phone = clean_text(phone, label="phone", limit=40)
@@ -158,10 +151,6 @@ def register(
 
 
 def admin_exists(uow: UnitOfWork) -> bool:
-    from sqlalchemy import exists, select
-
-    from doctorbook.core.base.account_models import User
-
     return bool(uow.session.scalar(select(exists().where(has_role(User.role, Role.ADMIN)))))
 
 
@@ -169,8 +158,6 @@ def create_admin(
     uow: UnitOfWork, *, actor: Actor, email: str, name: str, password: str
 ) -> UserView:
     """The first admin may be created by anyone at the console; later ones only by an admin."""
-    from sqlalchemy import text
-
     # Serialise "first admin" checks so two racing consoles can't both bootstrap.
     uow.session.execute(text("SELECT pg_advisory_xact_lock(7263542)"))
     first = not admin_exists(uow)
@@ -206,8 +193,6 @@ def create_staff(
 
 
 def _issue_session(uow: UnitOfWork, user_id: int, family_id: uuid.UUID) -> tuple[str, str, object]:
-    from doctorbook.core.base.account_models import AuthSession
-
     now = uow.now()
     access = tokens.new_token(tokens.ACCESS_PREFIX)
     refresh_token = tokens.new_token(tokens.REFRESH_PREFIX)
@@ -279,16 +264,12 @@ def _email_key(email: str) -> str:
     Not a secret against someone who guesses addresses (the audit log names them anyway); it
     keeps the throttle table from being a readable list of every address anyone typed.
     """
-    import hashlib
-
     return hashlib.sha256(b"doctorbook login throttle\0" + email.encode()).hexdigest()
 
 
 def _serialise_attempts(uow: UnitOfWork, key: str) -> None:
     """Attempts at one e-mail take turns (until commit), so a burst can't outrun the count;
     unknown e-mails queue exactly like registered ones."""
-    from sqlalchemy import text
-
     lock_id = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
     uow.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
 
@@ -297,10 +278,6 @@ def _throttle_rows(
     uow: UnitOfWork, key: str, origin: str, now: datetime
 ) -> tuple[LoginThrottle, LoginThrottle]:
     """This origin's row and the all-origins row of the e-mail, new (unsaved) ones if none."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import LoginThrottle
-
     found = {
         row.origin: row
         for row in uow.session.scalars(
@@ -353,10 +330,6 @@ def _password_matches(user: User | None, password: str) -> bool:
 
 def _prune_throttles(uow: UnitOfWork, now: datetime) -> None:
     """Forget a few rows idle for longer than any refusal or trust lasts (typos, probes)."""
-    from sqlalchemy import delete, select, tuple_
-
-    from doctorbook.core.base.account_models import LoginThrottle
-
     idle = (
         select(LoginThrottle.email_key, LoginThrottle.origin)
         .where(LoginThrottle.updated_at < now - TRUSTED_FOR)
@@ -378,9 +351,6 @@ def login(
     an hour refuse it for an hour at most, except from origins that logged in to it lately.
     Unknown e-mails are counted, refused and answered exactly like registered ones.
     """
-    from doctorbook.core.accounts.origin import clean_origin, current_origin
-    from doctorbook.core.base.account_models import AuthSession, User
-
     try:
         email = normalise_email(email)
     except ValidationError:
@@ -477,10 +447,6 @@ def register_and_login(
 
 def authenticate(uow: UnitOfWork, *, access_token: str) -> Actor:
     """The actor behind an access token; refuses expired, revoked and disabled sessions."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     found = uow.session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
@@ -501,10 +467,6 @@ def refresh(uow: UnitOfWork, *, refresh_token: str) -> LoginResult:
 
     Presenting a spent token means it was copied: the whole family is revoked.
     """
-    from sqlalchemy import select, update
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     now = uow.now()
     session = uow.session.scalars(
         select(AuthSession)
@@ -547,10 +509,6 @@ def logout(
     uow: UnitOfWork, *, access_token: str | None = None, refresh_token: str | None = None
 ) -> bool:
     """Revoke the session behind either token; False if there was nothing to revoke."""
-    from sqlalchemy import or_, select
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     conditions = []
     if access_token:
         conditions.append(AuthSession.access_hash == tokens.digest(access_token))
@@ -574,8 +532,6 @@ def logout(
 
 
 def whoami(uow: UnitOfWork, *, actor: Actor) -> UserView:
-    from doctorbook.core.base.account_models import User
-
     if actor.is_anonymous:
         raise AuthenticationError("you are not logged in; run `doctorbook login` first")
     user = uow.session.get(User, actor.user_id)
@@ -586,10 +542,6 @@ def whoami(uow: UnitOfWork, *, actor: Actor) -> UserView:
 
 def set_active(uow: UnitOfWork, *, actor: Actor, user_id: int, active: bool) -> UserView:
     """Disable (revoking every session) or re-enable an account."""
-    from sqlalchemy import update
-
-    from doctorbook.core.base.account_models import AuthSession, User
-
     require(actor, Permission.USERS_DISABLE)
     user = uow.session.get(User, user_id, with_for_update=True)
     if user is None:

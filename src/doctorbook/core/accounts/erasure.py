@@ -6,10 +6,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import delete, or_, select, text, update
+
 from doctorbook.core.accounts import auth
 from doctorbook.core.base import audit
+from doctorbook.core.base.account_models import (
+    AccountToken,
+    AuditEntry,
+    AuthSession,
+    LoginThrottle,
+    User,
+)
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base.models import Appointment, AppointmentNote, EmailOutbox, Review
 from doctorbook.core.base.rbac import Actor, Permission, Role, require
 from doctorbook.core.base.text import clean_text
 
@@ -37,16 +47,6 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
     codes are removed or replaced, and what they typed is cut out of doctors' notes and the
     audit log. Their visits, ratings, NPS scores and events stay, under the same id, so counts,
     averages and metrics don't change. The audit entry names the id, never the values."""
-    from sqlalchemy import delete, or_, select, text, update
-
-    from doctorbook.core.base.account_models import AccountToken, AuditEntry, AuthSession, User
-    from doctorbook.core.base.models import (
-        Appointment,
-        AppointmentNote,
-        EmailOutbox,
-        Review,
-    )
-
     require(actor, Permission.USERS_DISABLE)
     why = clean_text(reason, label="reason", limit=500)
     if not why:
@@ -119,10 +119,6 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
 
 
 def _forget_throttles(uow: UnitOfWork, email: str) -> None:
-    from sqlalchemy import delete
-
-    from doctorbook.core.base.account_models import LoginThrottle
-
     uow.session.execute(delete(LoginThrottle).where(
         LoginThrottle.email_key == auth._email_key(email)))
 

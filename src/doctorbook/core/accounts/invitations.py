@@ -7,10 +7,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
 from doctorbook.core.accounts import auth
 from doctorbook.core.base import audit, tokens
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict
+from doctorbook.core.base.models import Invite, Specialty
 from doctorbook.core.base.rbac import Actor, Role
 from doctorbook.core.mail import outbox
 
@@ -37,10 +41,6 @@ class InviteView:
 
 
 def _specialty_names(uow: UnitOfWork, ids: list[int]) -> tuple[str, ...]:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Specialty
-
     if not ids:
         return ()
     rows = uow.session.execute(select(Specialty.id, Specialty.name).where(Specialty.id.in_(ids)))
@@ -59,11 +59,6 @@ def create_invite(
     request_id: int | None,
     role: Role = Role.DOCTOR,
 ) -> InviteView:
-    from sqlalchemy import update
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.models import Invite
-
     if auth.email_registered(uow, email):
         raise Conflict(f"{email} already has a doctorbook account")
     now = uow.now()

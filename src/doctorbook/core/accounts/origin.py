@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import os
 import re
 from collections.abc import Mapping
@@ -52,12 +53,10 @@ def _os_user() -> str:
     # From the uid, not getpass.getuser(): that reads $LOGNAME/$USER first, which anyone can set.
     getuid = getattr(os, "getuid", None)
     if getuid is None:  # not POSIX
-        import getpass
-
         return getpass.getuser()
     uid = getuid()
     try:
-        import pwd
+        import pwd  # local: POSIX only (the ImportError is caught below)
 
         return pwd.getpwuid(uid).pw_name
     except (ImportError, KeyError):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from doctorbook.core.base.errors import ValidationError
-
-if TYPE_CHECKING:
-    from argon2 import PasswordHasher
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -22,8 +21,6 @@ PARALLELISM = 1
 
 @functools.cache
 def hasher() -> PasswordHasher:
-    from argon2 import PasswordHasher, Type
-
     return PasswordHasher(
         time_cost=TIME_COST,
         memory_cost=MEMORY_COST_KIB,
@@ -58,8 +55,6 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
     try:
         return hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import String, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from doctorbook.core.accounts import accounts
 from doctorbook.core.accounts.auth import UserView, clean_name, email_registered, normalise_email
 from doctorbook.core.accounts.auth import _view as auth_view
 from doctorbook.core.base import audit
+from doctorbook.core.base.account_models import User
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict, ValidationError
 from doctorbook.core.base.rbac import Actor, Permission, Role, has_role, require
@@ -56,10 +61,6 @@ def find_patients(
     An empty query lists the first `limit` patients by name. Digits typed as a phone number
     ("030 1234") also match a number stored with other separators ("+49 30-1234...").
     """
-    from sqlalchemy import String, func, or_, select
-
-    from doctorbook.core.base.account_models import User
-
     require(actor, Permission.PATIENTS_MANAGE)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(f"limit must be from 1 to {MAX_LIMIT}")
@@ -91,10 +92,6 @@ def create_patient(
 ) -> UserView:
     """The desk creates a patient record (no password) so it can book for them at once; the
     patient gets an e-mail to set a password (accounts.send_activation resends it)."""
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.account_models import User
-
     require(actor, Permission.PATIENTS_MANAGE)
     email = normalise_email(email)
     name = clean_name(name)
@@ -117,8 +114,6 @@ def create_patient(
         uow, actor=actor, action="patient.created", entity_kind="user", entity_id=view.id,
         data={"role": str(Role.PATIENT), "has_phone": phone is not None},
     )
-    from doctorbook.core.accounts import accounts
-
     # "Set your password" goes with the record: the patient can then use the kiosk and the CLI.
     accounts._send_activation(uow, actor=actor, user=user)
     uow.commit()

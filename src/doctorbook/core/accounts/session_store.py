@@ -119,7 +119,7 @@ class KeyringStore:
         self.damaged: str | None = None
 
     def load(self) -> StoredSession | None:
-        import keyring
+        import keyring  # local: ~18 ms; a profile kept in its file never needs it
         from keyring.errors import KeyringError
 
         self.damaged = None
@@ -136,7 +136,7 @@ class KeyringStore:
             return stored
 
     def save(self, stored: StoredSession) -> None:
-        import keyring
+        import keyring  # local: ~18 ms; a profile kept in its file never needs it
         from keyring.errors import KeyringError
 
         try:
@@ -146,7 +146,7 @@ class KeyringStore:
             self.fallback.save(stored)
 
     def clear(self) -> None:
-        import keyring
+        import keyring  # local: ~18 ms; a profile kept in its file never needs it
         from keyring.errors import KeyringError
 
         # Nothing stored (PasswordDeleteError is a KeyringError) or no keyring: nothing to do.
@@ -157,7 +157,7 @@ class KeyringStore:
 
 def _usable_keyring() -> bool:
     """False for the `fail` backend (no keyring at all) and the `null` one (drops secrets)."""
-    import keyring
+    import keyring  # local: ~18 ms; a profile kept in its file never needs it
     from keyring.backends import chainer, fail
 
     backend = keyring.get_keyring()

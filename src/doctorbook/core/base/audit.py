@@ -8,16 +8,21 @@ Both fill the same columns of the same table and both drop secret keys from the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from sqlalchemy import ColumnElement, Table, Text, func, insert, literal, null, select, union_all
+from sqlalchemy import cast as sql_cast
+
+from doctorbook.core.base.account_models import AuditEntry, User
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.rbac import Actor, Permission, require
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Insert, Select, Table
+    from sqlalchemy import Insert, Select
 
 # Keys that must never reach audit data, whatever a caller passes.
 _SECRET_KEYS = {"password", "token", "access_token", "refresh_token", "password_hash"}
@@ -36,12 +41,6 @@ def role_of(actor: Actor) -> str | None:
 
 
 def _table() -> Table:
-    from typing import cast
-
-    from sqlalchemy import Table
-
-    from doctorbook.core.base.account_models import AuditEntry
-
     return cast(Table, AuditEntry.__table__)
 
 
@@ -60,8 +59,6 @@ class AuditView:
     def data_text(self) -> str:
         """`from=pending to=confirmed slot_id=5`: from/to first, then the rest by name;
         strings bare, everything else as JSON (one line for tables)."""
-        import json
-
         data = self.data
         keys = [k for k in ("from", "to") if k in data] + sorted(set(data) - {"from", "to"})
         return " ".join(
@@ -100,8 +97,6 @@ def record(
     entity_id: str | int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    from sqlalchemy import insert
-
     # A plain INSERT now, in the caller's transaction: no ORM object to track and flush.
     uow.session.execute(insert(_table()), row(
         at=uow.now(), actor=actor, action=action, entity_kind=entity_kind,
@@ -111,8 +106,6 @@ def record(
 
 def bound_data(data: Mapping[str, Any] | None) -> str:
     """The JSON text to bind for `entry(..., more=...)`: scrubbed like every entry's data."""
-    import json
-
     return json.dumps(scrub(data))
 
 
@@ -134,22 +127,18 @@ def entry(
 
     Constants are bound as literals: compile the statement with `literal_binds`.
     """
-    from sqlalchemy import Text, cast
-
     payload = json_object(data)
     if more is not None:
         payload = payload.op("||")(more)
     values = {
         "at": at, "actor_id": actor_id, "actor_role": actor_role, "action": action,
-        "entity_kind": entity_kind, "entity_id": cast(entity_id, Text), "data": payload,
+        "entity_kind": entity_kind, "entity_id": sql_cast(entity_id, Text), "data": payload,
     }
     return columns_select(_table(), values)
 
 
 def as_sql(value: Any, type_: Any = None) -> ColumnElement[Any]:
     """A SQL expression as it is, None as NULL, any other value as a literal of `type_`."""
-    from sqlalchemy import ColumnElement, literal, null
-
     if isinstance(value, ColumnElement):
         return value
     return null() if value is None else literal(value, type_)
@@ -157,8 +146,6 @@ def as_sql(value: Any, type_: Any = None) -> ColumnElement[Any]:
 
 def json_object(data: Mapping[str, Any] | None) -> ColumnElement[Any]:
     """`jsonb_build_object(...)` of `data` (constants or SQL expressions), scrubbed."""
-    from sqlalchemy import Text, func, literal
-
     pairs: list[ColumnElement[Any]] = []
     for key, value in scrub(data).items():
         pairs += [literal(key, Text), as_sql(value)]
@@ -168,8 +155,6 @@ def json_object(data: Mapping[str, Any] | None) -> ColumnElement[Any]:
 def columns_select(table: Table, values: Mapping[str, Any]) -> Select[Any]:
     """`SELECT` of `values` (constants or expressions) labelled as `table`'s columns, in the
     table's order, each constant typed by its column: the source of an `INSERT ... SELECT`."""
-    from sqlalchemy import select
-
     return select(*(as_sql(values[c.name], c.type).label(c.name)
                     for c in table.c if c.name in values))
 
@@ -182,8 +167,6 @@ def entries(*selects: Select[Any]) -> Insert:
 
 def insert_from(table: Table, *selects: Select[Any]) -> Insert:
     """`INSERT INTO table ... SELECT` of `columns_select` selects, `UNION ALL` if several."""
-    from sqlalchemy import insert, union_all
-
     source = selects[0] if len(selects) == 1 else union_all(*selects)
     return insert(table).from_select(list(selects[0].selected_columns.keys()), source)
 
@@ -200,10 +183,6 @@ def list_entries(
     limit: int = 200,
 ) -> list[AuditView]:
     """Newest first; `actor_email` (any case) is who acted, `since` an aware instant."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.account_models import AuditEntry, User
-
     require(actor, Permission.AUDIT_VIEW)
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if entity_kind:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.orm import sessionmaker
+
+from doctorbook.core.base import embedded
 from doctorbook.core.base.clock import Clock, SystemClock
 from doctorbook.core.base.errors import DatabaseUnavailable, SchemaOutOfDate
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.engine import ExceptionContext
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
     from doctorbook.core.base.settings import Settings
 
@@ -30,8 +36,6 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    from sqlalchemy import create_engine, event
-
     engine = create_engine(
         normalise_url(url),
         pool_pre_ping=True,
@@ -48,8 +52,6 @@ def _as_unavailable(context: ExceptionContext) -> DatabaseUnavailable | None:
     """SQLAlchemy's hook for every driver error: a refused, lost or failing connection
     (OperationalError / InterfaceError) becomes DatabaseUnavailable, chained to the driver's
     error so logs keep it; any other error passes unchanged."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
     if context.is_pre_ping:
         return None  # the pool reconnects after a failed ping: replacing it would stop that
     if isinstance(context.sqlalchemy_exception, OperationalError | InterfaceError):
@@ -97,8 +99,6 @@ class Database:
     _factory: sessionmaker[Session] | None = None
 
     def unit_of_work(self) -> UnitOfWork:
-        from sqlalchemy.orm import sessionmaker
-
         if self._factory is None:
             self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         # Sessions connect lazily: a dead server shows up at the first query, as
@@ -116,9 +116,6 @@ def describe_unreachable(exc: BaseException) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from sqlalchemy import text
-    from sqlalchemy.exc import ProgrammingError
-
     # An unreachable server raises DatabaseUnavailable (see `make_engine`).
     try:
         with engine.connect() as conn:
@@ -131,8 +128,6 @@ def database_url(settings: Settings) -> str:
     """The SQLAlchemy URL for the settings; starts the embedded server if that is the choice."""
     if settings.database_url:
         return normalise_url(settings.database_url)
-    from doctorbook.core.base import embedded
-
     return embedded.ensure_running(settings.pgdata).url()
 
 
@@ -154,8 +149,6 @@ def open_database(
         if settings.database_url:
             raise
         # A server that just died leaves a stale postmaster.pid for a moment: retry once.
-        import time
-
         time.sleep(1.0)
         engine.dispose()
         engine = make_engine(database_url(settings))
@@ -167,6 +160,8 @@ def open_database(
                 f"the database schema is at {revision or 'nothing'}, this doctorbook needs "
                 f"{SCHEMA_REVISION}; run `doctorbook db upgrade`"
             )
+        # local: migrate loads alembic, ~95 ms that every command reaching the database
+        # (`whoami` too) would pay for an upgrade only the embedded server ever needs here
         from doctorbook.core.base import migrate as migrations
 
         migrations.upgrade(engine)

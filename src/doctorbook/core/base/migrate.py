@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from doctorbook.core.base.db import current_revision
+
 if TYPE_CHECKING:
-    from alembic.config import Config
     from sqlalchemy import Engine
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("doctorbook.migrations")))
     if engine is not None:
@@ -25,9 +29,6 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations inside one connection; a lock serialises concurrent upgraders."""
-    from alembic import command
-    from sqlalchemy import text
-
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         # Two commands migrating a fresh database at once must not both create the tables.
@@ -47,8 +48,6 @@ class SchemaStatus:
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -56,13 +55,9 @@ def head_revision() -> str:
 
 def known_revisions() -> frozenset[str]:
     """Every migration this doctorbook has: a backup at any of them can be restored."""
-    from alembic.script import ScriptDirectory
-
     script = ScriptDirectory.from_config(alembic_config())
     return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def status(engine: Engine) -> SchemaStatus:
-    from doctorbook.core.base.db import current_revision
-
     return SchemaStatus(current=current_revision(engine), head=head_revision())

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
 
 from doctorbook.core.base.errors import ConfigurationError
 
@@ -219,8 +222,6 @@ ROOT_DATA_DIR = Path("/var/lib/doctorbook")
 
 
 def _default_dirs() -> tuple[Path, Path]:
-    import platformdirs  # local: only needed when DOCTORBOOK_HOME is unset
-
     config = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # As root the server runs as a system user that must reach the data dir through
@@ -358,8 +359,6 @@ class _Sources:
         url = self.pick(name)
         if url is None:
             return None
-        from urllib.parse import urlsplit
-
         scheme, sep, _ = url.partition("://")
         if not sep or scheme.lower() not in DATABASE_SCHEMES:
             raise self.fail(name, "must be a postgresql:// URL")

@@ -8,14 +8,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Date, cast, func, or_, select
+from sqlalchemy.orm import aliased
+
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound
+from doctorbook.core.base.models import Appointment, AppointmentNote, Doctor, User
 from doctorbook.core.base.rbac import Actor, Permission, require
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
 
-    from doctorbook.core.base.models import Appointment
 
 #: Statuses that may still change (and that a patient or staff may cancel).
 ACTIVE_STATUSES = ("pending", "confirmed", "checked_in")
@@ -151,11 +154,6 @@ class AppointmentDetail:
 
 
 def _select() -> Select[*tuple[Any, ...]]:
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import aliased
-
-    from doctorbook.core.base.models import Appointment, Doctor, User
-
     patient, doctor = aliased(User), aliased(User)
     return (
         select(
@@ -185,8 +183,6 @@ def _view(row: Any) -> AppointmentView:
 
 def load_view(uow: UnitOfWork, appointment_id: int) -> AppointmentView:
     """The appointment as a view, with no permission check (callers check first)."""
-    from doctorbook.core.base.models import Appointment
-
     row = uow.session.execute(_select().where(Appointment.id == appointment_id)).first()
     if row is None:
         raise NotFound(f"no appointment {appointment_id}")
@@ -216,10 +212,6 @@ def list_appointments(
 
     `on_date` is a calendar date in each appointment's clinic timezone.
     """
-    from sqlalchemy import Date, cast, func, or_
-
-    from doctorbook.core.base.models import Appointment, Doctor
-
     require(actor, Permission.APPOINTMENTS_VIEW_OWN, Permission.APPOINTMENTS_VIEW_ANY)
     stmt = _select()
     if not actor.can(Permission.APPOINTMENTS_VIEW_ANY):
@@ -243,10 +235,6 @@ def list_appointments(
 
 def show_appointment(uow: UnitOfWork, *, actor: Actor, appointment_id: int) -> AppointmentDetail:
     """One appointment; its doctor (and only they) also get the private notes."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Appointment, AppointmentNote, User
-
     view = load_view(uow, appointment_id)
     check_can_see(actor, patient_id=view.patient_id, doctor_id=view.doctor_id)
     later = uow.session.scalar(

@@ -13,9 +13,38 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from doctorbook.core.base import audit
+from sqlalchemy import (
+    Alias,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Integer,
+    Table,
+    Text,
+    Uuid,
+    case,
+    exists,
+    extract,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
+
+from doctorbook.core.base import audit, events
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import (
     Conflict,
@@ -24,6 +53,8 @@ from doctorbook.core.base.errors import (
     PolicyViolation,
     ValidationError,
 )
+from doctorbook.core.base.events import parse_search_id
+from doctorbook.core.base.models import TS, Appointment, AvailabilitySlot, Doctor, User
 from doctorbook.core.base.rbac import Actor, Permission, Role, require
 from doctorbook.core.base.text import clean_text
 from doctorbook.core.booking import appointment_mail
@@ -34,7 +65,6 @@ from doctorbook.core.scheduling.availability import HORIZON
 if TYPE_CHECKING:
     from sqlalchemy import TextClause
 
-    from doctorbook.core.base.models import Appointment
 
 RESCHEDULED = "rescheduled"
 
@@ -58,10 +88,6 @@ class _Slot:
 
 
 def _load_slot(uow: UnitOfWork, slot_id: int) -> _Slot:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import AvailabilitySlot, Doctor, User
-
     row = uow.session.execute(
         select(AvailabilitySlot, Doctor.status, Doctor.lead_minutes, Doctor.auto_confirm,
                User.name, User.is_active)
@@ -82,10 +108,6 @@ def _patient_for(
     uow: UnitOfWork, actor: Actor, patient_email: str | None, patient_id: int | None
 ) -> int:
     """Patients book for themselves; the desk names the patient."""
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.account_models import User
-
     require(actor, Permission.APPOINTMENTS_BOOK_SELF, Permission.APPOINTMENTS_BOOK_FOR_PATIENT)
     if not actor.can(Permission.APPOINTMENTS_BOOK_FOR_PATIENT):
         assert actor.user_id is not None
@@ -160,38 +182,6 @@ _PATIENT_LOCK_SPACE = 4201
 # sent as text: one statement, one round trip, its parameters the ones `_create` binds.
 @functools.cache
 def _book_sql() -> str:
-    from typing import Any, cast
-
-    from sqlalchemy import (
-        Alias,
-        BigInteger,
-        Boolean,
-        ColumnElement,
-        Integer,
-        Table,
-        Text,
-        Uuid,
-        case,
-        exists,
-        extract,
-        false,
-        func,
-        insert,
-        literal,
-        literal_column,
-        not_,
-        or_,
-        select,
-        true,
-        update,
-    )
-    from sqlalchemy import cast as sql_cast
-    from sqlalchemy.dialects import postgresql
-    from sqlalchemy.dialects.postgresql import JSONB
-
-    from doctorbook.core.base import events
-    from doctorbook.core.base.models import TS, Appointment, AvailabilitySlot, Doctor, User
-
     def param(name: str, type_: Any) -> ColumnElement[Any]:
         return sql_cast(literal_column(f":{name}"), type_)
 
@@ -298,8 +288,6 @@ def _book_sql() -> str:
 
 @functools.cache
 def _book_statement() -> TextClause:
-    from sqlalchemy import text
-
     return text(_book_sql())
 
 
@@ -314,10 +302,6 @@ def _why_not(
     uow: UnitOfWork, actor: Actor, slot_id: int, patient_id: int, override_policy: bool
 ) -> Exception:
     """The precise refusal for a claim that returned nothing (the slow path, failures only)."""
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.models import Appointment
-
     slot = _load_slot(uow, slot_id)
     _check_bookable(uow, actor, slot, override_policy)
     clash = uow.session.scalar(
@@ -339,8 +323,6 @@ def _create(
     rescheduled_from: Appointment | None = None, search_id: uuid.UUID | None = None,
 ) -> tuple[AppointmentView, bool]:
     """Claim the slot and create the appointment with its audit entries (no commit)."""
-    from sqlalchemy.exc import IntegrityError
-
     if override_policy and not actor.can(Permission.APPOINTMENTS_BOOK_FOR_PATIENT):
         raise PermissionDenied("only clinic staff may override the booking policy")
     now = uow.now()
@@ -390,8 +372,6 @@ def book(
 
     `search_id`: the search the patient booked from, for the booking-conversion metric.
     """
-    from doctorbook.core.base.events import parse_search_id
-
     from_search = parse_search_id(search_id)
     patient = _patient_for(uow, actor, patient_email, patient_id)
     text = clean_text(reason, label="reason", limit=MAX_REASON)

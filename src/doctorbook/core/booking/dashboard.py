@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.models import Appointment, Doctor, ScheduleException, ScheduleRule
 from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.booking.appointments import (
     ACTIVE_STATUSES,
@@ -16,9 +19,8 @@ from doctorbook.core.booking.appointments import (
     Scope,
     list_appointments,
 )
-
-if TYPE_CHECKING:
-    from doctorbook.core.base.models import Doctor
+from doctorbook.core.scheduling.schedule import ExceptionView, exception_view, rule_view
+from doctorbook.core.scheduling.slots import _why_unplanned, plan
 
 #: Today and the 13 days after it.
 DAYS = 14
@@ -63,8 +65,6 @@ class DoctorDashboard:
 def _own_doctor(uow: UnitOfWork, actor: Actor) -> Doctor | None:
     """The acting doctor's profile; None for a doctor account without one (no schedule, so
     nothing can be uncovered, and the clinic's days are UTC days)."""
-    from doctorbook.core.base.models import Doctor
-
     require(actor, Permission.SCHEDULE_MANAGE_OWN)
     return uow.session.get(Doctor, actor.user_id)
 
@@ -77,14 +77,6 @@ def _check_days(days: int) -> None:
 def _uncovered(uow: UnitOfWork, doctor: Doctor | None, days: int) -> list[UncoveredBooking]:
     """As `slots.generate` decides it: a live appointment from now on whose exact slot the
     schedule no longer plans. Read only; nothing is changed."""
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Appointment, ScheduleException, ScheduleRule
-    from doctorbook.core.scheduling.schedule import ExceptionView, exception_view, rule_view
-    from doctorbook.core.scheduling.slots import _why_unplanned, plan
-
     if doctor is None or not doctor.timezone:
         return []  # no slots can have been generated, so none can have been dropped
     zone = ZoneInfo(doctor.timezone)
@@ -139,8 +131,6 @@ def doctor_dashboard(uow: UnitOfWork, *, actor: Actor, days: int = DAYS) -> Doct
     Today's appointments that already ended are included (so a missed visit can still be
     marked a no-show or completed), as are cancelled ones (marked as such).
     """
-    from zoneinfo import ZoneInfo
-
     _check_days(days)
     doctor = _own_doctor(uow, actor)
     zone_name = (doctor.timezone if doctor else None) or "UTC"

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
 
 from doctorbook.core.base import audit, events
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
+from doctorbook.core.base.models import Appointment, AppointmentNote, AvailabilitySlot, Doctor
 from doctorbook.core.base.rbac import NOT_YOURS, Actor, Permission, require
 from doctorbook.core.base.text import clean_text
 from doctorbook.core.booking import appointment_mail
 from doctorbook.core.booking.appointments import ACTIVE_STATUSES, AppointmentView, load_view
-
-if TYPE_CHECKING:
-    from doctorbook.core.base.models import Appointment
 
 MAX_REASON = 500
 #: How early before the start a patient can be checked in (they are at the desk, not days off).
@@ -51,10 +50,6 @@ TRANSITIONS = {
 
 
 def lock(uow: UnitOfWork, appointment_id: int) -> Appointment:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Appointment
-
     row = uow.session.scalars(
         select(Appointment).where(Appointment.id == appointment_id).with_for_update()
     ).first()
@@ -121,10 +116,6 @@ def release(
     uow: UnitOfWork, appointment: Appointment, *, actor: Actor, reason: str, late: bool
 ) -> None:
     """Cancel in place and open the slot again at once (no commit, no e-mail)."""
-    from sqlalchemy import update
-
-    from doctorbook.core.base.models import AvailabilitySlot
-
     now = uow.now()
     appointment.status = "cancelled"
     appointment.cancel_reason = reason
@@ -145,10 +136,6 @@ def release(
 
 def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) -> bool:
     """Who may cancel now; returns whether it is a late cancel (inside the window)."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Doctor
-
     require(actor, Permission.APPOINTMENTS_CANCEL_OWN, *MANAGE)
     if appointment.status not in ACTIVE_STATUSES:
         raise PolicyViolation(
@@ -202,8 +189,6 @@ def cancel(
 
 def add_note(uow: UnitOfWork, *, actor: Actor, appointment_id: int, text: str) -> int:
     """The doctor's private note on their own appointment; returns the note id."""
-    from doctorbook.core.base.models import AppointmentNote
-
     require(actor, Permission.APPOINTMENTS_NOTES_OWN)
     body = clean_text(text, label="the note", limit=MAX_NOTE, multiline=True)
     if not body:

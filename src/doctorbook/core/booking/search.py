@@ -13,8 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Float, Numeric, and_, cast, exists, func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from doctorbook.core.base import events
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.models import Doctor, DoctorSpecialty, Specialty, User
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.base.text import refused_character
 from doctorbook.core.doctors import doctors, specialties
@@ -62,10 +67,6 @@ def _rating() -> ColumnElement[float]:
 
     Reviews keep `doctors.review_count` and `rating_total` up to date, so this needs no join.
     """
-    from sqlalchemy import Float, Numeric, cast, func
-
-    from doctorbook.core.base.models import Doctor
-
     average = cast(Doctor.rating_total, Numeric) / func.nullif(Doctor.review_count, 0)
     return cast(func.round(average, 1), Float)
 
@@ -120,11 +121,6 @@ def _statement(
     uow: UnitOfWork, *, specialty: str | None, city: str | None, name: str | None,
     on_or_after: date | None, slot_rows: int, limit: int,
 ) -> Select[tuple[object, ...]]:
-    from sqlalchemy import and_, exists, func, select, true
-    from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-    from doctorbook.core.base.models import Doctor, DoctorSpecialty, Specialty, User
-
     open_slots = next_slots_lateral(uow.now(), on_or_after, slot_rows)
     specialty_names = (
         select(func.array_agg(aggregate_order_by(Specialty.name, Specialty.name)))
@@ -183,8 +179,6 @@ def search_recorded(
     The returned id goes with the results: opening a profile or booking from them passes it
     back, so metrics can follow a search to its click and its booking.
     """
-    from doctorbook.core.base import events
-
     results = search(uow, **filters)
     search_id = uuid.uuid4()
     events.record(uow, "search_shown", search_id=search_id, count=len(results))

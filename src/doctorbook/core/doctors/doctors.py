@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import functools
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from doctorbook.core.base import audit
+from sqlalchemy import delete, exists, select
+
+from doctorbook.core.base import audit, events
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, ValidationError
+from doctorbook.core.base.models import Doctor, DoctorSpecialty, Specialty, User
 from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.base.text import clean_text
 from doctorbook.core.doctors import specialties
@@ -84,8 +88,6 @@ UNSET: Any = _Unset()
 
 @functools.cache
 def _timezones() -> frozenset[str]:
-    import zoneinfo
-
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -113,10 +115,6 @@ def parse_price(value: str | Decimal | float | int) -> Decimal:
 
 
 def _load(uow: UnitOfWork, doctor_id: int) -> DoctorProfile | None:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Doctor, DoctorSpecialty, Specialty, User
-
     row = uow.session.execute(
         select(Doctor, User).join(User, User.id == Doctor.user_id).where(
             Doctor.user_id == doctor_id)
@@ -172,10 +170,6 @@ def update_profile(
     auto_confirm: bool = UNSET,
 ) -> DoctorProfile:
     """The doctor edits their own profile; only the fields given change."""
-    from sqlalchemy import delete
-
-    from doctorbook.core.base.models import Doctor, DoctorSpecialty
-
     require(actor, Permission.PROFILE_EDIT_OWN)
     assert actor.user_id is not None
     doctor = uow.session.get(Doctor, actor.user_id, with_for_update=True)
@@ -241,8 +235,6 @@ def show_doctor(
 
     Opened from a search (`search_id`): the `result_opened` event is committed with it.
     """
-    from doctorbook.core.base import events
-
     opened_from = events.parse_search_id(search_id)
     profile = _load(uow, doctor_id)
     allowed_hidden = actor.can(Permission.DOCTORS_MANAGE) or actor.user_id == doctor_id
@@ -256,8 +248,6 @@ def show_doctor(
 
 def set_status(uow: UnitOfWork, *, actor: Actor, doctor_id: int, active: bool) -> DoctorProfile:
     """Suspend (hide from patients) or reactivate a doctor."""
-    from doctorbook.core.base.models import Doctor
-
     require(actor, Permission.DOCTORS_MANAGE)
     doctor = uow.session.get(Doctor, doctor_id, with_for_update=True)
     if doctor is None:
@@ -275,10 +265,6 @@ def set_status(uow: UnitOfWork, *, actor: Actor, doctor_id: int, active: bool) -
 
 def list_doctors(uow: UnitOfWork, *, actor: Actor) -> list[DoctorSummary]:
     """Every doctor (suspended and incomplete ones too), by name; for admins."""
-    from sqlalchemy import exists, select
-
-    from doctorbook.core.base.models import Doctor, DoctorSpecialty, User
-
     require(actor, Permission.DOCTORS_MANAGE)
     has_specialty = exists().where(DoctorSpecialty.doctor_id == Doctor.user_id)
     rows = uow.session.execute(

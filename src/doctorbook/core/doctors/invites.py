@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
+
 from doctorbook.core.accounts import auth, passwords
 
 # The token rules live with accounts (staff are invited the same way); a doctor's invite is
@@ -20,6 +22,14 @@ from doctorbook.core.base.errors import (
     Conflict,
     NotFound,
     PolicyViolation,
+)
+from doctorbook.core.base.models import (
+    Doctor,
+    DoctorRequest,
+    DoctorSpecialty,
+    Invite,
+    Specialty,
+    User,
 )
 from doctorbook.core.base.rbac import Actor, Permission, Role, require
 from doctorbook.core.base.text import clean_text
@@ -68,8 +78,6 @@ def request_join(
     uow: UnitOfWork, *, email: str, name: str, message: str | None = None
 ) -> RequestView:
     """Anyone may ask to join as a doctor; an admin approves (sending the invite) or rejects."""
-    from doctorbook.core.base.models import DoctorRequest
-
     email = auth.normalise_email(email)
     name = auth.clean_name(name)
     message = clean_text(message, label="the message", limit=2000, multiline=True)
@@ -88,10 +96,6 @@ def request_join(
 
 
 def _pending_request(uow: UnitOfWork, email: str) -> object | None:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import DoctorRequest
-
     return uow.session.scalars(
         select(DoctorRequest).where(DoctorRequest.email == email,
                                     DoctorRequest.status == "pending")
@@ -99,8 +103,6 @@ def _pending_request(uow: UnitOfWork, email: str) -> object | None:
 
 
 def _request_view(row: object) -> RequestView:
-    from doctorbook.core.base.models import DoctorRequest
-
     assert isinstance(row, DoctorRequest)
     return RequestView(row.id, row.email, row.name, row.message, row.status, row.created_at,
                        row.decided_at)
@@ -109,10 +111,6 @@ def _request_view(row: object) -> RequestView:
 def list_requests(
     uow: UnitOfWork, *, actor: Actor, status: RequestStatus | None = RequestStatus.PENDING
 ) -> list[RequestView]:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import DoctorRequest
-
     require(actor, Permission.DOCTORS_MANAGE)
     stmt = select(DoctorRequest).order_by(DoctorRequest.created_at, DoctorRequest.id)
     if status is not None:
@@ -121,8 +119,6 @@ def list_requests(
 
 
 def _decide(uow: UnitOfWork, actor: Actor, request_id: int) -> object:
-    from doctorbook.core.base.models import DoctorRequest
-
     require(actor, Permission.DOCTORS_MANAGE)
     row = uow.session.get(DoctorRequest, request_id, with_for_update=True)
     if row is None:
@@ -138,8 +134,6 @@ def approve_request(
     uow: UnitOfWork, *, actor: Actor, request_id: int, ttl: timedelta = DEFAULT_TTL
 ) -> InviteView:
     """Approve a request: the invite e-mail goes to the requester."""
-    from doctorbook.core.base.models import DoctorRequest
-
     row = _decide(uow, actor, request_id)
     assert isinstance(row, DoctorRequest)
     row.status = "approved"
@@ -153,8 +147,6 @@ def approve_request(
 
 def reject_request(uow: UnitOfWork, *, actor: Actor, request_id: int) -> RequestView:
     """Reject a request: the requester gets a polite e-mail."""
-    from doctorbook.core.base.models import DoctorRequest
-
     row = _decide(uow, actor, request_id)
     assert isinstance(row, DoctorRequest)
     row.status = "rejected"
@@ -173,10 +165,6 @@ def accept_invite(
 ) -> auth.UserView:
     """Create the invited account from a valid, unused, unexpired token (single use): a doctor
     (with a profile to complete) or staff (a receptionist or an admin)."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Doctor, DoctorSpecialty, Invite, Specialty, User
-
     invite = uow.session.scalars(
         select(Invite).where(Invite.token_hash == tokens.digest(token.strip())).with_for_update()
     ).first()

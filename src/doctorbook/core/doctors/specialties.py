@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
 from doctorbook.core.base import audit
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict, NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base.models import DoctorSpecialty, Specialty
 from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.base.text import clean_text, refused_character
 
@@ -33,10 +37,6 @@ def clean_specialty_name(name: str) -> str:
 
 
 def _find(uow: UnitOfWork, name: str) -> object | None:
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Specialty
-
     # A lookup stores nothing, but a NUL or a lone surrogate would fail in the driver.
     if refused_character(name.strip()) is not None:
         raise ValidationError("a specialty name must not contain control characters")
@@ -45,8 +45,6 @@ def _find(uow: UnitOfWork, name: str) -> object | None:
 
 def resolve(uow: UnitOfWork, names: list[str]) -> list[int]:
     """Specialty ids for names (any case); an unknown name is refused with the known ones."""
-    from doctorbook.core.base.models import Specialty
-
     ids: list[int] = []
     for name in names:
         found = _find(uow, name)
@@ -61,10 +59,6 @@ def resolve(uow: UnitOfWork, names: list[str]) -> list[int]:
 
 def list_specialties(uow: UnitOfWork) -> list[SpecialtyView]:
     """Public: the taxonomy with how many doctors use each specialty."""
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.models import DoctorSpecialty, Specialty
-
     count = (
         select(func.count())
         .where(DoctorSpecialty.specialty_id == Specialty.id)
@@ -76,10 +70,6 @@ def list_specialties(uow: UnitOfWork) -> list[SpecialtyView]:
 
 
 def add(uow: UnitOfWork, *, actor: Actor, name: str) -> SpecialtyView:
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.models import Specialty
-
     require(actor, Permission.SPECIALTIES_MANAGE)
     name = clean_specialty_name(name)
     if _find(uow, name) is not None:
@@ -98,8 +88,6 @@ def add(uow: UnitOfWork, *, actor: Actor, name: str) -> SpecialtyView:
 
 
 def rename(uow: UnitOfWork, *, actor: Actor, old: str, new: str) -> SpecialtyView:
-    from doctorbook.core.base.models import Specialty
-
     require(actor, Permission.SPECIALTIES_MANAGE)
     row = _find(uow, old)
     if row is None:
@@ -120,10 +108,6 @@ def rename(uow: UnitOfWork, *, actor: Actor, old: str, new: str) -> SpecialtyVie
 
 
 def remove(uow: UnitOfWork, *, actor: Actor, name: str) -> None:
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.models import DoctorSpecialty, Specialty
-
     require(actor, Permission.SPECIALTIES_MANAGE)
     row = _find(uow, name)
     if row is None:

@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import Date, Integer, cast, func, select
+
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.models import Event, NpsResponse, Review
 from doctorbook.core.base.rbac import Actor, Permission, require
 
 DEFAULT_DAYS = 30
@@ -190,10 +193,6 @@ def compute(
     last_day: date | None = None, by: str = "day",
 ) -> Metrics:
     """Every metric over the period, in totals and per bucket (admin only; 3 queries)."""
-    from sqlalchemy import Date, Integer, cast, func, select
-
-    from doctorbook.core.base.models import Event, NpsResponse, Review
-
     require(actor, Permission.METRICS_VIEW)
     if by not in BUCKETS:
         raise ValidationError("--by must be day or week")

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
 from doctorbook.core.base import audit
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import (
@@ -16,6 +19,7 @@ from doctorbook.core.base.errors import (
     PolicyViolation,
     ValidationError,
 )
+from doctorbook.core.base.models import Appointment, Doctor, NpsResponse, Review, User
 from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.base.text import clean_text
 
@@ -90,10 +94,6 @@ def check_rating(value: int) -> int:
 
 
 def _adjust_totals(uow: UnitOfWork, doctor_id: int, rating: int, sign: int) -> None:
-    from sqlalchemy import update
-
-    from doctorbook.core.base.models import Doctor
-
     uow.session.execute(
         update(Doctor).where(Doctor.user_id == doctor_id).values(
             review_count=Doctor.review_count + sign,
@@ -106,11 +106,6 @@ def submit_review(
     comment: str | None = None, nps: int | None = None,
 ) -> ReviewView:
     """Only the appointment's patient, only once it is completed, once per appointment."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.models import Appointment, NpsResponse, Review
-
     require(actor, Permission.REVIEWS_WRITE)
     rating = check_rating(rating)
     text = clean_comment(comment)
@@ -154,11 +149,6 @@ def submit_review(
 
 def answer_nps(uow: UnitOfWork, *, actor: Actor, appointment_id: int, score: int) -> None:
     """The optional 0-10 question after a review, once per visit."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import IntegrityError
-
-    from doctorbook.core.base.models import NpsResponse, Review
-
     require(actor, Permission.REVIEWS_WRITE)
     if isinstance(score, bool) or not 0 <= score <= 10:
         raise ValidationError("the recommendation score must be from 0 to 10")
@@ -177,10 +167,6 @@ def answer_nps(uow: UnitOfWork, *, actor: Actor, appointment_id: int, score: int
 
 def hide_review(uow: UnitOfWork, *, actor: Actor, review_id: int, reason: str) -> ReviewView:
     """An admin hides a review (it leaves the average); audited with the reason."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Review
-
     require(actor, Permission.REVIEWS_MODERATE)
     why = clean_hide_reason(reason)
     if not why:
@@ -206,10 +192,6 @@ def hide_review(uow: UnitOfWork, *, actor: Actor, review_id: int, reason: str) -
 def ratings(uow: UnitOfWork, *, doctor_id: int, page: int = 1,
             per_page: int = PAGE_SIZE) -> Ratings:
     """Visible reviews of a doctor, newest first, one page of them (anyone may read)."""
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.models import Appointment, Doctor, Review, User
-
     if page < 1:
         raise ValidationError("page must be 1 or more")
     visible = (Review.doctor_id == doctor_id, Review.hidden.is_(False))

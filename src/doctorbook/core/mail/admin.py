@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
 
 from doctorbook.core.base import audit
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict, NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base.models import EmailOutbox
 from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.mail.message import BODY_REMOVED_FAILED
-
-if TYPE_CHECKING:
-    from doctorbook.core.base.models import EmailOutbox
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
@@ -65,10 +64,6 @@ def list_messages(
     uow: UnitOfWork, *, actor: Actor, status: str | None = None, limit: int = 100
 ) -> list[OutboxView]:
     """The newest messages first, optionally of one status."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import EmailOutbox
-
     require(actor, Permission.OUTBOX_MANAGE)
     wanted = parse_status(status)
     if limit < 1:
@@ -81,10 +76,6 @@ def list_messages(
 
 def count_by_status(uow: UnitOfWork, *, actor: Actor) -> dict[str, int]:
     """How many messages the outbox holds in each status, every status present (0 if none)."""
-    from sqlalchemy import func, select
-
-    from doctorbook.core.base.models import EmailOutbox
-
     require(actor, Permission.OUTBOX_MANAGE)
     counts = dict.fromkeys(STATUSES, 0)
     stmt = select(EmailOutbox.status, func.count()).group_by(EmailOutbox.status)
@@ -94,8 +85,6 @@ def count_by_status(uow: UnitOfWork, *, actor: Actor) -> dict[str, int]:
 
 
 def get_message(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
-    from doctorbook.core.base.models import EmailOutbox
-
     require(actor, Permission.OUTBOX_MANAGE)
     row = uow.session.get(EmailOutbox, outbox_id)
     if row is None:
@@ -105,8 +94,6 @@ def get_message(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
 
 def retry(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
     """Queue a failed message again: attempts start over and it is due at once. Audited."""
-    from doctorbook.core.base.models import EmailOutbox
-
     require(actor, Permission.OUTBOX_MANAGE)
     # Locked, so a dispatcher can't be changing it while we decide.
     row = uow.session.get(EmailOutbox, outbox_id, with_for_update=True)

@@ -26,6 +26,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from doctorbook.core.base import events
+from doctorbook.core.base.errors import DatabaseUnavailable
 from doctorbook.core.mail.message import (
     BODY_REMOVED_FAILED,
     BODY_REMOVED_SENT,
@@ -42,6 +47,7 @@ from doctorbook.core.mail.providers import (
     ProviderFactory,
     TransientError,
 )
+from doctorbook.core.mail.providers import provider_factory as configured
 from doctorbook.core.mail.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -167,8 +173,6 @@ WHERE o.kind = 'appointment_reminder' AND o.entity_kind = 'appointment'
 
 def _count(uow: UnitOfWork, now: datetime, kind: str, emails: Iterable[tuple[int, str]]) -> None:
     """One product event per outbox row (its id and kind only: never an address or a body)."""
-    from doctorbook.core.base import events
-
     events.record_many(uow, (events.row(kind, at=now, data={"outbox_id": i, "email_kind": k})
                              for i, k in emails))
 
@@ -250,10 +254,6 @@ LEASE_LOST = "lease expired before the result was recorded; another dispatcher o
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    from doctorbook.core.base.errors import DatabaseUnavailable
-
     return (OperationalError, InterfaceError, DatabaseUnavailable)
 
 
@@ -303,8 +303,6 @@ class Dispatcher:
         provider_factory: ProviderFactory | None = None,
         **options: Any,
     ) -> Dispatcher:
-        from doctorbook.core.mail.providers import provider_factory as configured
-
         lease = settings.email_lease_seconds
         options.setdefault("lease_margin", min(lease / 2, send_timeout(settings)))
         return cls(
@@ -331,8 +329,6 @@ class Dispatcher:
 
     def claim(self, limit: int | None = None) -> Claim:
         """Take up to `limit` due rows under a fresh lease, committed before returning."""
-        from sqlalchemy import text
-
         now = self.db.clock.now()
         lease = now + timedelta(seconds=self.lease_seconds)
         common = {"now": now, "max_attempts": self.policy.max_attempts}
@@ -399,8 +395,6 @@ class Dispatcher:
 
     def record(self, claim: Claim, results: Sequence[_Result]) -> BatchResult:
         """Write every result of one batch in one short transaction, guarded by the lease."""
-        from sqlalchemy import text
-
         now = self.db.clock.now()
         sent = [r for r in results if isinstance(r, _Sent)]
         skipped = [r.message.outbox_id for r in results if isinstance(r, _Skipped)]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -169,6 +170,4 @@ def to_mime(message: OutgoingMessage) -> EmailMessage:
 
 def to_bytes(message: OutgoingMessage) -> bytes:
     """The message as sent on the wire: CRLF line endings, as RFC 5322 asks."""
-    from email import policy
-
     return to_mime(message).as_bytes(policy=policy.SMTP)

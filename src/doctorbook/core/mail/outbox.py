@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+from sqlalchemy import Table, insert, update
 
 from doctorbook.core.base.db import UnitOfWork
-
-if TYPE_CHECKING:
-    from jinja2 import Environment
+from doctorbook.core.base.models import EmailOutbox
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,6 @@ class Rendered:
 
 @functools.cache
 def _environment(html: bool) -> Environment:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
     # HTML templates autoescape (names and bios are user input); text ones must not.
     return Environment(
         loader=PackageLoader("doctorbook.core", "templates/email"),
@@ -58,8 +57,6 @@ def _environment(html: bool) -> Environment:
 
 def render(template: str, context: Mapping[str, Any]) -> Rendered:
     """Render `<template>.subject.txt`, `.txt` and (if present) `.html`."""
-    from jinja2 import TemplateNotFound
-
     text_env, html_env = _environment(False), _environment(True)
     subject = text_env.get_template(f"{template}.subject.txt").render(context)
     text = text_env.get_template(f"{template}.txt").render(context)
@@ -88,8 +85,6 @@ def enqueue(
 
     A rolled-back change therefore leaves no e-mail behind.
     """
-    from doctorbook.core.base.models import EmailOutbox
-
     rendered = render(template, context)
     now = uow.now()
     row = EmailOutbox(
@@ -133,12 +128,6 @@ class Mail:
 
 def enqueue_many(uow: UnitOfWork, mails: Sequence[Mail]) -> None:
     """Queue several e-mails in one INSERT, in the caller's transaction (the booking hot path)."""
-    from typing import cast
-
-    from sqlalchemy import Table, insert
-
-    from doctorbook.core.base.models import EmailOutbox
-
     if not mails:
         return
     now = uow.now()
@@ -161,10 +150,6 @@ def enqueue_many(uow: UnitOfWork, mails: Sequence[Mail]) -> None:
 
 def cancel_pending(uow: UnitOfWork, *, entity_kind: str, entity_id: str | int, kind: str) -> int:
     """Cancel queued, unsent e-mails of one kind for an entity (reminders of a cancelled visit)."""
-    from sqlalchemy import update
-
-    from doctorbook.core.base.models import EmailOutbox
-
     result = uow.session.execute(
         update(EmailOutbox)
         .where(

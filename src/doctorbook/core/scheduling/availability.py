@@ -11,9 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, DateTime, cast, func, literal, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.models import AvailabilitySlot, Doctor
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -70,10 +75,6 @@ def _is_open() -> ColumnElement[bool]:
     The partial index's predicate is `status = 'open'`; a parameter would stop the planner
     from matching it once psycopg switches to a prepared (generic) plan after a few runs.
     """
-    from sqlalchemy import literal_column
-
-    from doctorbook.core.base.models import AvailabilitySlot
-
     return AvailabilitySlot.status == literal_column("'open'")
 
 
@@ -84,11 +85,6 @@ def next_slots_lateral(now: datetime, on_or_after: date | None, count: int) -> L
     A slot qualifies when it starts no earlier than now + the doctor's lead time, no earlier
     than local midnight of `on_or_after` in the doctor's own timezone, and before the horizon.
     """
-    from sqlalchemy import Date, DateTime, cast, func, literal, literal_column, select
-    from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-    from doctorbook.core.base.models import AvailabilitySlot, Doctor
-
     slot = AvailabilitySlot
     earliest: ColumnElement[datetime] = literal(now, DateTime(timezone=True)) + (
         Doctor.lead_minutes * literal_column("interval '1 minute'"))
@@ -126,8 +122,6 @@ def slot_refs(
     ids: list[int] | None, starts: list[datetime] | None, zone: str
 ) -> tuple[SlotRef, ...]:
     """Aggregated arrays -> SlotRefs in the clinic's timezone."""
-    from zoneinfo import ZoneInfo
-
     if not ids or not starts:
         return ()
     tz = ZoneInfo(zone)
@@ -136,8 +130,6 @@ def slot_refs(
 
 def local_midnight(day: date, zone: str) -> datetime:
     """The instant a local date starts in a timezone (the same rule PostgreSQL applies)."""
-    from zoneinfo import ZoneInfo
-
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
@@ -150,12 +142,6 @@ def doctor_week(
     Takes the profile `doctors.show_doctor` returned, so whoever may see the profile may see
     its slots and nobody else. Lead time and horizon apply as in search.
     """
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import AvailabilitySlot
-
     if not 1 <= days <= 31:
         raise ValidationError("days must be from 1 to 31")
     now = uow.now()

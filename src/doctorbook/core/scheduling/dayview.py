@@ -10,9 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, DateTime, and_, cast, func, literal, literal_column, select
+from sqlalchemy.orm import aliased
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, ValidationError
+from doctorbook.core.base.models import Appointment, AvailabilitySlot, Doctor, User
 from doctorbook.core.base.rbac import Actor, Permission
 
 if TYPE_CHECKING:
@@ -63,13 +68,6 @@ def day_slots(uow: UnitOfWork, *, actor: Actor, doctor_id: int, day: date) -> li
 
     Receptionists and admins see every doctor's day, a doctor their own; nobody else.
     """
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import Date, DateTime, and_, cast, func, literal, literal_column, select
-    from sqlalchemy.orm import aliased
-
-    from doctorbook.core.base.models import Appointment, AvailabilitySlot, Doctor, User
-
     _check_may_see(actor, doctor_id)
     if not isinstance(day, date) or isinstance(day, datetime):
         raise ValidationError("day must be a calendar date")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, time
-from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from doctorbook.core.base import audit
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict, NotFound, ValidationError
+from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
 from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.base.text import clean_text
-
-if TYPE_CHECKING:
-    from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -134,8 +134,6 @@ def _periods_meet(a: ScheduleRule, valid_from: date | None, valid_until: date | 
 
 
 def _own_doctor(uow: UnitOfWork, actor: Actor, *, lock: bool = False) -> Doctor:
-    from doctorbook.core.base.models import Doctor
-
     require(actor, Permission.SCHEDULE_MANAGE_OWN)
     assert actor.user_id is not None
     # The row lock serialises concurrent edits of one doctor's schedule, so two overlapping
@@ -148,8 +146,6 @@ def _own_doctor(uow: UnitOfWork, actor: Actor, *, lock: bool = False) -> Doctor:
 
 def local_today(uow: UnitOfWork, timezone: str | None) -> date:
     """Today in the doctor's clinic (UTC when the doctor has no timezone yet)."""
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(timezone) if timezone else UTC
     return uow.now().astimezone(zone).date()
 
@@ -174,10 +170,6 @@ def exception_view(exc: ScheduleException) -> ExceptionView:
 
 def show_schedule(uow: UnitOfWork, *, actor: Actor) -> ScheduleView:
     """The acting doctor's weekly rules and their exceptions from today on."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import ScheduleException, ScheduleRule
-
     doctor = _own_doctor(uow, actor)
     rules = uow.session.scalars(
         select(ScheduleRule).where(ScheduleRule.doctor_id == doctor.user_id).order_by(
@@ -209,10 +201,6 @@ def add_rule(
     valid_until: str | date | None = None,
 ) -> RuleView:
     """Add a weekly working window; one overlapping another on that weekday is refused."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import ScheduleRule
-
     doctor = _own_doctor(uow, actor, lock=True)
     day = parse_weekday(weekday)
     start_t, end_t = parse_hhmm(start, "start"), parse_hhmm(end, "end")
@@ -252,8 +240,6 @@ def add_rule(
 
 def remove_rule(uow: UnitOfWork, *, actor: Actor, rule_id: int) -> RuleView:
     """Remove one of the acting doctor's rules (another doctor's rule is not found)."""
-    from doctorbook.core.base.models import ScheduleRule
-
     doctor = _own_doctor(uow, actor, lock=True)
     rule = uow.session.get(ScheduleRule, rule_id)
     # Another doctor's rule answers exactly like a missing one: ids don't leak ownership.
@@ -281,10 +267,6 @@ def add_exception(
     reason: str | None = None,
 ) -> ExceptionView:
     """Override one date: `off`, changed `hours` (replace the rules) or `extra` hours."""
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import ScheduleException
-
     doctor = _own_doctor(uow, actor, lock=True)
     day = parse_date(on)
     if day is None:
@@ -340,8 +322,6 @@ def add_exception(
 
 def remove_exception(uow: UnitOfWork, *, actor: Actor, exception_id: int) -> ExceptionView:
     """Remove one of the acting doctor's exceptions (another doctor's is not found)."""
-    from doctorbook.core.base.models import ScheduleException
-
     doctor = _own_doctor(uow, actor, lock=True)
     exc = uow.session.get(ScheduleException, exception_id)
     if exc is None or exc.doctor_id != doctor.user_id:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
 
 from doctorbook.core.base import audit
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
+from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
 from doctorbook.core.base.rbac import Actor, Permission, require
-from doctorbook.core.scheduling.schedule import ExceptionView, RuleView
-
-if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
+from doctorbook.core.scheduling.schedule import ExceptionView, RuleView, exception_view, rule_view
 
 DEFAULT_DAYS = 60
 MAX_DAYS = 366
@@ -175,10 +175,6 @@ def generate(
     transaction per doctor, so a big run never holds every doctor's lock at once. Open slots
     the schedule no longer produces are deleted; booked ones are reported, never touched.
     """
-    from sqlalchemy import select
-
-    from doctorbook.core.base.models import Doctor
-
     require(actor, Permission.SLOTS_GENERATE)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationError(f"days must be from 1 to {MAX_DAYS}")
@@ -246,13 +242,6 @@ ORDER BY s.starts_at
 def _generate_one(
     uow: UnitOfWork, *, actor: Actor, doctor_id: int, days: int
 ) -> DoctorGeneration | str:
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select, text
-
-    from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
-    from doctorbook.core.scheduling.schedule import exception_view, rule_view
-
     # Locking the doctor serialises two generations (or a generation and a schedule edit)
     # for one doctor; different doctors proceed in parallel.
     doctor = uow.session.get(Doctor, doctor_id, with_for_update=True)

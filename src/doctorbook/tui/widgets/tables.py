@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from doctorbook.tui.text import literal
+from doctorbook.tui.widgets.plain import Static
 
 T = TypeVar("T")
 

@@ -65,6 +65,8 @@ def provider_factory(settings: Settings, clock: Clock) -> ProviderFactory:
     every message failing.
     """
     kind = settings.email_provider
+    # Local imports: each provider module imports its errors from this package (a cycle at the
+    # top), and only the chosen one loads its transport (httpx alone costs ~55 ms).
     if kind == "file":
         from doctorbook.core.mail.providers.file import FileProvider
 
