@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input
 
 from doctorbook.tui.text import printable
@@ -64,3 +65,28 @@ class TextPrompt(ModalScreen[str | None]):
     @on(Button.Pressed, "#prompt-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+#: Said when an account is to be disabled without a reason.
+ASK_WHY = "Say why you disable the account: other admins see the reason."
+
+
+def ask_reason(
+    screen: Screen[Any], *, title: str, label: str, submit: str, asked_again: str,
+    then: Callable[[str], object],
+) -> None:
+    """Ask for a reason (disabling an account, say); an empty one is asked for again with
+    `asked_again` said first; Escape gives up; `then` gets the reason."""
+
+    def answered(reason: str | None) -> None:
+        if reason is None:
+            return
+        if not reason:
+            screen.notify(asked_again, severity="warning", markup=False)
+            ask_reason(screen, title=title, label=label, submit=submit,
+                       asked_again=asked_again, then=then)
+            return
+        then(reason)
+
+    screen.app.push_screen(
+        TextPrompt(title=title, label=label, submit=submit, allow_empty=True), answered)

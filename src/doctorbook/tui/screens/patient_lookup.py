@@ -22,7 +22,7 @@ from doctorbook.core.base.rbac import Permission
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
-from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
 from doctorbook.tui.messages import PatientCreated, PatientsFound, Refused, refusable
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
@@ -236,19 +236,10 @@ class PatientLookupScreen(Screen[UserView | None]):
         if patient is None or not self.check_action("disable", ()):
             return
 
-        def answered(reason: str | None) -> None:
-            if reason is None:
-                return
-            if not reason:
-                self.notify("Say why you disable the account: other admins see the reason.",
-                            severity="warning", markup=False)
-                self.action_disable()
-                return
-            self._set_active(patient, False, reason)
-
-        self.app.push_screen(TextPrompt(
-            title=f"Disable {patient.name}'s account", label="Reason (shown to other admins)",
-            submit="Disable", allow_empty=True), answered)
+        ask_reason(self, title=f"Disable {patient.name}'s account",
+                   label="Reason (shown to other admins)", submit="Disable",
+                   asked_again=ASK_WHY,
+                   then=lambda reason: self._set_active(patient, False, reason))
 
     def action_enable(self) -> None:
         patient = self.highlighted

@@ -25,7 +25,7 @@ from doctorbook.core.base.rbac import Actor
 from doctorbook.core.doctors.invites import InviteView
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
-from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
 from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import (
@@ -351,15 +351,7 @@ class StaffScreen(Screen[None]):
             return
         user_id = person.user_id
 
-        def answered(reason: str | None) -> None:
-            if reason is None:
-                return
-            if not reason:
-                self.notify("Say why you disable the account: other admins see the reason.",
-                            severity="warning", markup=False)
-                self.action_disable()
-                return
-
+        def disable_for(reason: str) -> None:
             def disable(uow: UnitOfWork, *, actor: Actor) -> str:
                 accounts.set_staff_active(uow, actor=actor, ref=user_id, active=False,
                                           reason=reason)
@@ -367,12 +359,9 @@ class StaffScreen(Screen[None]):
 
             self._start(disable, f"Could not disable {person.name}")
 
-        self.app.push_screen(
-            TextPrompt(title=f"Disable {who(person)}?",
-                       label="Why? Other admins see it; their logins end now.",
-                       submit="Disable", allow_empty=True),
-            answered,
-        )
+        ask_reason(self, title=f"Disable {who(person)}?",
+                   label="Why? Other admins see it; their logins end now.", submit="Disable",
+                   asked_again=ASK_WHY, then=disable_for)
 
     def action_enable(self) -> None:
         if self._busy:
