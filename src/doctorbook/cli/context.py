@@ -38,9 +38,9 @@ class CliContext:
 
     @property
     def clock(self) -> Clock:
-        from doctorbook.core.base.clock import clock_from_env
+        from doctorbook.core.base.clock import clock_for
 
-        return clock_from_env()
+        return clock_for(self.settings)
 
     @property
     def db(self) -> Database:

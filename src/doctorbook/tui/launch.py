@@ -84,11 +84,11 @@ def _run_app(
     import sys
 
     from doctorbook.core.accounts.session_store import MemoryStore, default_store
-    from doctorbook.core.base.clock import clock_from_env
+    from doctorbook.core.base.clock import clock_for
     from doctorbook.core.base.db import open_database
     from doctorbook.tui.app import make_app
 
-    db = open_database(settings, clock=clock_from_env())
+    db = open_database(settings, clock=clock_for(settings))
     try:
         store: SessionStore
         if kiosk or settings.shared_terminal:
