@@ -198,6 +198,23 @@ def ask_to_join(db: Database, email: str, name: str, message: str | None = None)
         return invites.request_join(uow, email=email, name=name, message=message).id
 
 
+def account_for(db: Database, role: Role) -> str:
+    """An admin, and (unless `role` is admin) one account of `role` made through core: the
+    e-mail to log in with (a doctor has a specialty and a profile to land on)."""
+    admin = make_admin(db)
+    if role is Role.ADMIN:
+        return admin.email
+    if role is Role.DOCTOR:
+        add_specialties(db, admin, "Cardiology")
+        email = "house@clinic.example"
+        make_doctor(db, admin, email=email, name="Gregory House", specialty_names=("Cardiology",))
+        return email
+    email = f"{role}@example.com"
+    with db.unit_of_work() as uow:
+        make_user(uow, email=email, name="Some One", role=role)
+    return email
+
+
 def binding_ids(app: App[None]) -> set[str]:
     """The ids of the bindings the current screen offers now."""
     return {b.binding.id for b in app.screen.active_bindings.values() if b.binding.id}

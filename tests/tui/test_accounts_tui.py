@@ -46,13 +46,12 @@ from doctorbook.tui.widgets.plain import Static
 from tests.conftest import PASSWORD, make_user
 from tests.hostile import ESC, has_control
 from tests.tui.conftest import (
-    add_specialties,
+    account_for,
     app_for,
     binding_ids,
     fill,
     logged_in_store,
     make_admin,
-    make_doctor,
     no_crash,
     notifications,
     password_works,
@@ -666,16 +665,7 @@ async def test_change_password_ends_the_other_logins_and_keeps_this_one(
 async def test_every_home_offers_change_password(
     settings: Settings, db: Database, role: Role
 ) -> None:
-    admin = make_admin(db, ADMIN, "Ada Admin")
-    email = ADMIN
-    if role is Role.DOCTOR:
-        add_specialties(db, admin, "Cardiology")
-        email = "house@clinic.example"
-        make_doctor(db, admin, email=email, name="Gregory House", specialty_names=("Cardiology",))
-    elif role is not Role.ADMIN:
-        email = "someone@example.com"
-        with db.unit_of_work() as uow:
-            make_user(uow, email=email, name="Some One", role=role)
+    email = account_for(db, role)
     app = app_for(settings, db, email)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -26,12 +26,10 @@ from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
 from tests.conftest import PASSWORD, make_user
 from tests.tui.conftest import (
-    add_specialties,
+    account_for,
     app_for,
     binding_ids,
     fill,
-    make_admin,
-    make_doctor,
     no_crash,
     notifications,
     password_works,
@@ -275,16 +273,7 @@ async def test_hostile_text_shows_literally(settings: Settings, db: Database) ->
 
 @pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.DOCTOR, Role.ADMIN])
 async def test_every_home_offers_my_details(settings: Settings, db: Database, role: Role) -> None:
-    admin = make_admin(db, ADMIN, "Ada Admin")
-    email = ADMIN
-    if role is Role.DOCTOR:
-        add_specialties(db, admin, "Cardiology")
-        email = "house@clinic.example"
-        make_doctor(db, admin, email=email, name="Gregory House", specialty_names=("Cardiology",))
-    elif role is not Role.ADMIN:
-        email = "rita@clinic.example"
-        with db.unit_of_work() as uow:
-            make_user(uow, email=email, name="Rita Desk", role=role)
+    email = account_for(db, role)
     app = app_for(settings, db, email)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
