@@ -46,6 +46,7 @@ from doctorbook.core.doctors.doctors import DoctorProfile
 from doctorbook.core.doctors.invites import RequestView
 from doctorbook.core.doctors.specialties import SpecialtyView
 from doctorbook.tui import crash_log
+from doctorbook.tui.calls import CallFailed
 from doctorbook.tui.messages import (
     AppointmentChanged,
     AppointmentLists,
@@ -493,28 +494,33 @@ class DoctorbookApp(App[None]):
         self.post_message(JoinRequestsLoaded(generation, requests, note))
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a failed worker becomes a notification; the app never crashes."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if error is not None and _is_database_failure(error):
+        """The app's own workers' failures (screens' calls arrive as `CallFailed`)."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            await self._report(event.worker.error, where=f"worker {event.worker.name}",
+                               session=event.worker.group == SESSION_GROUP)
+
+    async def on_call_failed(self, message: CallFailed) -> None:
+        """A screen's call to core failed and the screen left it to the app."""
+        await self._report(message.error, where=message.where, session=message.as_ == "user")
+
+    async def _report(self, error: BaseException, *, where: str, session: bool) -> None:
+        """The one place a failure becomes a notification; the app never crashes."""
+        if _is_database_failure(error):
             # Never the driver's words (hosts, ports, SQL): a sentence, and the app waits for
             # its database. The trace is logged.
-            crash_log.record(self.settings.home, error, where=f"worker {event.worker.name}")
+            crash_log.record(self.settings.home, error, where=where)
             self.notify(DATABASE_UNAVAILABLE, severity="error")
             self._revive_database()
             return
         if isinstance(error, DoctorbookError):
             self.notify(_sentence(str(error)), severity="error")
             ended = isinstance(error, AuthenticationError)
-            if ended and event.worker.group == SESSION_GROUP and self.user is not None:
+            if ended and session and self.user is not None:
                 await self._show_login()
-            return
-        if error is None:
             return
         # Never the exception's text on screen (it may quote SQL or a file path): the trace
         # goes to the log, the person gets a sentence.
-        crash_log.record(self.settings.home, error, where=f"worker {event.worker.name}")
+        crash_log.record(self.settings.home, error, where=where)
         self.notify(SOMETHING_WENT_WRONG, severity="error")
 
     def _handle_exception(self, error: Exception) -> None:

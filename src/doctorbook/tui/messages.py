@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from textual.message import Message
@@ -23,7 +23,6 @@ from doctorbook.core.feedback.metrics import Metrics
 from doctorbook.core.feedback.reviews import Ratings
 from doctorbook.core.feedback.reviews import ReviewView as SubmittedReview
 from doctorbook.core.scheduling.availability import DoctorSlots
-from doctorbook.core.scheduling.dayview import DaySlot
 
 R = TypeVar("R")
 
@@ -402,27 +401,6 @@ class PatientCreated(Message):
     def __init__(self, patient: UserView) -> None:
         super().__init__()
         self.patient = patient
-
-
-class DoctorsListed(Message):
-    """The doctors the day view can show (every publicly visible one)."""
-
-    def __init__(self, doctors: tuple[SearchResult, ...]) -> None:
-        super().__init__()
-        self.doctors = doctors
-
-
-class DayLoaded(Message):
-    """One doctor's slots of one local day, for the day view's request number `request`."""
-
-    def __init__(
-        self, request: int, doctor_id: int, day: date, slots: tuple[DaySlot, ...]
-    ) -> None:
-        super().__init__()
-        self.request = request
-        self.doctor_id = doctor_id
-        self.day = day
-        self.slots = slots
 
 
 # --- reviews and metrics: posted by the workers of the patient's home and the metrics screen -

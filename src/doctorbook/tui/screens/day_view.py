@@ -8,27 +8,29 @@ open slot, of any day or doctor, moves it there; Escape stops.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 from zoneinfo import ZoneInfo
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts.auth import UserView
-from doctorbook.core.base.errors import AuthenticationError
 from doctorbook.core.booking import booking, lifecycle, search
+from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.booking.search import SearchResult
 from doctorbook.core.scheduling import dayview
 from doctorbook.core.scheduling.dayview import DaySlot
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
-from doctorbook.tui.messages import AppointmentChanged, DayLoaded, DoctorsListed
+from doctorbook.tui.messages import AppointmentChanged
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
 from doctorbook.tui.text import literal
 from doctorbook.tui.widgets.appointments import doctor_title, status_label
@@ -38,8 +40,8 @@ from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_ke
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
 
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The calls that change a visit (their refusal makes the day be read again).
+CHANGE = "change"
 COLUMNS = ("Time", "Patient", "Status", "Reason")
 LOADING = "Loading…"
 NO_DOCTORS = "No doctor takes bookings yet."
@@ -89,7 +91,7 @@ def day_text(day: date, today: date | None, doctor: SearchResult) -> str:
             "[ ] day before/after · t today · g date")
 
 
-class DayViewScreen(Screen[None]):
+class DayViewScreen(CoreCalls, Screen[None]):
     """Lists the visible doctors to pick from, then the picked doctor's day in a worker; every
     change is made by core in a worker and the day is read again after it."""
 
@@ -118,8 +120,6 @@ class DayViewScreen(Screen[None]):
         self.slots: tuple[DaySlot, ...] | None = None
         #: The booked visit being rescheduled (r), until it is moved or Escape.
         self.moving: DaySlot | None = None
-        #: Loads are numbered: only the answer to the newest one is shown.
-        self._requests = 0
         #: The slots table gets the focus when it first shows rows (the keys work there).
         self._shown_rows = False
         #: The slot the cursor goes to when the day is shown next (where a visit went).
@@ -216,77 +216,80 @@ class DayViewScreen(Screen[None]):
         key = key_at_cursor(table)
         return next((s for s in self.slots if str(s.slot_id) == key), None)
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- calls to core ----------------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    class DoctorsListed(Message):
+        """The doctors the day view can show (every publicly visible one)."""
+
+        def __init__(self, doctors: list[SearchResult]) -> None:
+            super().__init__()
+            self.doctors = tuple(sorted(doctors, key=lambda d: d.name.casefold()))
+
+    class DayLoaded(Message):
+        """One doctor's slots of one local day."""
+
+        def __init__(self, doctor_id: int, day: date, slots: list[DaySlot]) -> None:
+            super().__init__()
+            self.doctor_id = doctor_id
+            self.day = day
+            self.slots = tuple(slots)
+
     def _list_doctors(self) -> None:
-        found = self.doctorbook.core.run_open(search.search, slots=0, limit=500)
-        self.post_message(DoctorsListed(tuple(sorted(found, key=lambda d: d.name.casefold()))))
+        self.call(self.DoctorsListed, search.search, as_="open", slots=0, limit=500)
 
     def _reload(self) -> None:
+        """Read the day again; a read still on its way is dropped (the call is exclusive)."""
         if self.doctor_id is None or self.day is None:
             return
-        self._requests += 1
-        self._load_day(self._requests, self.doctor_id, self.day)
+        doctor_id, day = self.doctor_id, self.day
+        self.call(partial(self.DayLoaded, doctor_id, day), dayview.day_slots,
+                  doctor_id=doctor_id, day=day)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_day(self, request: int, doctor_id: int, day: date) -> None:
-        found = self.doctorbook.core.run(dayview.day_slots, doctor_id=doctor_id, day=day)
-        self.post_message(DayLoaded(request, doctor_id, day, tuple(found)))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _book(
         self, slot: DaySlot, patient: UserView, reason: str | None, override: bool
     ) -> None:
-        view = self.doctorbook.core.run(booking.book, slot_id=slot.slot_id,
-                                        patient_id=patient.id, reason=reason,
-                                        override_policy=override)
-        note = (f"Booked: {view.patient_name} with {doctor_title(view.doctor_name)}, "
-                f"{view.local_start:%a %d %b %H:%M} ({view.timezone}) — {view.status}")
-        self.post_message(AppointmentChanged(view, note))
+        def booked(view: AppointmentView) -> AppointmentChanged:
+            return AppointmentChanged(view, (
+                f"Booked: {view.patient_name} with {doctor_title(view.doctor_name)}, "
+                f"{view.local_start:%a %d %b %H:%M} ({view.timezone}) — {view.status}"))
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+        self.call(booked, booking.book, group=CHANGE, exclusive=False, slot_id=slot.slot_id,
+                  patient_id=patient.id, reason=reason, override_policy=override)
+
     def _change_status(self, slot: DaySlot, action: str, done: str) -> None:
         assert slot.appointment_id is not None
-        view = self.doctorbook.core.run(lifecycle.change_status,
-                                        appointment_id=slot.appointment_id, action=action)
-        self.post_message(AppointmentChanged(view, f"{done}: {visit(slot)}."))
+        self.call(lambda view: AppointmentChanged(view, f"{done}: {visit(slot)}."),
+                  lifecycle.change_status, group=CHANGE, exclusive=False,
+                  appointment_id=slot.appointment_id, action=action)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _cancel(self, slot: DaySlot, reason: str) -> None:
         assert slot.appointment_id is not None
-        view = self.doctorbook.core.run(lifecycle.cancel, appointment_id=slot.appointment_id,
-                                        reason=reason)
-        self.post_message(AppointmentChanged(
-            view, f"Cancelled {visit(slot)}; the patient gets an e-mail."
-        ))
+        note = f"Cancelled {visit(slot)}; the patient gets an e-mail."
+        self.call(lambda view: AppointmentChanged(view, note), lifecycle.cancel, group=CHANGE,
+                  exclusive=False, appointment_id=slot.appointment_id, reason=reason)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _reschedule(self, moving: DaySlot, target: DaySlot) -> None:
         assert moving.appointment_id is not None
-        view = self.doctorbook.core.run(booking.reschedule,
-                                        appointment_id=moving.appointment_id,
-                                        new_slot_id=target.slot_id,
-                                        override_policy=target.short_notice)
-        self.post_message(AppointmentChanged(view, (
-            f"Moved {visit(moving)} to {doctor_title(view.doctor_name)}, "
-            f"{view.local_start:%a %d %b %H:%M} ({view.timezone})."
-        )))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A refusal goes to the app (the one place errors become notifications); after a
-        refused change the day is read again: someone else may have changed it."""
-        if event.state is not WorkerState.ERROR:
-            return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if event.worker.name not in ("_list_doctors", "_load_day") and not isinstance(
-            event.worker.error, AuthenticationError
-        ):
+        def moved(view: AppointmentView) -> AppointmentChanged:
+            return AppointmentChanged(view, (
+                f"Moved {visit(moving)} to {doctor_title(view.doctor_name)}, "
+                f"{view.local_start:%a %d %b %H:%M} ({view.timezone})."))
+
+        self.call(moved, booking.reschedule, group=CHANGE, exclusive=False,
+                  appointment_id=moving.appointment_id, new_slot_id=target.slot_id,
+                  override_policy=target.short_notice)
+
+    @on(CallFailed)
+    def _change_refused(self, message: CallFailed) -> None:
+        """After a refused change the day is read again: someone else may have changed it.
+        (The app, next, says why.)"""
+        if message.group == CHANGE and message.refusal is not None:
             self._reload()
 
     # --- results ---------------------------------------------------------------------------
 
-    def on_doctors_listed(self, message: DoctorsListed) -> None:
+    def on_day_view_screen_doctors_listed(self, message: DoctorsListed) -> None:
         self.doctors = message.doctors
         ids = [d.doctor_id for d in message.doctors]
         if self.doctor_id not in ids:
@@ -303,9 +306,9 @@ class DayViewScreen(Screen[None]):
         self._show()
         self._reload()
 
-    def on_day_loaded(self, message: DayLoaded) -> None:
-        if message.request != self._requests:
-            return  # a newer day (or doctor) is on its way
+    def on_day_view_screen_day_loaded(self, message: DayLoaded) -> None:
+        if (message.doctor_id, message.day) != (self.doctor_id, self.day):
+            return  # the desk has moved on to another day (or doctor) meanwhile
         self.slots = message.slots
         self._show()
 

@@ -1,0 +1,118 @@
+"""How a screen runs a core use case off the event loop and hears back, as a message.
+
+A screen (or dialog, or widget) that mixes in `CoreCalls` runs a use case with
+
+    self.call(DayLoaded, dayview.day_slots, doctor_id=7, day=day)
+
+The use case runs in a thread worker, through the app's one way into core (`app.core`: the
+logged-in user's login, one unit of work, one commit). When it returns, `DayLoaded(result)` is
+posted to the screen, on the event loop. When it fails, `CallFailed` is posted to the screen
+and bubbles to the app, which turns it into a notification, a wait for the database or the
+login form; a screen that wants to react first (read its list again after a refused change,
+show a form's refusal inline) handles `CallFailed` on its way up and may stop it.
+
+Calls are exclusive per screen and group (the use case's name unless given): a newer call
+replaces one still running, whose result is then never posted. That is what keeps a quick
+"next day, next day" from showing an older day last. Changes pass `exclusive=False`: a
+second booking must not silence the first one's answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from doctorbook.core.base.errors import AuthenticationError, DoctorbookError
+
+if TYPE_CHECKING:
+    from doctorbook.core.boundary import Core
+
+R = TypeVar("R")
+
+#: How the call presents itself to core: as the logged-in user ("user"), as whoever is
+#: there, maybe nobody ("anyone": public reads), or with no actor at all ("open": log in,
+#: codes from e-mails, public lists).
+As = Literal["user", "anyone", "open"]
+
+
+class CallFailed(Message):
+    """A call to core failed: refused by a rule, the login ended, the database went away, or
+    a bug. Posted to the caller; bubbles to the app, the one place it becomes words."""
+
+    def __init__(self, error: BaseException, *, group: str, as_: As, where: str) -> None:
+        super().__init__()
+        self.error = error
+        #: The call's group (the use case's name unless the caller named it).
+        self.group = group
+        self.as_ = as_
+        #: Which screen and call, for the crash log.
+        self.where = where
+
+    @property
+    def refusal(self) -> DoctorbookError | None:
+        """Core's own refusal of what was asked (not the login's end, not a lost database):
+        what a form may show next to what was typed."""
+        error = self.error
+        if isinstance(error, DoctorbookError) and error.code != "unavailable" and not (
+            isinstance(error, AuthenticationError) and self.as_ == "user"
+        ):
+            return error
+        return None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How a call ended, carried from its thread to the event loop as the worker's result."""
+
+    message: Message | None = None
+    failed: CallFailed | None = None
+
+
+class CoreCalls(DOMNode):
+    """Mixed into screens, dialogs and widgets of the doctorbook app: `call` runs a use case."""
+
+    def call(
+        self,
+        answer: Callable[[R], Message | None],
+        use_case: Callable[..., R],
+        /,
+        *,
+        as_: As = "user",
+        group: str | None = None,
+        exclusive: bool = True,
+        **kwargs: Any,
+    ) -> Worker[_Outcome]:
+        """Run `use_case(uow, actor=…, **kwargs)` in a thread; post `answer(result)` here.
+
+        `answer` is called in the worker's thread (it only builds a message); returning None
+        posts nothing."""
+        core: Core = self.app.core  # type: ignore[attr-defined]
+        runner = {"user": core.run, "anyone": core.run_as_anyone, "open": core.run_open}[as_]
+        name: str = group or str(getattr(use_case, "__name__", "call"))
+        where = f"{type(self).__name__}.{name}"
+
+        def work() -> _Outcome:
+            try:
+                return _Outcome(message=answer(runner(use_case, **kwargs)))
+            except Exception as error:
+                return _Outcome(failed=CallFailed(error, group=name, as_=as_, where=where))
+
+        return self.run_worker(
+            work, name=name, group=name, thread=True, exclusive=exclusive,
+            exit_on_error=False, description=where,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.node is not self or event.state is not WorkerState.SUCCESS:
+            return
+        outcome = worker.result
+        if isinstance(outcome, _Outcome):
+            message = outcome.failed or outcome.message
+            if message is not None:
+                self.post_message(message)
