@@ -19,6 +19,7 @@ second booking must not silence the first one's answer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -27,6 +28,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import AuthenticationError, DoctorbookError
 
 if TYPE_CHECKING:
@@ -38,6 +40,32 @@ R = TypeVar("R")
 #: there, maybe nobody ("anyone": public reads), or with no actor at all ("open": log in,
 #: codes from e-mails, public lists).
 As = Literal["user", "anyone", "open"]
+
+
+class Refused(Exception):
+    """A use case's own refusal (a wrong code, a duplicate e-mail), told apart from a refusal
+    of the caller's login, which `core.run` raises before the use case runs and which goes to
+    the app (back to the login form). A form shows `error` next to what was typed."""
+
+    def __init__(self, error: DoctorbookError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def refusable(use_case: Callable[..., R]) -> Callable[..., R]:
+    """`use_case`, for `core.run`, with its own refusals raised as `Refused`; a lost database
+    (`unavailable`) stays the app's to handle. The unit of work still rolls back."""
+
+    @functools.wraps(use_case)
+    def run(uow: UnitOfWork, /, **kwargs: Any) -> R:
+        try:
+            return use_case(uow, **kwargs)
+        except DoctorbookError as error:
+            if error.code == "unavailable":
+                raise
+            raise Refused(error) from error
+
+    return run
 
 
 class CallFailed(Message):
@@ -56,7 +84,11 @@ class CallFailed(Message):
     @property
     def refusal(self) -> DoctorbookError | None:
         """Core's own refusal of what was asked (not the login's end, not a lost database):
-        what a form may show next to what was typed."""
+        what a form may show next to what was typed. A use case wrapped in `refusable` has
+        every refusal of its own here, an AuthenticationError (a wrong current password)
+        included; otherwise an AuthenticationError of a call as the user is the login's end."""
+        if isinstance(self.error, Refused):
+            return self.error.error
         error = self.error
         if isinstance(error, DoctorbookError) and error.code != "unavailable" and not (
             isinstance(error, AuthenticationError) and self.as_ == "user"

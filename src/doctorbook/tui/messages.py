@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from textual.message import Message
 
 from doctorbook.core.accounts.auth import UserView
-from doctorbook.core.base.db import UnitOfWork
-from doctorbook.core.base.errors import DoctorbookError
 from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.booking.search import SearchResult
 from doctorbook.core.doctors.doctors import DoctorProfile
@@ -25,32 +21,6 @@ from doctorbook.core.feedback.reviews import ReviewView as SubmittedReview
 from doctorbook.core.scheduling.availability import DoctorSlots
 
 R = TypeVar("R")
-
-
-class Refused(Exception):
-    """A use case's own refusal (a wrong code, a duplicate e-mail), told apart from a refusal
-    of the caller's login, which `core.run` raises before the use case runs and which goes to
-    the app (back to the login form). A form shows `error` next to what was typed."""
-
-    def __init__(self, error: DoctorbookError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def refusable(use_case: Callable[..., R]) -> Callable[..., R]:
-    """`use_case`, for `core.run`, with its own refusals raised as `Refused`; a lost database
-    (`unavailable`) stays the app's to handle. The unit of work still rolls back."""
-
-    @functools.wraps(use_case)
-    def run(uow: UnitOfWork, /, **kwargs: Any) -> R:
-        try:
-            return use_case(uow, **kwargs)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise
-            raise Refused(error) from error
-
-    return run
 
 
 @dataclass(frozen=True)

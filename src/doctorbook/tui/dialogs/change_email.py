@@ -16,9 +16,10 @@ from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
+from doctorbook.tui.calls import Refused, refusable
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
-from doctorbook.tui.messages import OwnEmailChanged, Refused, refusable
+from doctorbook.tui.messages import OwnEmailChanged
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 

@@ -16,8 +16,8 @@ from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.tui.calls import Refused, refusable
 from doctorbook.tui.dialogs.rule_form import sentence
-from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 

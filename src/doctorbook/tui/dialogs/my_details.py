@@ -18,10 +18,10 @@ from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
 from doctorbook.core.accounts.auth import UserView
+from doctorbook.tui.calls import Refused, refusable
 from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_changed_text
 from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
-from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 

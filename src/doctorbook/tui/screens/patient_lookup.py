@@ -19,11 +19,12 @@ from textual.worker import Worker, WorkerState
 from doctorbook.core.accounts import accounts, erasure, patients
 from doctorbook.core.accounts.auth import UserView
 from doctorbook.core.base.rbac import Permission
+from doctorbook.tui.calls import Refused, refusable
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
-from doctorbook.tui.messages import PatientCreated, PatientsFound, Refused, refusable
+from doctorbook.tui.messages import PatientCreated, PatientsFound
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
 

@@ -23,10 +23,10 @@ from doctorbook.core.accounts.accounts import StaffStatus, StaffView
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.doctors.invites import InviteView
+from doctorbook.tui.calls import Refused, refusable
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
-from doctorbook.tui.messages import Refused, refusable
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import (
     item_at_cursor,
