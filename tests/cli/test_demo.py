@@ -28,6 +28,8 @@ def test_demo_seeds_its_own_home_and_the_logins_work():
             assert result.returncode == 0, result.stderr
             for account in DEMO_ACCOUNTS:
                 assert account.email in result.stdout
+            # Where the demo lives is said: `doctorbook tui` with this home opens another one.
+            assert str(home / "demo") in " ".join(result.stdout.split())
         assert (home / "demo" / "pgdata").is_dir()
         demo_env = {**env, "DOCTORBOOK_HOME": str(home / "demo")}
         demo_env.pop("DOCTORBOOK_DATABASE_URL")
@@ -51,6 +53,13 @@ def test_demo_seeds_its_own_home_and_the_logins_work():
         assert len(items) == len(BOOKINGS) + len(HISTORY)
         assert sorted(a["status"] for a in items) == (
             ["completed"] * len(HISTORY) + ["confirmed"] * len(BOOKINGS))
+        # `db stop` for the home the demo was made from stops the demo's server too.
+        assert embedded.running_server(home / "demo" / "pgdata") is not None
+        stopped = subprocess.run([sys.executable, "-m", "doctorbook", "db", "stop"], env=env,
+                                 capture_output=True, text=True, timeout=60)
+        assert stopped.returncode == 0, stopped.stderr
+        assert "demo clinic's PostgreSQL" in stopped.stdout
+        assert embedded.running_server(home / "demo" / "pgdata") is None
     finally:
         embedded.stop(home / "demo" / "pgdata")
         shutil.rmtree(home, ignore_errors=True)

@@ -9,7 +9,7 @@ import typer
 
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
-from doctorbook.cli.render import print_table
+from doctorbook.cli.render import echo, print_table
 
 
 @translate_errors
@@ -38,6 +38,9 @@ def demo(
         ["Role", "Name", "E-mail", "Password"],
         [[str(a.role), a.name, a.email, a.password] for a in accounts],
     )
+    # The demo is a database of its own: `doctorbook tui` opens the clinic's, not this one.
+    echo(f"The demo's data and server live in {home}; `doctorbook demo` opens it again, "
+         "`doctorbook db stop` stops its server.")
     if open_tui:
         from doctorbook.cli.commands.app.terminal import require_terminal
         from doctorbook.tui.launch import run_tui
