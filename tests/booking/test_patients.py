@@ -103,7 +103,7 @@ def test_create_a_patient_without_a_password_audited_in_one_transaction(
     assert (entry.actor_id, entry.entity_kind, entry.entity_id) == (
         clinic.desk.user_id, "user", str(view.id)
     )
-    assert entry.data == {"role": "patient", "has_phone": True}
+    assert entry.data == {"role": "patient", "has_phone": True, "has_date_of_birth": False}
     # Without a password nobody can log in as them (yet) ...
     with pytest.raises(AuthenticationError):
         auth.login(uow, email="carol@mail.example", password="")
@@ -143,3 +143,25 @@ def test_an_empty_phone_is_no_phone(uow: UnitOfWork, clinic: Clinic) -> None:
     view = create_patient(uow, actor=clinic.admin, email="dan@example.com", name="Dan Doe",
                           phone="   ")
     assert view.phone is None
+
+
+def test_a_walk_in_with_a_date_of_birth_is_found_by_it_as_the_desk_types_it(
+    uow: UnitOfWork, clinic: Clinic
+) -> None:
+    from datetime import date
+
+    dora = create_patient(uow, actor=clinic.desk, email="dora@mail.example",
+                          name="Dora Older", date_of_birth=date(1980, 3, 12))
+    assert dora.date_of_birth == date(1980, 3, 12)
+    for typed in ("1980-03-12", "12.03.1980", "12/3/1980", " 12.03.1980 "):
+        assert find_patients(uow, actor=clinic.desk, query=typed) == [dora], typed
+    # Another day, or no such day, finds no one (and is no error).
+    assert find_patients(uow, actor=clinic.desk, query="13.03.1980") == []
+    assert find_patients(uow, actor=clinic.desk, query="31.02.1980") == []
+    [entry] = uow.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "patient.created", AuditEntry.entity_id == str(dora.id)))
+    assert entry.data["has_date_of_birth"] is True
+    for born in (date(2999, 1, 1), date(1850, 1, 1)):
+        with pytest.raises(ValidationError, match="not a date of birth"):
+            create_patient(uow, actor=clinic.desk, email="eve@mail.example", name="Eve",
+                           date_of_birth=born)

@@ -263,6 +263,20 @@ def test_no_show_only_once_the_visit_has_started(clinic, db):
     assert out.stdout.strip().endswith("— now no-show")
 
 
+def test_resend_the_confirmation_desk_and_doctor_not_the_patient(clinic, db):
+    ident = str(clinic.book("alice", clinic.slot(db, clinic.wilson, TOMORROW_10)))
+    one_line_error(clinic("alice", "appointments", "resend", ident), 1, "may not")
+    out = clinic("desk", "appointments", "resend", ident)
+    assert out.exit_code == 0, out.output
+    assert out.stdout.startswith(f"Confirmation of appointment {ident} queued again for ")
+    as_json = clinic("wilson", "appointments", "resend", ident, "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["id"] == int(ident)
+    later = {"DOCTORBOOK_NOW": "2026-11-25T09:45:00Z"}
+    one_line_error(clinic("desk", "appointments", "resend", ident, **later), 1,
+                   "no confirmation to send again: the visit on Wed 25 Nov 10:00")
+
+
 def test_cancel_by_patient_and_desk(clinic, db):
     slot = clinic.slot(db, clinic.house, IN_3_DAYS_10)
     ident = str(clinic.book("alice", slot))
@@ -373,6 +387,7 @@ def test_list_table_names_each_zone_when_clinics_differ(clinic, db):
     ["appointments", "check-in", "abc"],
     ["appointments", "complete", "abc"],
     ["appointments", "no-show", "abc"],
+    ["appointments", "resend", "abc"],
     ["appointments", "note", "abc", "text"],
     ["appointments", "reschedule", "abc", "1"],
     ["appointments", "reschedule", "1", "abc"],

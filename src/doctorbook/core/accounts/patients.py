@@ -7,9 +7,11 @@ feature), but the desk can book for them at once and the e-mails reach them as u
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import String, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from doctorbook.core.accounts import accounts
 from doctorbook.core.accounts.auth import UserView, clean_name, email_registered, normalise_email
@@ -48,6 +50,30 @@ def clean_phone(phone: str | None) -> str | None:
     return value
 
 
+#: Dates of birth as a desk types them: 1980-03-12, 12.03.1980, 12/03/1980 (day first).
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+
+
+def typed_date(text: str) -> date | None:
+    """`text` as a calendar date if it is written as one (ISO, or day first with . or /)."""
+    iso, day_first = _ISO_DATE.match(text), _DAY_FIRST.match(text)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if day_first:
+            return date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
+    except ValueError:
+        return None  # 31.02.1980: no such day, so no one was born on it
+    return None
+
+
+def check_birth_date(uow: UnitOfWork, born: date | None) -> date | None:
+    if born is not None and (born > uow.now().date() or born.year < 1900):
+        raise ValidationError(f"not a date of birth: {born.isoformat()}")
+    return born
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
     return f"%{escaped}%"
@@ -56,7 +82,8 @@ def _like(text: str) -> str:
 def find_patients(
     uow: UnitOfWork, *, actor: Actor, query: str, limit: int = 20
 ) -> list[UserView]:
-    """Patients whose name, e-mail or phone contains `query` (any case), sorted by name.
+    """Patients whose name, e-mail or phone contains `query` (any case), or born on the
+    date it is (1980-03-12, 12.03.1980, 12/03/1980), sorted by name.
 
     An empty query lists the first `limit` patients by name. Digits typed as a phone number
     ("030 1234") also match a number stored with other separators ("+49 30-1234...").
@@ -71,13 +98,16 @@ def find_patients(
     stmt = select(User).where(has_role(User.role, Role.PATIENT), User.erased_at.is_(None))
     if text:
         pattern = _like(text)
-        matches = [
+        matches: list[ColumnElement[bool]] = [
             User.name.ilike(pattern, escape="\\"),
             User.email.ilike(pattern, escape="\\"),
             User.phone.ilike(pattern, escape="\\"),
         ]
+        born = typed_date(text)
+        if born is not None:
+            matches.append(User.date_of_birth == born)
         digits = "".join(ch for ch in text if ch.isdigit())
-        if len(digits) >= _PHONE_QUERY_MIN_DIGITS and _PHONE_RE.match(text):
+        if born is None and len(digits) >= _PHONE_QUERY_MIN_DIGITS and _PHONE_RE.match(text):
             stored_digits = func.regexp_replace(
                 func.coalesce(User.phone, ""), "[^0-9]", "", "g", type_=String
             )
@@ -88,7 +118,8 @@ def find_patients(
 
 
 def create_patient(
-    uow: UnitOfWork, *, actor: Actor, email: str, name: str, phone: str | None = None
+    uow: UnitOfWork, *, actor: Actor, email: str, name: str, phone: str | None = None,
+    date_of_birth: date | None = None,
 ) -> UserView:
     """The desk creates a patient record (no password) so it can book for them at once; the
     patient gets an e-mail to set a password (accounts.send_activation resends it)."""
@@ -96,12 +127,13 @@ def create_patient(
     email = normalise_email(email)
     name = clean_name(name)
     phone = clean_phone(phone)
+    date_of_birth = check_birth_date(uow, date_of_birth)
     if email_registered(uow, email):
         raise _taken(email)
     now = uow.now()
     user = User(
         email=email, name=name, phone=phone, role=str(Role.PATIENT), password_hash=None,
-        created_at=now, updated_at=now,
+        date_of_birth=date_of_birth, created_at=now, updated_at=now,
     )
     uow.session.add(user)
     try:
@@ -112,7 +144,8 @@ def create_patient(
     view = auth_view(user)
     audit.record(
         uow, actor=actor, action="patient.created", entity_kind="user", entity_id=view.id,
-        data={"role": str(Role.PATIENT), "has_phone": phone is not None},
+        data={"role": str(Role.PATIENT), "has_phone": phone is not None,
+              "has_date_of_birth": date_of_birth is not None},
     )
     # "Set your password" goes with the record: the patient can then use the kiosk and the CLI.
     accounts._send_activation(uow, actor=actor, user=user)

@@ -121,6 +121,22 @@ def booked(uow: UnitOfWork, view: AppointmentView) -> None:
     outbox.enqueue_many(uow, [confirmation, *_reminders(uow, view)])
 
 
+def describe(view: AppointmentView) -> str:
+    """How people name a visit: "the visit on Wed 25 Nov 10:00 (Europe/Berlin) with Dr Alice
+    General" — the time and the doctor, never an internal id."""
+    start = view.local_start
+    return (f"the visit on {start:%a} {start.day} {start:%b %H:%M} ({view.timezone}) "
+            f"with {view.doctor_name}")
+
+
+def confirmation_again(uow: UnitOfWork, view: AppointmentView) -> None:
+    """The confirmation once more, as it stands now (no reminders: they are queued once)."""
+    event = "confirmed" if view.status == "confirmed" else "booked"
+    outbox.enqueue_many(uow, [_mail(
+        uow, view, kind=KIND_UPDATE, context=_context(view, event, at=uow.now()),
+        attachments=(_calendar(uow, view, ics.Method.REQUEST),))])
+
+
 def confirmed(uow: UnitOfWork, view: AppointmentView) -> None:
     outbox.enqueue_many(uow, [_mail(
         uow, view, kind=KIND_UPDATE, context=_context(view, "confirmed", at=uow.now()),

@@ -8,7 +8,7 @@ app = lazy_app(
     __name__,
     help=(
         "Appointments: list, show, cancel, reschedule; confirm, check-in, complete, "
-        "no-show (doctor or desk); note (doctors)."
+        "no-show, resend the confirmation (doctor or desk); note (doctors)."
     ),
     commands={
         "list": "list:list_appointments",
@@ -20,5 +20,6 @@ app = lazy_app(
         "complete": "complete:complete",
         "no-show": "no_show:no_show",
         "note": "note:note",
+        "resend": "resend:resend",
     },
 )
