@@ -105,7 +105,16 @@ class _Outcome:
     failed: CallFailed | None = None
 
 
-class CoreCalls(DOMNode):
+if TYPE_CHECKING:
+    _Node = DOMNode
+else:
+    #: A plain mixin at run time: Textual takes a node's CSS, type names and component
+    #: classes from its first DOMNode base, so a DOMNode here would hide the Screen's after
+    #: it. Typed as the DOMNode it is always mixed into.
+    _Node = object
+
+
+class CoreCalls(_Node):
     """Mixed into screens, dialogs and widgets of the doctorbook app: `call` runs a use case."""
 
     def call(

@@ -3,6 +3,11 @@ with them: book for the selected patient, check in, cancel with a reason, resche
 
 Rescheduling is two steps on this screen: r on a booked visit marks it, then Enter (or b) on an
 open slot, of any day or doctor, moves it there; Escape stops.
+
+Finding a slot: n jumps to the doctor's next free slot (any day; n again: the one after it),
+e lists the earliest slot of each doctor of a specialty, g takes "tomorrow", "fri", "+3" or a
+date. The screen opens on the doctor and day the user looked at last (see `tui/memory.py`),
+with the cursor on the day's first free slot.
 """
 
 from __future__ import annotations
@@ -21,16 +26,22 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
 
 from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.dates import parse_day
+from doctorbook.core.base.errors import ValidationError
 from doctorbook.core.booking import booking, lifecycle, search
 from doctorbook.core.booking.appointments import AppointmentView
+from doctorbook.core.booking.earliest import EarliestSlot
 from doctorbook.core.booking.search import SearchResult
 from doctorbook.core.scheduling import dayview
+from doctorbook.core.scheduling.availability import HORIZON
 from doctorbook.core.scheduling.dayview import DaySlot
 from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
+from doctorbook.tui.memory import DayMemory, recall, remember
 from doctorbook.tui.messages import AppointmentChanged
+from doctorbook.tui.screens.earliest import EarliestScreen
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
 from doctorbook.tui.text import literal
 from doctorbook.tui.widgets.appointments import doctor_title, status_label
@@ -49,6 +60,8 @@ NO_PATIENT = "No patient selected: press p to find or add one."
 #: Statuses of a visit the desk may still move to another slot (core's rule).
 MOVABLE = ("pending", "confirmed")
 ACTIVE = ("pending", "confirmed", "checked_in")
+#: What `g` takes (its prompt says so).
+DATE_FORMS = "today, tomorrow, mon…sun, +3, 2026-12-24"
 #: Keys that act on the highlighted slot; offered only where they apply.
 SLOT_ACTIONS = frozenset({"book", "check_in", "confirm_visit", "cancel_visit", "reschedule"})
 
@@ -83,15 +96,27 @@ def visit(slot: DaySlot) -> str:
 
 
 def day_text(day: date, today: date | None, doctor: SearchResult) -> str:
-    """Three lines beside the doctor picker: the day, where and in which time, the keys."""
+    """Three lines beside the doctor picker: the day, where and in which time, the keys (47
+    columns at most: what is left of 80 beside the picker)."""
     when = f"{day:%a %d %b %Y}"
     if day == today:
         when += " (today)"
     return (f"{when}\n{doctor.clinic} · {doctor.timezone} time\n"
-            "[ ] day before/after · t today · g date")
+            "[ ] day  t today  g date  n next  e earliest")
 
 
-class DayViewScreen(CoreCalls, Screen[None]):
+def doctor_label(doctor: SearchResult) -> str:
+    """The picker's line: "Dr Henry Heart — Cardiology, Berlin" (typing jumps to a match)."""
+    return f"{doctor_title(doctor.name)} — {' / '.join(doctor.specialties)}, {doctor.city}"
+
+
+def first_free(slots: tuple[DaySlot, ...]) -> str | None:
+    """The key of the day's first slot the desk can book, else of its first slot."""
+    chosen = next((s for s in slots if s.bookable), slots[0] if slots else None)
+    return None if chosen is None else str(chosen.slot_id)
+
+
+class DayViewScreen(Screen[None], CoreCalls):
     """Lists the visible doctors to pick from, then the picked doctor's day in a worker; every
     change is made by core in a worker and the day is read again after it."""
 
@@ -101,6 +126,8 @@ class DayViewScreen(CoreCalls, Screen[None]):
         Binding("right_square_bracket", "next_day", "Day after", show=False, id="next-day"),
         Binding("t", "today", "Today", show=False, id="today"),
         Binding("g", "go_to_date", "Go to date", show=False, id="go-to-date"),
+        Binding("n", "next_free", "Next free slot", show=False, id="next-free"),
+        Binding("e", "earliest", "Earliest for a specialty", show=False, id="earliest"),
         Binding("p", "find_patient", "Patient", id="find-patient"),
         Binding("b", "book", "Book", id="book-slot"),
         Binding("i", "check_in", "Check in", id="check-in"),
@@ -124,6 +151,15 @@ class DayViewScreen(CoreCalls, Screen[None]):
         self._shown_rows = False
         #: The slot the cursor goes to when the day is shown next (where a visit went).
         self._follow: str | None = None
+        #: The doctor and day whose cursor was placed (on the first free slot): a reload of
+        #: the same day keeps the cursor where the user moved it.
+        self._placed: tuple[int, date] | None = None
+        #: The slot `n` went to last: n on it again looks for the one after it.
+        self._jumped_to: str | None = None
+        #: The doctor and day this user looked at last (restored when the doctors are listed).
+        self._recalled: DayMemory | None = None
+        #: What was written to the memory file last (written again only when it changes).
+        self._remembered: DayMemory | None = None
 
     @property
     def doctorbook(self) -> DoctorbookApp:
@@ -147,7 +183,17 @@ class DayViewScreen(CoreCalls, Screen[None]):
         show_rows(table, COLUMNS, [])
         table.display = False
         self.query_one("#day-moving").display = False
+        user_id = self._user_id()
+        if user_id is not None:
+            self._recalled = recall(self.doctorbook.settings.config_dir, user_id)
+            if self.doctor_id is None and self._recalled is not None:
+                self.doctor_id = self._recalled.doctor_id
         self._list_doctors()
+
+    def _user_id(self) -> int | None:
+        """Whose day view this is, for what it remembers (the kiosk remembers nothing)."""
+        user = self.doctorbook.user
+        return None if user is None or self.doctorbook.kiosk else user.id
 
     # --- what is shown ---------------------------------------------------------------------
 
@@ -194,6 +240,15 @@ class DayViewScreen(CoreCalls, Screen[None]):
             empty.update(f"{doctor_title(doctor.name)} has no slots on {self.day:%a %d %b %Y}.")
         had_focus = table.has_focus
         rows = [slot_row(s, self.moving) for s in self.slots or ()]
+        # A day shown for the first time: the cursor on its first free slot (or where n or
+        # the earliest list were going), the focus on the table. A reload of the same day (a
+        # visit booked, moved) keeps the cursor where the user left it.
+        shown = (self.doctor_id, self.day) if self.slots is not None else None
+        placing = shown is not None and shown != self._placed
+        if placing:
+            self._placed = cast("tuple[int, date]", shown)
+            if self._follow is None:
+                self._follow = first_free(self.slots or ())
         # The cursor follows the slot just booked or moved to, once it is shown.
         follow = self._follow
         show_rows_keeping_cursor(table, COLUMNS, rows, follow=follow)
@@ -203,7 +258,7 @@ class DayViewScreen(CoreCalls, Screen[None]):
         table.display = bool(rows)
         first_rows = rows and not self._shown_rows
         self._shown_rows = self._shown_rows or bool(rows)
-        if rows and (had_focus or first_rows or (self.is_current and (
+        if rows and (had_focus or first_rows or placing or (self.is_current and (
                 self.focused is None or not self.focused.display))):
             table.focus()
         self.refresh_bindings()
@@ -233,6 +288,14 @@ class DayViewScreen(CoreCalls, Screen[None]):
             self.doctor_id = doctor_id
             self.day = day
             self.slots = tuple(slots)
+
+    class NextFound(Message):
+        """The doctor's next free slot (None: none before the horizon)."""
+
+        def __init__(self, doctor_id: int, slot: DaySlot | None) -> None:
+            super().__init__()
+            self.doctor_id = doctor_id
+            self.slot = slot
 
     def _list_doctors(self) -> None:
         self.call(self.DoctorsListed, search.search, as_="open", slots=0, limit=500)
@@ -296,13 +359,16 @@ class DayViewScreen(CoreCalls, Screen[None]):
             self.doctor_id = ids[0] if ids else None
         select: Select[int] = self.query_one("#day-doctor", Select)
         with select.prevent(Select.Changed):
-            select.set_options(
-                (literal(doctor_title(d.name)), d.doctor_id) for d in message.doctors
-            )
+            select.set_options((literal(doctor_label(d)), d.doctor_id) for d in message.doctors)
             if self.doctor_id is not None:
                 select.value = self.doctor_id
         if self.day is None:
             self.day = self._today()
+            # The day looked at last, with the same doctor, unless it is over.
+            recalled = self._recalled
+            if (recalled is not None and self.day is not None
+                    and recalled.doctor_id == self.doctor_id and recalled.day > self.day):
+                self.day = recalled.day
         self._show()
         self._reload()
 
@@ -311,6 +377,30 @@ class DayViewScreen(CoreCalls, Screen[None]):
             return  # the desk has moved on to another day (or doctor) meanwhile
         self.slots = message.slots
         self._show()
+        self._remember(DayMemory(message.doctor_id, message.day))
+
+    def _remember(self, memory: DayMemory) -> None:
+        user_id = self._user_id()
+        if user_id is not None and memory != self._remembered:
+            self._remembered = memory
+            remember(self.doctorbook.settings.config_dir, user_id, memory)
+
+    def on_day_view_screen_next_found(self, message: NextFound) -> None:
+        if message.doctor_id != self.doctor_id:
+            return  # another doctor was picked meanwhile
+        slot = message.slot
+        if slot is None:
+            doctor = self.doctor
+            who = doctor_title(doctor.name) if doctor is not None else "This doctor"
+            after = " after that one" if self._jumped_to is not None else ""
+            self.notify(f"{who} has no free slot{after} in the next {HORIZON.days} days.",
+                        markup=False)
+            return
+        self._jumped_to = self._follow = str(slot.slot_id)
+        if slot.starts_at.date() != self.day:
+            self._go_to(slot.starts_at.date())
+        else:
+            self._reload()  # the cursor goes to it when the day is read again
 
     def on_appointment_changed(self, message: AppointmentChanged) -> None:
         """Done: the day is read again; the app (next) says so and refreshes the home lists."""
@@ -323,15 +413,29 @@ class DayViewScreen(CoreCalls, Screen[None]):
     @on(Select.Changed, "#day-doctor")
     def _doctor_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, int) and event.value != self.doctor_id:
-            self.doctor_id = event.value
-            self.slots = None
-            self._show()
-            self._reload()
+            self._show_doctor(event.value)
+
+    def _show_doctor(self, doctor_id: int, day: date | None = None) -> None:
+        """Another doctor (on `day`, else the same day): the picker says so, the day is read."""
+        self.doctor_id = doctor_id
+        self._jumped_to = None
+        self._placed = None
+        if day is not None:
+            self.day = day
+        select: Select[int] = self.query_one("#day-doctor", Select)
+        if select.value != doctor_id and any(d.doctor_id == doctor_id
+                                             for d in self.doctors or ()):
+            with select.prevent(Select.Changed):
+                select.value = doctor_id
+        self.slots = None
+        self._show()
+        self._reload()
 
     def _go_to(self, day: date | None) -> None:
         if day is None or day == self.day:
             return
         self.day = day
+        self._placed = None  # a day gone to is placed again, even one seen before
         self.slots = None
         self._show()
         self._reload()
@@ -352,16 +456,42 @@ class DayViewScreen(CoreCalls, Screen[None]):
             return
 
         def entered(text: str | None) -> None:
-            if not text:
+            today = self._today()
+            if not text or today is None:
                 return
             try:
-                self._go_to(date.fromisoformat(text.strip()))
-            except ValueError:
-                self.notify(f"Not a date: {text!r}; write it as YYYY-MM-DD.", severity="error",
-                            markup=False)
+                day = parse_day(text, today)
+            except ValidationError as error:
+                why = str(error)
+                self.notify(why[:1].upper() + why[1:] + ".", severity="error", markup=False)
+                return
+            self._go_to(day)
 
-        self.app.push_screen(TextPrompt(title="Go to a date", label="Date (YYYY-MM-DD)",
+        self.app.push_screen(TextPrompt(title="Go to a date", label=f"Date: {DATE_FORMS}",
                                         value=self.day.isoformat(), submit="Go"), entered)
+
+    def action_next_free(self) -> None:
+        """The doctor's next free slot from now; on the slot n went to, the one after it."""
+        if self.doctor_id is None:
+            return
+        slot = self.highlighted
+        after = (slot.starts_at if slot is not None and self._jumped_to is not None
+                 and str(slot.slot_id) == self._jumped_to else None)
+        if after is None:
+            self._jumped_to = None
+        self.call(partial(self.NextFound, self.doctor_id), dayview.next_open_slot,
+                  doctor_id=self.doctor_id, after=after)
+
+    def action_earliest(self) -> None:
+        doctor = self.doctor
+
+        def chosen(slot: EarliestSlot | None) -> None:
+            if slot is not None:
+                self._follow = str(slot.slot_id)
+                self._show_doctor(slot.doctor_id, slot.starts_at.date())
+
+        specialty = doctor.specialties[0] if doctor is not None and doctor.specialties else None
+        self.app.push_screen(EarliestScreen(specialty=specialty), chosen)
 
     def action_find_patient(self) -> None:
         def chosen(patient: UserView | None) -> None:
