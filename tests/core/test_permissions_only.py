@@ -72,13 +72,15 @@ OPEN = {
     # The same profile with a page of its reviews and a week of open slots (search's page).
     "booking.search.doctor_page": "public profiles, with reviews and open slots",
     # "Who am I": any logged-in account, whatever its role holds (anonymous is refused).
-    "accounts.auth.whoami": "any logged-in account",
+    "accounts.identity.whoami": "any logged-in account",
     # Authorised by the code e-mailed to the new address, not by the table; a logged-in actor
     # only narrows it (someone else's code is refused).
     "accounts.accounts.confirm_email_change": "authorised by the e-mailed code",
 }
 # Open use cases without an actor need no entry: auth.register, auth.login, search.search,
 # invites.request_join, invites.accept_invite, accounts.request_password_reset, ...
+# setup_state.has_accounts is open too: a fresh database's login form (`doctorbook tui`) says
+# how to make the first admin, and whether any account exists says nothing about anybody.
 # auth.create_admin is open only while no admin exists (the console's bootstrap): here one
 # does, so it must refuse like the rest.
 
@@ -154,6 +156,7 @@ def world(uow: UnitOfWork, clinic: Clinic) -> World:
         "appointment_id": booked.id,
         "new_slot_id": open_slot,
         "slot_id": open_slot,
+        "specialty": "Cardiology",
         "doctor_id": clinic.doctor.user_id,
         "patient_id": clinic.bob.user_id,
         "user_id": clinic.bob.user_id,

@@ -7,7 +7,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
-from doctorbook.core.accounts import auth
+# identity, not auth: authenticating is Core SQL, and a command needing nothing more (whoami)
+# never imports the ORM; auth (the models) comes in when a login must be renewed.
+from doctorbook.core.accounts import identity
 from doctorbook.core.accounts.session_store import SessionStore, StoredSession, not_logged_in
 from doctorbook.core.base.db import Database, UnitOfWork
 from doctorbook.core.base.errors import AuthenticationError
@@ -91,9 +93,11 @@ class StoredCredentials:
                 return False
             if current.access_token != presented:
                 return True  # another process rotated the tokens meanwhile: use its pair
-            if not isinstance(error, auth.SessionExpired):
+            if not isinstance(error, identity.SessionExpired):
                 self._give_up()
                 return False
+            from doctorbook.core.accounts import auth
+
             try:
                 # Its own short transaction: renewing a login is not the user's action.
                 with self.db.unit_of_work() as uow:
@@ -161,7 +165,7 @@ class Core:
                 return Actor.anonymous()
             raise self.credentials.not_logged_in()
         try:
-            return auth.authenticate(uow, access_token=token)
+            return identity.authenticate(uow, access_token=token)
         except AuthenticationError as error:
             try:
                 recovered = not retried and self.credentials.recover(error, token)

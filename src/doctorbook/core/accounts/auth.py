@@ -7,13 +7,20 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from doctorbook.core.accounts import passwords
+
+# Authenticating a token and whoami live in identity (Core SQL, no ORM: every command's path);
+# they stay importable from here, with the rest of logging in and out.
+from doctorbook.core.accounts.identity import SessionExpired as SessionExpired
+from doctorbook.core.accounts.identity import UserView as UserView
+from doctorbook.core.accounts.identity import authenticate as authenticate
+from doctorbook.core.accounts.identity import whoami as whoami
 from doctorbook.core.accounts.origin import clean_origin, current_origin
 from doctorbook.core.base import audit, tokens
 from doctorbook.core.base.account_models import AuthSession, LoginThrottle, User
@@ -35,30 +42,6 @@ REFRESH_TTL = timedelta(days=30)
 BAD_CREDENTIALS = "wrong e-mail or password"
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-
-
-class SessionExpired(AuthenticationError):
-    """The access token is past its 15 minutes; the refresh token may still renew it."""
-
-    kind = "expired"
-
-
-@dataclass(frozen=True)
-class UserView:
-    id: int
-    email: str
-    name: str
-    role: Role
-    phone: str | None
-    is_active: bool
-    created_at: datetime
-    date_of_birth: date | None = None
-    #: False for a record the desk created whose owner has not set a password yet.
-    has_password: bool = True
-    #: Why an admin disabled the account (None while it is active).
-    disabled_reason: str | None = None
-    #: An admin erased the person: the name and contact details are placeholders.
-    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -445,23 +428,6 @@ def register_and_login(
     return login(uow, email=user.email, password=password, origin=origin)
 
 
-def authenticate(uow: UnitOfWork, *, access_token: str) -> Actor:
-    """The actor behind an access token; refuses expired, revoked and disabled sessions."""
-    found = uow.session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.access_hash == tokens.digest(access_token))
-    ).first()
-    if found is None:
-        raise AuthenticationError("not logged in or the session has ended; log in again")
-    session, user = found
-    if session.revoked_at is not None or not user.is_active:
-        raise AuthenticationError("the session has ended; log in again")
-    if session.access_expires_at <= uow.now():
-        raise SessionExpired("the session has expired; log in again")
-    return Actor(user.id, Role(user.role), user.email, str(session.id))
-
-
 def refresh(uow: UnitOfWork, *, refresh_token: str) -> LoginResult:
     """Rotate: the presented refresh token is spent and a new pair issued in the same family.
 
@@ -529,15 +495,6 @@ def logout(
                  entity_kind="session", entity_id=str(session.id))
     uow.commit()
     return True
-
-
-def whoami(uow: UnitOfWork, *, actor: Actor) -> UserView:
-    if actor.is_anonymous:
-        raise AuthenticationError("you are not logged in; run `doctorbook login` first")
-    user = uow.session.get(User, actor.user_id)
-    if user is None:
-        raise NotFound("your account no longer exists")
-    return _view(user)
 
 
 def set_active(uow: UnitOfWork, *, actor: Actor, user_id: int, active: bool) -> UserView:

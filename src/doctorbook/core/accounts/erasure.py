@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, text, update
 
 from doctorbook.core.accounts import auth
-from doctorbook.core.base import audit
+from doctorbook.core.base import audit, live
 from doctorbook.core.base.account_models import (
     AccountToken,
     AuditEntry,
@@ -59,8 +59,13 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
     secrets = [v for v in (user.email, user.name, user.phone) if v and len(v) >= 3]
     now = uow.now()
 
-    appointment_ids = list(uow.session.scalars(
-        select(Appointment.id).where(Appointment.patient_id == user.id)))
+    visited = uow.session.execute(
+        select(Appointment.id, Appointment.doctor_id).where(Appointment.patient_id == user.id)
+    ).all()
+    appointment_ids = [row.id for row in visited]
+    if visited:  # their name leaves the day views and dashboards showing these
+        uow.changed(live.APPOINTMENTS, *appointment_ids)
+        uow.changed(live.DOCTORS, *{row.doctor_id for row in visited})
     visits = len(appointment_ids)
     if appointment_ids:
         uow.session.execute(update(Appointment).where(Appointment.id.in_(appointment_ids))
@@ -78,6 +83,8 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
         .values(to_address=erased_email(user.id), to_name=None, subject=REDACTED,
                 text_body=REDACTED, html_body=None, attachments=[], last_error=None)
         .returning(EmailOutbox.id)).all())
+    if emails:
+        uow.changed(live.OUTBOX)
     uow.session.execute(
         update(EmailOutbox).where(EmailOutbox.to_address == erased_email(user.id),
                                   EmailOutbox.status.in_(["pending", "failed"]))

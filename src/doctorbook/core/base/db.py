@@ -6,18 +6,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
-from sqlalchemy.orm import sessionmaker
 
-from doctorbook.core.base import embedded
+from doctorbook.core.base import live
 from doctorbook.core.base.clock import Clock, SystemClock
 from doctorbook.core.base.errors import DatabaseUnavailable, SchemaOutOfDate
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from collections.abc import Mapping
+
+    from sqlalchemy import Connection, CursorResult, Executable
     from sqlalchemy.engine import ExceptionContext
     from sqlalchemy.orm import Session
 
@@ -60,11 +61,60 @@ def _as_unavailable(context: ExceptionContext) -> DatabaseUnavailable | None:
 
 
 class UnitOfWork:
-    """One use case, one transaction: rolls back on exit unless `commit()` was called."""
+    """One use case, one transaction: rolls back on exit unless `commit()` was called.
 
-    def __init__(self, session: Session, clock: Clock) -> None:
-        self.session = session
+    Made on an engine, it connects on first use and makes its ORM `session` only when that is
+    first asked for: authenticating a token and `whoami` are Core SQL (`execute`), so a
+    command that needs nothing more never imports sqlalchemy.orm and the models (~80 ms, a
+    fifth of a warm `doctorbook whoami`). The session is bound to the same connection and
+    takes over its transaction, so a use case using both is still one transaction. Made on a
+    session (the tests' savepoint-wrapped one), everything goes through that session.
+    """
+
+    def __init__(self, bind: Engine | Session, clock: Clock) -> None:
         self.clock = clock
+        self._engine: Engine | None = None
+        self._session: Session | None = None
+        #: The connection this unit of work opened itself (on an engine), closed on exit.
+        self._connection: Connection | None = None
+        #: What the use case changed so far, announced once it commits (see `changed`).
+        self._changed = live.Recorder()
+        if isinstance(bind, Engine):
+            self._engine = bind
+        else:
+            self._session = bind
+
+    @property
+    def connection(self) -> Connection:
+        """The connection of this unit of work's transaction (connecting on first use: a dead
+        server shows up here, as DatabaseUnavailable, see `make_engine`)."""
+        if self._session is not None:
+            return self._session.connection()
+        if self._connection is None:
+            assert self._engine is not None
+            self._connection = self._engine.connect()
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, made on first use, in this unit of work's transaction."""
+        if self._session is None:
+            from sqlalchemy.orm import Session  # the import the ORM-free path saves
+
+            # control_fully: the session's commit and rollback are the transaction's own,
+            # whether it began it or joined one that Core statements had begun.
+            self._session = Session(bind=self.connection, expire_on_commit=False,
+                                    join_transaction_mode="control_fully")
+        return self._session
+
+    def execute(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> CursorResult[Any]:
+        """Core SQL in this unit of work's transaction; it sees what the session (if one was
+        made) has pending, which is flushed first."""
+        if self._session is not None:
+            self._session.flush()
+        return self.connection.execute(statement, params)
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -76,15 +126,46 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.session.rollback()
+            if self._session is not None:
+                try:
+                    self._session.rollback()
+                finally:
+                    self._session.close()
         finally:
-            self.session.close()
+            if self._connection is not None:
+                self._connection.close()  # rolls back what is still open
 
     def commit(self) -> None:
-        self.session.commit()
+        if self._session is not None:
+            self._session.commit()
+        # Core statements only (or a session that had not joined the transaction yet).
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.commit()
+        self._announce()
+
+    def changed(self, topic: str, *ids: int) -> None:
+        """Record what this use case changed (a topic of `live`, with ids; none: anything of
+        it): every open screen showing it hears of it once the change commits."""
+        self._changed.add(topic, ids)
+
+    def _announce(self) -> None:
+        # After the commit, in a transaction of its own: a NOTIFY inside the use case's
+        # transaction would take a cluster-wide lock until its commit and serialise them all.
+        changes = self._changed.take()
+        if changes is None:
+            return
+        if self._connection is not None:
+            live.announce(self._connection, changes)
+        elif self._session is not None:
+            bind = self._session.get_bind()
+            live.announce(bind if isinstance(bind, Engine) else bind.engine, changes)
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self._changed.clear()
+        if self._session is not None:
+            self._session.rollback()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -96,14 +177,11 @@ class Database:
 
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
-    _factory: sessionmaker[Session] | None = None
 
     def unit_of_work(self) -> UnitOfWork:
-        if self._factory is None:
-            self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
-        # Sessions connect lazily: a dead server shows up at the first query, as
+        # It connects lazily: a dead server shows up at the first query, as
         # DatabaseUnavailable (the engine's `handle_error` hook, see `make_engine`).
-        return UnitOfWork(self._factory(), self.clock)
+        return UnitOfWork(self.engine, self.clock)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -128,6 +206,9 @@ def database_url(settings: Settings) -> str:
     """The SQLAlchemy URL for the settings; starts the embedded server if that is the choice."""
     if settings.database_url:
         return normalise_url(settings.database_url)
+    # Imported here: a command on an external server (cron, a shared install) skips it.
+    from doctorbook.core.base import embedded
+
     return embedded.ensure_running(settings.pgdata).url()
 
 

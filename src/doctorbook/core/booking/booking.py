@@ -59,7 +59,13 @@ from doctorbook.core.base.rbac import Actor, Permission, Role, require
 from doctorbook.core.base.text import clean_text
 from doctorbook.core.booking import appointment_mail
 from doctorbook.core.booking.appointments import AppointmentView, check_can_see, load_view
-from doctorbook.core.booking.lifecycle import MAX_REASON, check_may_cancel, lock, release
+from doctorbook.core.booking.lifecycle import (
+    MAX_REASON,
+    check_may_cancel,
+    lock,
+    record_change,
+    release,
+)
 from doctorbook.core.scheduling.availability import HORIZON
 
 if TYPE_CHECKING:
@@ -354,6 +360,7 @@ def _create(
         cancel_hours=row.cancel_hours, booked_by_id=row.booked_by_id,
         rescheduled_from_id=row.rescheduled_from_id,
     )
+    record_change(uow, view.id, view.doctor_id, slot=True)
     return view, bool(row.policy_override)
 
 

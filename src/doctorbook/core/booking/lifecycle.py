@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from doctorbook.core.base import audit, events
+from doctorbook.core.base import audit, events, live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
 from doctorbook.core.base.models import Appointment, AppointmentNote, AvailabilitySlot, Doctor
@@ -58,6 +58,18 @@ def lock(uow: UnitOfWork, appointment_id: int) -> Appointment:
     return row
 
 
+def record_change(uow: UnitOfWork, appointment_id: int, doctor_id: int, *, slot: bool) -> None:
+    """Screens showing the appointment or its doctor's day (and, when a slot was taken or
+    freed, the doctor's open slots) hear of it once this unit of work commits; so does the
+    outbox, as every change of a visit e-mails the patient (the booking's own statement
+    queues its e-mails without `outbox.enqueue`)."""
+    uow.changed(live.APPOINTMENTS, appointment_id)
+    uow.changed(live.OUTBOX)
+    uow.changed(live.DOCTORS, doctor_id)
+    if slot:
+        uow.changed(live.SLOTS, doctor_id)
+
+
 def check_may_manage(actor: Actor, appointment: Appointment) -> None:
     """Doctors manage their own appointments (…_OWN); receptionists and admins every one."""
     require(actor, *MANAGE)
@@ -97,6 +109,7 @@ def change_status(
     if action == "confirm":
         appointment.sequence += 1
     uow.session.flush()
+    record_change(uow, appointment_id, appointment.doctor_id, slot=False)
     audit.record(uow, actor=actor, action=f"appointment.{transition.target}",
                  entity_kind="appointment", entity_id=appointment_id,
                  data={"from": before, "to": transition.target})
@@ -132,6 +145,7 @@ def release(
                    AvailabilitySlot.status == "booked")
             .values(status="open", updated_at=now)
         )
+    record_change(uow, appointment.id, appointment.doctor_id, slot=appointment.slot_id is not None)
 
 
 def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) -> bool:
@@ -200,6 +214,7 @@ def add_note(uow: UnitOfWork, *, actor: Actor, appointment_id: int, text: str) -
                            created_at=uow.now())
     uow.session.add(note)
     uow.session.flush()
+    uow.changed(live.APPOINTMENTS, appointment_id)  # its detail shows the notes
     # The text itself stays out of the audit log: it is private to the doctor.
     audit.record(uow, actor=actor, action="appointment.note_added", entity_kind="appointment",
                  entity_id=appointment_id, data={"note_id": note.id, "length": len(body)})

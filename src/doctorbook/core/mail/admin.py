@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from doctorbook.core.base import audit
+from doctorbook.core.base import audit, live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict, NotFound, PolicyViolation, ValidationError
 from doctorbook.core.base.models import EmailOutbox
@@ -123,5 +123,6 @@ def retry(uow: UnitOfWork, *, actor: Actor, outbox_id: int) -> OutboxView:
     )
     uow.session.flush()
     view = _view(row)
+    uow.changed(live.OUTBOX, outbox_id)
     uow.commit()
     return view

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from doctorbook.core.base import events
+from doctorbook.core.base import events, live
 from doctorbook.core.base.errors import DatabaseUnavailable
 from doctorbook.core.mail.message import (
     BODY_REMOVED_FAILED,
@@ -333,7 +333,7 @@ class Dispatcher:
         lease = now + timedelta(seconds=self.lease_seconds)
         common = {"now": now, "max_attempts": self.policy.max_attempts}
         with self.db.unit_of_work() as uow:
-            uow.session.execute(text(_STALE_REMINDERS_SQL), {"now": now})
+            stale = uow.session.execute(text(_STALE_REMINDERS_SQL), {"now": now})
             given_up = uow.session.execute(
                 text(_GIVE_UP_SQL), {**common, "removed": BODY_REMOVED_FAILED}
             ).all()
@@ -341,6 +341,10 @@ class Dispatcher:
             rows = uow.session.execute(
                 text(_CLAIM_SQL), {**common, "lease": lease, "limit": limit or self.batch}
             ).all()
+            if stale.rowcount:  # type: ignore[attr-defined]
+                uow.changed(live.OUTBOX)  # reminders cancelled: rare, no ids needed
+            if given_up or rows:
+                uow.changed(live.OUTBOX, *(r.id for r in given_up), *(r.id for r in rows))
             uow.commit()
         messages = tuple(
             sorted((self._message(row._mapping, now) for row in rows),
@@ -442,6 +446,8 @@ class Dispatcher:
                                ("email_failed", [r.message for r in failed])):
                 _count(uow, now, kind,
                        ((m.outbox_id, m.kind) for m in done if m.outbox_id in recorded))
+            if recorded:
+                uow.changed(live.OUTBOX, *recorded)
             uow.commit()
 
         logs = list(claim.given_up)

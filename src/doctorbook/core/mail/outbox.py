@@ -17,6 +17,7 @@ from typing import Any, cast
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 from sqlalchemy import Table, insert, update
 
+from doctorbook.core.base import live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.models import EmailOutbox
 
@@ -108,6 +109,7 @@ def enqueue(
     )
     uow.session.add(row)
     uow.session.flush()
+    uow.changed(live.OUTBOX, row.id)
     return row.id
 
 
@@ -146,6 +148,7 @@ def enqueue_many(uow: UnitOfWork, mails: Sequence[Mail]) -> None:
     # The table's Core INSERT with a parameter list: one cached statement, one round trip
     # (insertmanyvalues), none of the ORM's per-row bookkeeping.
     uow.session.execute(insert(cast("Table", EmailOutbox.__table__)), rows)
+    uow.changed(live.OUTBOX)
 
 
 def cancel_pending(uow: UnitOfWork, *, entity_kind: str, entity_id: str | int, kind: str) -> int:
@@ -160,4 +163,7 @@ def cancel_pending(uow: UnitOfWork, *, entity_kind: str, entity_id: str | int, k
         )
         .values(status="cancelled", updated_at=uow.now())
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    cancelled = int(getattr(result, "rowcount", 0) or 0)
+    if cancelled:
+        uow.changed(live.OUTBOX)
+    return cancelled

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from doctorbook.core.base import audit
+from doctorbook.core.base import audit, live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict, NotFound, ValidationError
 from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
@@ -234,6 +234,7 @@ def add_rule(
                      "end": f"{end_t:%H:%M}", "slot_minutes": length,
                      "valid_from": since.isoformat() if since else None,
                      "valid_until": until.isoformat() if until else None})
+    uow.changed(live.SLOTS, doctor.user_id)  # the schedule editor and its open slots
     uow.commit()
     return view
 
@@ -251,6 +252,7 @@ def remove_rule(uow: UnitOfWork, *, actor: Actor, rule_id: int) -> RuleView:
                  entity_id=rule_id, data={"weekday": view.weekday_name,
                                           "start": f"{view.start_time:%H:%M}",
                                           "end": f"{view.end_time:%H:%M}"})
+    uow.changed(live.SLOTS, doctor.user_id)  # the schedule editor and its open slots
     uow.commit()
     return view
 
@@ -316,6 +318,7 @@ def add_exception(
                      "date": day.isoformat(), "kind": kind,
                      "start": f"{start_t:%H:%M}" if start_t else None,
                      "end": f"{end_t:%H:%M}" if end_t else None, "reason": cleaned_reason})
+    uow.changed(live.SLOTS, doctor.user_id)  # the schedule editor and its open slots
     uow.commit()
     return view
 
@@ -331,5 +334,6 @@ def remove_exception(uow: UnitOfWork, *, actor: Actor, exception_id: int) -> Exc
     audit.record(uow, actor=actor, action="schedule.exception_removed",
                  entity_kind="schedule_exception", entity_id=exception_id,
                  data={"date": view.date.isoformat(), "kind": view.kind})
+    uow.changed(live.SLOTS, doctor.user_id)  # the schedule editor and its open slots
     uow.commit()
     return view

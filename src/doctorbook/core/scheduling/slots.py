@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
-from doctorbook.core.base import audit
+from doctorbook.core.base import audit, live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, PermissionDenied, PolicyViolation, ValidationError
 from doctorbook.core.base.models import Doctor, ScheduleException, ScheduleRule
@@ -281,6 +281,8 @@ def _generate_one(
             slot_id=slot_id, doctor_id=doctor_id, starts_at=starts_at, ends_at=ends_at,
             local_start=local, reason=_why_unplanned(by_date.get(local.date(), [])),
         ))
+    if created or removed:
+        uow.changed(live.SLOTS, doctor_id)
     if created or removed or conflicts:
         audit.record(uow, actor=actor, action="slots.generated", entity_kind="doctor",
                      entity_id=doctor_id, data={

@@ -13,10 +13,11 @@ def whoami(
     json_output: JsonOutput = False,
 ) -> None:
     """Show the logged-in user (refreshing an expired session transparently)."""
-    from doctorbook.core.accounts import auth
+    # identity, not auth: Core SQL only, so this command never imports the ORM or the models
+    from doctorbook.core.accounts import identity
 
     ctx = CliContext.from_env()
-    view = ctx.core.run(auth.whoami)
+    view = ctx.core.run(identity.whoami)
     if json_output:
         print_json({"id": view.id, "email": view.email, "name": view.name,
                     "role": view.role, "profile": ctx.settings.profile})
