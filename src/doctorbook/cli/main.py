@@ -68,7 +68,8 @@ COMMANDS: dict[str, Entry] = {
     "admin": Entry(f"{_C}.admin:app", "Administrator accounts."),
     "appointments": Entry(f"{_C}.appointments:app",
                           "Appointments: list, show, cancel, reschedule; confirm, check-in, "
-                          "complete, no-show (doctor or desk); note (doctors)."),
+                          "complete, no-show, resend the confirmation (doctor or desk); "
+                          "note (doctors)."),
     "specialties": Entry(f"{_C}.specialties:app", "The specialties taxonomy (admins change it)."),
     "requests": Entry(f"{_C}.doctors_join:requests_app",
                       "Self-serve requests to join as a doctor (admin)."),
@@ -76,7 +77,9 @@ COMMANDS: dict[str, Entry] = {
     "doctors": Entry(f"{_C}.doctors:app", "Doctors: show a profile; suspend or activate (admin)."),
     "outbox": Entry(f"{_C}.outbox:app", "The e-mail outbox (admin): list, retry."),
     "schedule": Entry(f"{_C}.schedule:app", "Your weekly schedule and its exceptions (doctors)."),
-    "slots": Entry(f"{_C}.slots:app", "Bookable slots (doctors: own; admins and cron: all)."),
+    "slots": Entry(f"{_C}.slots:app",
+                   "Bookable slots: generate them; find the next open one (desk, admins, "
+                   "doctors)."),
     "audit": Entry(f"{_C}.audit:app", "The audit log (admin): list."),
     "reviews": Entry(f"{_C}.reviews:app", "Review moderation (admin): hide."),
     "staff": Entry(f"{_C}.staff:app", "Receptionists and admins (admin)."),

@@ -2,7 +2,8 @@
 
 One statement reads the doctor (for the timezone and lead time), that day's slots (the index on
 (doctor_id, starts_at) bounds them by the doctor's local midnights) and, for each slot, the live
-appointment holding it and its patient's name.
+appointment holding it and its patient's name. `next_open_slot` finds the doctor's next slot the
+desk can book, on any day up to the horizon, with one statement too.
 """
 
 from __future__ import annotations
@@ -12,13 +13,25 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, and_, cast, func, literal, literal_column, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, ValidationError
 from doctorbook.core.base.models import Appointment, AvailabilitySlot, Doctor, User
 from doctorbook.core.base.rbac import Actor, Permission
+from doctorbook.core.scheduling.availability import HORIZON
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -118,3 +131,58 @@ def day_slots(uow: UnitOfWork, *, actor: Actor, doctor_id: int, day: date) -> li
                           and starts_at < now + timedelta(minutes=lead_minutes)),
         ))
     return result
+
+
+def next_open_slot(
+    uow: UnitOfWork, *, actor: Actor, doctor_id: int, after: datetime | None = None,
+) -> DaySlot | None:
+    """Doctor `doctor_id`'s first slot the desk can book (`DaySlot.bookable`) that starts
+    after `after` (default: now; never earlier than now), before the booking horizon; None if
+    there is none.
+
+    Bookable means what the day view offers: open, not started, held by no live appointment.
+    A slot inside the doctor's lead time counts (`short_notice` is set): the desk books it by
+    overriding the policy, as on the day view. Whoever may see the doctor's day may ask.
+    """
+    _check_may_see(actor, doctor_id)
+    now = uow.now()
+    if after is not None and (not isinstance(after, datetime) or after.tzinfo is None):
+        raise ValidationError("after must be an aware date and time")
+    since = now if after is None else max(after, now)
+    slot, live = AvailabilitySlot, aliased(Appointment)
+    # One statement: the doctor (for the zone and lead time), and LATERAL its first open slot,
+    # read from the partial index of open slots on (doctor_id, starts_at), stopping at one row.
+    first = (
+        select(slot.id, slot.starts_at, slot.ends_at)
+        .where(
+            slot.doctor_id == Doctor.user_id,
+            # A literal, so the planner matches the partial index's predicate (see availability).
+            slot.status == literal_column("'open'"),
+            slot.starts_at > literal(since, DateTime(timezone=True)),
+            slot.starts_at < literal(now + HORIZON, DateTime(timezone=True)),
+            ~exists().where(live.slot_id == slot.id,
+                            live.status != literal_column("'cancelled'")),
+        )
+        .order_by(slot.starts_at)
+        .limit(1)
+        .correlate(Doctor)
+        .lateral("first_open")
+    )
+    row = uow.session.execute(
+        select(Doctor.timezone, Doctor.lead_minutes, first.c.id, first.c.starts_at,
+               first.c.ends_at)
+        .select_from(Doctor)
+        .outerjoin(first, true())
+        .where(Doctor.user_id == doctor_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no doctor {doctor_id}")
+    zone_name, lead_minutes, slot_id, starts_at, ends_at = row
+    if slot_id is None or zone_name is None:
+        return None
+    zone = ZoneInfo(zone_name)
+    return DaySlot(
+        slot_id=slot_id, starts_at=starts_at.astimezone(zone), ends_at=ends_at.astimezone(zone),
+        timezone=zone_name, status="open",
+        short_notice=starts_at < now + timedelta(minutes=lead_minutes),
+    )

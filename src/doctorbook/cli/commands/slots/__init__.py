@@ -1,4 +1,4 @@
-"""`doctorbook slots`: materialising bookable slots from the schedules."""
+"""`doctorbook slots`: materialising bookable slots, and finding the next open ones."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from doctorbook.cli.lazy import lazy_app
 
 app = lazy_app(
     __name__,
-    help="Bookable slots (doctors: own; admins and cron: all).",
+    help="Bookable slots: generate them; find the next open one (desk, admins, doctors).",
     commands={
         "generate": "generate:generate",
+        "next": "next_slot:next_slot",
+        "earliest": "earliest:earliest",
     },
 )
