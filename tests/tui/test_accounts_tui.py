@@ -475,6 +475,13 @@ async def test_forgot_password_then_a_code_sets_a_new_one_and_ends_every_login(
         await settle(pilot)
         assert text_of(app, "#forgot-answer") == answer
         assert mails(db, "nobody@example.com", "password_reset") == 0
+        # Something that is no address: core's refusal is said in the form, nowhere else.
+        await fill(pilot, "#forgot-email", "no address")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(app, "#forgot-answer") == "Not a valid e-mail address: 'no address'."
+        assert app.screen.query_one("#forgot-answer").has_class("-error")
+        assert not [n for n in notifications(app) if n[0] == "error"]
 
         code = mail_code(db, PAT, "password_reset")
         assert code.startswith("dbp_")
@@ -538,6 +545,7 @@ async def test_the_desk_creates_a_patient_who_sets_a_password_at_the_kiosk(
         await fill(desk, "#patient-name", "Nina New")
         await fill(desk, "#patient-email", "nina@example.com")
         await fill(desk, "#patient-phone", "")
+        await fill(desk, "#patient-born", "")  # Enter in the last field creates
         await desk.press("enter")
         await settle(desk)
         assert isinstance(desk_app.screen, DayViewScreen)

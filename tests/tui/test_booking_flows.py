@@ -3,7 +3,7 @@ cancels from My appointments; the desk finds or creates patients and works a doc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -404,18 +404,18 @@ async def test_desk_creates_a_patient_on_the_spot_and_books_for_them(
         assert app.screen.focused is app.screen.query_one("#patient-email", Input)
         await fill(pilot, "#patient-email", "alice@example.com")  # taken
         await fill(pilot, "#patient-phone", "+49 30 555 1234")
+        await pilot.press("enter")  # on to the date of birth
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, PatientLookupScreen)
-        assert (
-            "error", "An account with e-mail alice@example.com already exists"
-        ) in notifications(app)
-        await pilot.press("ctrl+n")  # the dialog comes back with what was typed
-        await pilot.pause()
+        # Refused in the dialog, which stays open with what was typed, at the e-mail.
         assert isinstance(app.screen, NewPatientDialog)
+        assert "An account with e-mail alice@example.com already exists" in text_of(
+            pilot, "#new-patient-hint")
+        assert app.screen.focused is app.screen.query_one("#patient-email", Input)
         assert app.screen.query_one("#patient-phone", Input).value == "+49 30 555 1234"
+        assert not [n for n in notifications(app) if n[0] == "error"]
         await fill(pilot, "#patient-email", "carol@mail.example")
-        await pilot.press("enter")  # (in the e-mail field: on to the phone)
+        await fill(pilot, "#patient-born", "12.03.1980")
         await pilot.press("enter")
         await settle(pilot)
 
@@ -432,6 +432,7 @@ async def test_desk_creates_a_patient_on_the_spot_and_books_for_them(
         user = uow.session.get(User, carol.patient_id)
         assert user is not None
         assert (user.phone, user.password_hash) == ("+49 30 555 1234", None)
+        assert user.date_of_birth == date(1980, 3, 12)
 
 
 async def test_desk_checks_in_reschedules_and_cancels_with_a_reason(
@@ -454,6 +455,7 @@ async def test_desk_checks_in_reschedules_and_cancels_with_a_reason(
             ["15:00-15:30", "—", "Open", ""],
             ["15:30-16:00", "—", "Open", ""],
         ]
+        await pilot.press("up", "up")  # the cursor starts on the first free slot
         assert {"check-in", "cancel-visit", "reschedule"} <= binding_ids(app)
         assert "book-slot" not in binding_ids(app)
 
@@ -551,8 +553,8 @@ async def test_desk_confirms_a_pending_visit_on_a_date_it_jumped_to(
         await fill(pilot, "#prompt-value", "26.11.2026")
         await pilot.press("enter")
         await settle(pilot)
-        assert ("error", "Not a date: '26.11.2026'; write it as YYYY-MM-DD.") in (
-            notifications(app))
+        assert ("error", "Not a date: '26.11.2026'; write today, tomorrow, yesterday, "
+                         "mon…sun, +3, -1 or YYYY-MM-DD.") in notifications(app)
         await pilot.press("g")
         await pilot.pause()
         await fill(pilot, "#prompt-value", "2026-11-26")

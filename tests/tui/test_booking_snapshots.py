@@ -255,7 +255,7 @@ def test_day_view(
         assert isinstance(screen, DayViewScreen)
         screen.query_one("#day-doctor", Select).value = clinic.henry
         await settle(pilot)
-        await pilot.press("down", "down")  # Bob's visit at 10:00
+        await pilot.press("up")  # Bob's visit at 10:00 (the cursor starts on the first free slot)
         await pilot.pause()
 
     store = logged_in_store(db, "rita@example.com", PASSWORD)

@@ -224,6 +224,26 @@ async def test_no_show_is_refused_before_the_start(
         assert rows(app)[0][2] == "Pending"
 
 
+async def test_a_change_refused_after_someone_else_s_shows_the_visit_as_it_is_now(
+    settings: Settings, db: Database, clinic: Clinic, visits: dict[str, int]
+) -> None:
+    app = doctor_app(settings, db)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        assert rows(app)[0][2] == "Pending"
+        # Alice cancels while the doctor looks at the dashboard read before.
+        with db.unit_of_work() as uow:
+            lifecycle.cancel(uow, actor=clinic.alice, appointment_id=visits["alice_tomorrow"],
+                             reason="Feeling better")
+        await pilot.press("c")
+        await settle(pilot)
+        assert any(severity == "error" and text.startswith("Can't confirm appointment")
+                   for severity, text in notifications(app))
+        assert status_of(db, visits["alice_tomorrow"]) == "cancelled"
+        assert rows(app)[0][2] == "Cancelled"
+        assert binding_ids(app) & ACTION_KEYS == {"add-note"}
+
+
 async def test_the_detail_shows_the_visit_and_takes_a_note(
     settings: Settings, db: Database, clinic: Clinic, visits: dict[str, int]
 ) -> None:

@@ -683,23 +683,22 @@ async def test_refusals_quote_hostile_text_literally(settings: Settings, hostile
         await fill(pilot, "#patient-name", EVE_REASON)
         await fill(pilot, "#patient-email", "[/]")
         await fill(pilot, "#patient-phone", "[red]red")
+        await fill(pilot, "#patient-born", "[b]1980")
         await check.press("enter")
-        assert isinstance(app.screen, PatientLookupScreen)
-        check("Not a valid e-mail address: '[/]'",
-              said=("Not a valid e-mail address: '[/]'",))
-        # The dialog comes back with what was typed, drawn as typed.
-        await check.press("ctrl+n")
+        # Refused in the dialog, quoted literally; what was typed stays, drawn as typed.
         assert isinstance(app.screen, NewPatientDialog)
-        check(EVE_REASON, "[/]", "[red]red")
-
-        # A name with an escape in it: refused, the escape named, never drawn.
-        await fill(pilot, "#patient-name", f"Eve{ESC}[2J{OSC52}")
-        await fill(pilot, "#patient-email", "eve2@example.com")
-        await fill(pilot, "#patient-phone", "")  # Enter in the last field creates
+        check("Not a date of birth: '[b]1980'", EVE_REASON, "[/]", "[red]red")
+        await fill(pilot, "#patient-born", "")
         await check.press("enter")
+        assert isinstance(app.screen, NewPatientDialog)
+        check("Not a valid e-mail address: '[/]'", EVE_REASON, "[/]", "[red]red")
+
+        # A name with an escape in it: the field never holds (or draws) the escape.
+        await fill(pilot, "#patient-name", f"Eve{ESC}[2J{OSC52}")
+        assert app.screen.query_one("#patient-name", Input).value == "Eve[2J]52;c;cm0gLXJmIH4="
+        check("Eve[2J]52;c;cm0gLXJmIH4=")
+        await check.press("escape")
         assert isinstance(app.screen, PatientLookupScreen)
-        check("Name must not contain control", "(found '\\x1b')",
-              said=("Name must not contain control characters (found '\\x1b')",))
 
         # The lookup's own query: core refuses the escape; "[/]" just finds nobody.
         await fill(pilot, "#patient-query", f"x{ESC}[2J")
@@ -721,7 +720,7 @@ async def test_refusals_quote_hostile_text_literally(settings: Settings, hostile
         await fill(pilot, "#prompt-value", "[/][/]")
         await check.press("enter")
         assert isinstance(app.screen, DayViewScreen)
-        check("Not a date: '[/][/]'", said=("Not a date: '[/][/]'; write it as YYYY-MM-DD.",))
+        check("Not a date: '[/][/]'", said=("Not a date: '[/][/]'; write today, tomorrow,",))
         await check.press("escape")
 
         # The search: a city with an escape is refused, a city of markup finds nobody.

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
-from typing import ClassVar, TypeAlias, TypeVar
+from typing import ClassVar
 
 from textual import events, work
 from textual.app import App
@@ -29,73 +28,39 @@ from doctorbook.core.accounts.session_store import (
     StoredSession,
     profile_lock,
 )
-from doctorbook.core.base.db import Database, UnitOfWork
+from doctorbook.core.base.db import Database
 from doctorbook.core.base.errors import (
     AuthenticationError,
     DatabaseUnavailable,
     DoctorbookError,
     PermissionDenied,
 )
-from doctorbook.core.base.rbac import Actor, Permission
+from doctorbook.core.base.live import Changes
+from doctorbook.core.base.rbac import Permission
 from doctorbook.core.base.settings import Settings
-from doctorbook.core.booking import search
-from doctorbook.core.booking.appointments import Scope, list_appointments
 from doctorbook.core.boundary import Core, StoredCredentials
-from doctorbook.core.doctors import doctors, invites, specialties
-from doctorbook.core.doctors.doctors import DoctorProfile
-from doctorbook.core.doctors.invites import RequestView
-from doctorbook.core.doctors.specialties import SpecialtyView
+from doctorbook.core.doctors import invites
 from doctorbook.tui import crash_log
 from doctorbook.tui.calls import CallFailed
+from doctorbook.tui.live import DataChanged, LiveUpdates, Reconnected, ShowsLiveData
 from doctorbook.tui.messages import (
     AppointmentChanged,
-    AppointmentLists,
-    AppointmentsLoaded,
-    AppointmentsRequested,
     DatabaseRevived,
-    DoctorInvited,
-    DoctorProfileLoaded,
-    DoctorProfileRequested,
-    DoctorSearchSubmitted,
-    DoctorsFound,
     InviteAcceptanceSubmitted,
     InviteAccepted,
-    InviteSubmitted,
-    JoinRequestDecisionSubmitted,
-    JoinRequestSent,
-    JoinRequestsLoaded,
-    JoinRequestsRequested,
-    JoinRequestSubmitted,
     LoggedIn,
     LoggedOut,
     LoginSubmitted,
     OwnEmailChanged,
-    OwnProfileLoaded,
-    OwnProfileRequested,
-    ProfileChanges,
-    ProfileSaved,
-    ProfileSubmitted,
     Registered,
     RegistrationSubmitted,
-    SearchQuery,
-    SpecialtiesLoaded,
-    SpecialtiesRequested,
-    SpecialtyAddSubmitted,
-    SpecialtyRemoveSubmitted,
-    SpecialtyRenameSubmitted,
 )
 from doctorbook.tui.screens.admin_home import AdminHomeScreen
 from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
-from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
-from doctorbook.tui.screens.doctors_joining import DoctorsJoiningScreen
 from doctorbook.tui.screens.help import HelpScreen
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.login import LoginScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
-from doctorbook.tui.screens.profile_form import ProfileFormScreen, visibility_text
-from doctorbook.tui.screens.request_join import RequestJoinScreen
-from doctorbook.tui.screens.search import SearchScreen
-from doctorbook.tui.screens.specialties import SpecialtiesScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
 from doctorbook.tui.text import pasteable, printable
 from doctorbook.tui.widgets.appointments import doctor_title
@@ -110,22 +75,12 @@ REVIVE_SECONDS = 120.0
 KIOSK_PATIENTS_ONLY = "The kiosk is for patients"
 KIOSK_BOOKED = "You were logged out after your booking. Thank you!"
 
-#: Worker groups: opening a session, ending one, calls made as the logged-in user, and calls
-#: anyone may make without a session (asking to join as a doctor).
+#: Worker groups: opening a session, ending one, calls made as the logged-in user (a failure
+#: there may end the login), and waiting for the database.
 LOGIN_GROUP = "login"
 LOGOUT_GROUP = "logout"
 SESSION_GROUP = "session"
-PUBLIC_GROUP = "public"
 REVIVE_GROUP = "revive"
-
-S = TypeVar("S", bound=Screen[None])
-
-#: The screens that show or pick from the specialties taxonomy (each has `specialties`).
-TaxonomyScreen: TypeAlias = SearchScreen | SpecialtiesScreen | DoctorsJoiningScreen
-#: What an admin may ask of the taxonomy.
-SpecialtyChange: TypeAlias = (
-    SpecialtyAddSubmitted | SpecialtyRenameSubmitted | SpecialtyRemoveSubmitted
-)
 
 
 def home_screen(user: UserView) -> HomeScreen:
@@ -154,23 +109,6 @@ def _is_database_failure(error: BaseException) -> bool:
     return isinstance(error, OperationalError | InterfaceError | DatabaseUnavailable)
 
 
-# --- what one worker asks of core, composed: one user action, one unit of work ---------------
-
-
-def _appointment_lists(uow: UnitOfWork, *, actor: Actor) -> AppointmentLists:
-    """A home screen's lists, and when they were read."""
-    upcoming = list_appointments(uow, actor=actor, scope=Scope.UPCOMING)
-    past = list_appointments(uow, actor=actor, scope=Scope.PAST)
-    return AppointmentLists(tuple(upcoming), tuple(past), uow.now())
-
-
-def _own_profile_and_taxonomy(
-    uow: UnitOfWork, *, actor: Actor
-) -> tuple[DoctorProfile, tuple[SpecialtyView, ...]]:
-    """The doctor's profile form: their profile and the specialties to pick from."""
-    return doctors.own_profile(uow, actor=actor), tuple(specialties.list_specialties(uow))
-
-
 def _sentence(text: str) -> str:
     """Core messages are lower-case clauses; a notification reads better as a sentence."""
     text = text.strip()
@@ -193,6 +131,7 @@ class DoctorbookApp(App[None]):
         Binding("tab", "focus_next", show=False, priority=True, id="focus-next"),
         Binding("shift+tab", "focus_previous", show=False, priority=True, id="focus-previous"),
         Binding("ctrl+l", "logout", "Log out", id="logout"),
+        Binding("f5", "refresh", "Refresh", show=False, id="refresh"),
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", show=False, id="help-question-mark"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
@@ -231,8 +170,6 @@ class DoctorbookApp(App[None]):
         default_idle = settings.kiosk_idle_seconds if self.KIOSK else settings.staff_idle_seconds
         self.idle_seconds = float(default_idle if idle_seconds is None else idle_seconds)
         self.user: UserView | None = None
-        #: Bumped at every login and logout: results of an earlier session are dropped.
-        self._generation = 0
         self._role_mode: str | None = None
         #: Serialises token use (resume may rotate the refresh token) between worker threads.
         self._auth_lock = threading.Lock()
@@ -247,6 +184,9 @@ class DoctorbookApp(App[None]):
         self.core = Core(db, StoredCredentials(db, store, lock=self._refresh_lock,
                                                forget_on_failure=True,
                                                thread_lock=self._auth_lock))
+        #: Changes made anywhere (other terminals, the CLI, the dispatcher), heard on one
+        #: listening connection while someone is logged in, reach the screens showing them.
+        self.live = LiveUpdates(self, db)
         self._idle_timer: Timer | None = None
         #: The clock idle time is measured on: tests pass a fake one, move it on and call
         #: `check_idle_logout` themselves, instead of waiting real seconds on a busy machine.
@@ -383,12 +323,14 @@ class DoctorbookApp(App[None]):
             self.notify(DATABASE_STILL_DOWN, severity="error", timeout=30)
             return
         self.notify(DATABASE_BACK)
-        if self.user is not None:
-            self._load_appointments(self._generation)
+        self._refresh_home()
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_appointments(self, generation: int) -> None:
-        self.post_message(AppointmentsLoaded(generation, self.core.run(_appointment_lists)))
+    def _refresh_home(self) -> None:
+        """The logged-in user's home screen reads its lists again (it makes the call: a home
+        of an earlier login is gone, with its calls)."""
+        home = self.screen_stack[0] if self.user is not None and self.screen_stack else None
+        if isinstance(home, HomeScreen):
+            home.refresh_lists()
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _join_with_invite(self, token: str, password: str) -> None:
@@ -396,102 +338,6 @@ class DoctorbookApp(App[None]):
                                     password=password, currency=self.settings.currency)
         self.post_message(InviteAccepted(result.user))
         self._accept(result)
-
-    @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
-    def _ask_to_join(self, name: str, email: str, message: str) -> None:
-        request = self.core.run_open(invites.request_join, email=email, name=name,
-                                     message=message)
-        self.post_message(JoinRequestSent(request))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_specialties(self, generation: int) -> None:
-        taxonomy = self.core.run_open(specialties.list_specialties)
-        self.post_message(SpecialtiesLoaded(generation, tuple(taxonomy)))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _change_specialty(self, generation: int, change: SpecialtyChange) -> None:
-        def change_then_list(
-            uow: UnitOfWork, *, actor: Actor
-        ) -> tuple[str, tuple[SpecialtyView, ...]]:
-            if isinstance(change, SpecialtyAddSubmitted):
-                added = specialties.add(uow, actor=actor, name=change.name)
-                note = f"Specialty {added.name!r} added."
-            elif isinstance(change, SpecialtyRenameSubmitted):
-                renamed = specialties.rename(uow, actor=actor, old=change.old, new=change.new)
-                note = f"Specialty {change.old!r} renamed to {renamed.name!r}."
-            else:
-                specialties.remove(uow, actor=actor, name=change.name)
-                note = f"Specialty {change.name!r} removed."
-            return note, tuple(specialties.list_specialties(uow))
-
-        note, taxonomy = self.core.run(change_then_list)
-        self.post_message(SpecialtiesLoaded(generation, taxonomy, note))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_own_profile(self, generation: int) -> None:
-        profile, taxonomy = self.core.run(_own_profile_and_taxonomy)
-        self.post_message(OwnProfileLoaded(generation, profile, taxonomy))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _save_profile(self, generation: int, changes: ProfileChanges) -> None:
-        profile = self.core.run(
-            doctors.update_profile, bio=changes.bio, price=changes.price,
-            clinic_name=changes.clinic_name, address=changes.address, city=changes.city,
-            timezone=changes.timezone, specialty_names=list(changes.specialty_names),
-            slot_minutes=changes.slot_minutes, lead_minutes=changes.lead_minutes,
-            cancel_hours=changes.cancel_hours, auto_confirm=changes.auto_confirm,
-        )
-        self.post_message(ProfileSaved(generation, profile))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _find_doctors(self, generation: int, query: SearchQuery) -> None:
-        # Recorded (search_shown): a profile opened or a booking made from these results
-        # names the search, for the click-through and conversion metrics.
-        search_id, results = self.core.run_open(
-            search.search_recorded, specialty=query.specialty, city=query.city, name=query.name
-        )
-        self.post_message(DoctorsFound(generation, query, tuple(results), search_id))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_doctor(
-        self, generation: int, doctor_id: int, search_id: uuid.UUID | None, reviews_page: int
-    ) -> None:
-        page = self.core.run(search.doctor_page, doctor_id=doctor_id, search_id=search_id,
-                             page=reviews_page)
-        self.post_message(DoctorProfileLoaded(generation, page.profile, page.week, page.ratings))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _invite_doctor(
-        self, generation: int, email: str, name: str, specialty_names: tuple[str, ...]
-    ) -> None:
-        invite = self.core.run(
-            invites.invite_doctor, email=email, name=name, specialty_names=specialty_names,
-            ttl=timedelta(hours=self.settings.invite_ttl_hours),
-        )
-        self.post_message(DoctorInvited(generation, invite))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load_join_requests(
-        self, generation: int, decision: JoinRequestDecisionSubmitted | None = None
-    ) -> None:
-        ttl = timedelta(hours=self.settings.invite_ttl_hours)
-
-        def decide_then_list(
-            uow: UnitOfWork, *, actor: Actor
-        ) -> tuple[str | None, tuple[RequestView, ...]]:
-            note: str | None = None
-            if decision is not None and decision.approve:
-                invite = invites.approve_request(
-                    uow, actor=actor, request_id=decision.request_id, ttl=ttl
-                )
-                note = f"Approved: invitation sent to {invite.email}."
-            elif decision is not None:
-                request = invites.reject_request(uow, actor=actor, request_id=decision.request_id)
-                note = f"Rejected the request from {request.email}; they will be told."
-            return note, tuple(invites.list_requests(uow, actor=actor))
-
-        note, requests = self.core.run(decide_then_list)
-        self.post_message(JoinRequestsLoaded(generation, requests, note))
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers' failures (screens' calls arrive as `CallFailed`)."""
@@ -552,87 +398,12 @@ class DoctorbookApp(App[None]):
         if self.user is None and not self._logging_in():
             self._create_account(message.name, message.email, message.password)
 
-    def on_appointments_requested(self, message: AppointmentsRequested) -> None:
-        message.stop()
-        if self.user is not None:
-            self._load_appointments(self._generation)
-
     def on_invite_acceptance_submitted(self, message: InviteAcceptanceSubmitted) -> None:
         message.stop()
         if self.user is None and not self.kiosk and not self._logging_in():
             self._join_with_invite(message.token, message.password)
 
-    def on_join_request_submitted(self, message: JoinRequestSubmitted) -> None:
-        message.stop()
-        if not self.kiosk:
-            self._ask_to_join(message.name, message.email, message.message)
-
-    def on_specialties_requested(self, message: SpecialtiesRequested) -> None:
-        message.stop()
-        if self.user is not None:
-            self._load_specialties(self._generation)
-
-    def on_specialty_add_submitted(self, message: SpecialtyAddSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._change_specialty(self._generation, message)
-
-    def on_specialty_rename_submitted(self, message: SpecialtyRenameSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._change_specialty(self._generation, message)
-
-    def on_specialty_remove_submitted(self, message: SpecialtyRemoveSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._change_specialty(self._generation, message)
-
-    def on_own_profile_requested(self, message: OwnProfileRequested) -> None:
-        message.stop()
-        if self.user is not None:
-            self._load_own_profile(self._generation)
-
-    def on_profile_submitted(self, message: ProfileSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._save_profile(self._generation, message.changes)
-
-    def on_doctor_search_submitted(self, message: DoctorSearchSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._find_doctors(self._generation, message.query)
-
-    def on_doctor_profile_requested(self, message: DoctorProfileRequested) -> None:
-        message.stop()
-        if self.user is not None:
-            self._load_doctor(
-                self._generation, message.doctor_id, message.search_id, message.reviews_page
-            )
-
-    def on_invite_submitted(self, message: InviteSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._invite_doctor(
-                self._generation, message.email, message.name, message.specialty_names
-            )
-
-    def on_join_requests_requested(self, message: JoinRequestsRequested) -> None:
-        message.stop()
-        if self.user is not None:
-            self._load_join_requests(self._generation)
-
-    def on_join_request_decision_submitted(self, message: JoinRequestDecisionSubmitted) -> None:
-        message.stop()
-        if self.user is not None:
-            self._load_join_requests(self._generation, message)
-
     # --- results from the workers ----------------------------------------------------------
-
-    def _open(self, kind: type[S], generation: int) -> list[S]:
-        """The screens of `kind` in the current stack; none for results of an earlier session."""
-        if generation != self._generation or self.user is None:
-            return []
-        return [screen for screen in self.screen_stack if isinstance(screen, kind)]
 
     async def on_logged_in(self, message: LoggedIn) -> None:
         user = message.user
@@ -642,7 +413,6 @@ class DoctorbookApp(App[None]):
             raise RuntimeError("crash forced after login (DOCTORBOOK_TEST_CRASH=login)")
         self.user = user
         self.login_made_here = not message.resumed
-        self._generation += 1
         mode = str(user.role)
         self.add_mode(mode, lambda: home_screen(user))
         self._role_mode = mode
@@ -651,6 +421,7 @@ class DoctorbookApp(App[None]):
         # The login stack (with what was typed into it) goes; a fresh one is built on logout.
         await self.remove_mode(LOGIN_MODE)
         self.add_mode(LOGIN_MODE, self._new_login_screen)
+        self.live.start()
 
     def on_own_email_changed(self, message: OwnEmailChanged) -> None:
         """The app and its home screens know the user by their new address from now on."""
@@ -669,13 +440,6 @@ class DoctorbookApp(App[None]):
     def on_registered(self, message: Registered) -> None:
         self.notify(f"Welcome, {message.user.name}! Your account is ready.", markup=False)
 
-    def on_appointments_loaded(self, message: AppointmentsLoaded) -> None:
-        if message.generation != self._generation or not self.screen_stack:
-            return
-        home = self.screen_stack[0]
-        if isinstance(home, HomeScreen):
-            home.appointments = message.lists
-
     def on_invite_accepted(self, message: InviteAccepted) -> None:
         if message.user.role.is_doctor:
             text = (f"Welcome, {doctor_title(message.user.name)}: your account is ready. "
@@ -683,67 +447,6 @@ class DoctorbookApp(App[None]):
         else:  # a receptionist or an admin
             text = f"Welcome, {message.user.name}: your account is ready."
         self.notify(text, markup=False)
-
-    async def on_join_request_sent(self, message: JoinRequestSent) -> None:
-        request = message.request
-        self.notify(
-            f"Thank you, {request.name}. An admin will review your request and write to "
-            f"{request.email}.",
-            markup=False,
-        )
-        if isinstance(self.screen, RequestJoinScreen):
-            await self.pop_screen()
-
-    def on_specialties_loaded(self, message: SpecialtiesLoaded) -> None:
-        generation = message.generation
-        screens: list[TaxonomyScreen] = [
-            *self._open(SearchScreen, generation),
-            *self._open(SpecialtiesScreen, generation),
-            *self._open(DoctorsJoiningScreen, generation),
-        ]
-        for screen in screens:
-            screen.specialties = message.specialties
-        if message.note and generation == self._generation:
-            self.notify(message.note, markup=False)
-
-    def on_own_profile_loaded(self, message: OwnProfileLoaded) -> None:
-        for screen in self._open(ProfileFormScreen, message.generation):
-            screen.specialties = message.specialties
-            screen.profile = message.profile
-
-    def on_profile_saved(self, message: ProfileSaved) -> None:
-        for screen in self._open(ProfileFormScreen, message.generation):
-            screen.profile = message.profile
-        if message.generation == self._generation:
-            self.notify(f"Profile saved. {visibility_text(message.profile)}", markup=False)
-
-    def on_doctors_found(self, message: DoctorsFound) -> None:
-        for screen in self._open(SearchScreen, message.generation):
-            if screen.search_query == message.query:
-                screen.search_id = message.search_id
-                screen.results = message.results
-
-    def on_doctor_profile_loaded(self, message: DoctorProfileLoaded) -> None:
-        for screen in self._open(DoctorProfileScreen, message.generation):
-            if screen.doctor_id == message.profile.doctor_id:
-                if message.ratings.page != screen.reviews_page:
-                    continue  # an answer for a page of reviews the patient has left
-                screen.week = message.week
-                screen.ratings = message.ratings
-                screen.profile = message.profile
-
-    def on_doctor_invited(self, message: DoctorInvited) -> None:
-        if message.generation != self._generation:
-            return
-        self.notify(f"Invitation sent to {message.invite.email}.", markup=False)
-        for screen in self._open(DoctorsJoiningScreen, message.generation):
-            screen.clear_invite_form()
-
-    def on_join_requests_loaded(self, message: JoinRequestsLoaded) -> None:
-        for screen in self._open(DoctorsJoiningScreen, message.generation):
-            screen.requests = message.requests
-        if message.note and message.generation == self._generation:
-            self.notify(message.note, markup=False)
 
     async def on_appointment_changed(self, message: AppointmentChanged) -> None:
         """A screen booked, cancelled, moved or checked in a visit: say so, refresh the home
@@ -754,7 +457,7 @@ class DoctorbookApp(App[None]):
         if self.kiosk and message.booked:
             await self._log_out(KIOSK_BOOKED)
             return
-        self._load_appointments(self._generation)
+        self._refresh_home()
 
     def on_logged_out(self, message: LoggedOut) -> None:
         self.notify(message.reason or "You have logged out.", markup=False)
@@ -777,14 +480,40 @@ class DoctorbookApp(App[None]):
 
     async def _show_login(self) -> None:
         """Back to a fresh login screen; the previous user's screens are thrown away."""
+        self.live.stop()
         self.user = None
         self.login_made_here = False
-        self._generation += 1
         role_mode, self._role_mode = self._role_mode, None
         if self.current_mode != LOGIN_MODE:
             await self.switch_mode(LOGIN_MODE)
         if role_mode is not None:
             await self.remove_mode(role_mode)
+
+    # --- live data --------------------------------------------------------------------------
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """A change committed somewhere: every screen of the user's stack that shows it reads
+        it again (the one on top at once, the ones below before they show again)."""
+        self._refresh_screens(message.changes)
+
+    def on_reconnected(self, message: Reconnected) -> None:
+        """Live updates were cut off for a while: anything may have changed meanwhile."""
+        self._refresh_screens(Changes.everything())
+
+    def action_refresh(self) -> None:
+        """F5: the screen on top reads its data again."""
+        if self.user is not None and isinstance(self.screen, ShowsLiveData):
+            self.screen.refresh_data(Changes.everything())
+
+    def _refresh_screens(self, changes: Changes) -> None:
+        if self.user is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, ShowsLiveData):
+                screen.refresh_data(changes)
+
+    def on_unmount(self) -> None:
+        self.live.stop()  # the listening connection ends with the app
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -1,13 +1,22 @@
-"""Open the database and run the TUI; the CLI's `tui` and `kiosk` commands call `run_tui`."""
+"""Run the TUI, its database opened in a thread while the login form is drawn; the CLI's `tui`
+and `kiosk` commands call `run_tui`."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from doctorbook.core.base.db import Database
+
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from doctorbook.core.accounts.session_store import SessionStore
-    from doctorbook.core.base.db import Database
+    from doctorbook.core.base.clock import Clock
+    from doctorbook.core.base.db import UnitOfWork
     from doctorbook.core.base.settings import Settings
+    from doctorbook.tui.app import DoctorbookApp
 
 CRASH_NOTICE = "Something went wrong and you were logged out. Please log in again."
 KIOSK_CRASH_NOTICE = "Something went wrong. Please start again."
@@ -17,6 +26,14 @@ QUICK_CRASH_SECONDS = 10.0
 #: kiosk never stops by itself, it waits longer between attempts instead.
 MAX_QUICK_CRASHES = 3
 KIOSK_MAX_WAIT_SECONDS = 30.0
+
+
+def no_accounts_hint(settings: Settings) -> str:
+    """Under the login form of a database without any account (`doctorbook tui` on a new
+    clinic, or someone who expected the demo's accounts there)."""
+    return ("No accounts yet: `doctorbook admin create` makes the first admin.\n"
+            "The demo clinic is `doctorbook demo`, in a database of its own "
+            f"({settings.home / 'demo'}).")
 
 
 def run_tui(settings: Settings, *, kiosk: bool = False, login_hint: str | None = None) -> None:
@@ -80,15 +97,20 @@ def _run_app(
     settings: Settings, *, kiosk: bool, login_hint: str | None, notice: str | None,
     crash_after_login: bool,
 ) -> bool:
-    """One run of the app, on a database of its own; True when it ended by crashing."""
+    """One run of the app, on a database of its own; True when it ended by crashing.
+
+    The login form is drawn first: the database (starting the embedded server, checking the
+    schema: seconds on a cold machine, a round trip to a remote one) opens in a thread
+    meanwhile, and a login submitted before it is ready waits for it. If it can't be opened
+    the desk's app ends and the error is raised here, one line from the CLI as before; the
+    kiosk keeps its form up and tries again, longer and longer apart."""
     import sys
 
     from doctorbook.core.accounts.session_store import MemoryStore, default_store
     from doctorbook.core.base.clock import clock_for
-    from doctorbook.core.base.db import open_database
     from doctorbook.tui.app import make_app
 
-    db = open_database(settings, clock=clock_for(settings))
+    db = OpeningDatabase(settings, clock_for(settings))
     try:
         store: SessionStore
         if kiosk or settings.shared_terminal:
@@ -103,12 +125,151 @@ def _run_app(
             notice=notice, crash_after_login=crash_after_login,
             restart_embedded=settings.uses_embedded,
         )
+        db.start(retry=kiosk, opened=lambda opened: _opened(app, opened, kiosk=kiosk),
+                 failed=lambda error: _failed(app, error, kiosk=kiosk))
         app.run()
+        if db.failure is not None and not kiosk:
+            raise db.failure  # `run_tui` says it: one line, exit 1
         if app.crashed or app.login_made_here:
             _forget(db, store)
         return app.crashed
     finally:
         db.dispose()
+
+
+class OpeningDatabase(Database):
+    """The configured database, opened in a thread of its own (`start`) while the app starts.
+
+    The app takes it as it takes an opened `Database`: what needs the engine (a unit of work,
+    always in a worker thread) waits for the attempt under way, and gets its error if it failed,
+    which the app reports as any database failure (the kiosk's next attempt may succeed)."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        # Not the dataclass's __init__: the engine is the one the thread opens.
+        self.clock = clock
+        self._settings = settings
+        self._changed = threading.Condition()
+        self._opened: Database | None = None
+        self._trying = False
+        self._closed = False
+        #: Why the last attempt failed (None once opened).
+        self.failure: BaseException | None = None
+
+    def start(self, *, retry: bool, opened: Callable[[Database], None],
+              failed: Callable[[BaseException], None]) -> None:
+        """Open it in a daemon thread (an app quit meanwhile need not wait for a slow server);
+        `failed` hears of each failed attempt, `retry` makes another after a pause."""
+        with self._changed:
+            self._trying = True
+        threading.Thread(target=self._open, args=(retry, opened, failed), daemon=True,
+                         name="doctorbook-open-database").start()
+
+    def _open(self, retry: bool, opened: Callable[[Database], None],
+              failed: Callable[[BaseException], None]) -> None:
+        from doctorbook.core.base.db import open_database
+
+        attempts = 0
+        while True:
+            try:
+                db = open_database(self._settings, clock=self.clock)
+            except Exception as error:
+                attempts += 1
+                with self._changed:
+                    # Until the next attempt, whoever needs the database hears why it failed.
+                    self.failure, self._trying = error, False
+                    self._changed.notify_all()
+                failed(error)
+                if not retry:
+                    return
+                with self._changed:
+                    # The kiosk's back-off: 2, 4, 8... seconds, at most 30 (or until closed).
+                    self._changed.wait_for(
+                        lambda: self._closed, min(2.0 ** attempts, KIOSK_MAX_WAIT_SECONDS))
+                    if self._closed:
+                        return
+                    self._trying = True
+                continue
+            with self._changed:
+                if self._closed:  # the app ended first: nobody will use it
+                    db.dispose()
+                    self._trying = False
+                    self._changed.notify_all()
+                    return
+                self._opened, self.failure, self._trying = db, None, False
+                self._changed.notify_all()
+            opened(db)
+            return
+
+    def ready(self) -> Database:
+        """The opened database, once the attempt under way ends; its error if it failed."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._trying)
+            if self._opened is not None:
+                return self._opened
+            if self.failure is not None:
+                raise self.failure
+        from doctorbook.core.base.errors import DatabaseUnavailable
+
+        raise DatabaseUnavailable("the database was closed")
+
+    # The dataclass's field, here read (waiting) from the database the thread opened.
+    @property
+    def engine(self) -> Engine:  # type: ignore[override]
+        return self.ready().engine
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self.ready().unit_of_work()
+
+    def dispose(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+            opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.dispose()
+
+
+def _opened(app: DoctorbookApp, db: Database, *, kiosk: bool) -> None:
+    """The database is open (in its thread): on a new clinic's, the desk's login form says how
+    to begin. Only a hint: an error here is logged, never the app's end."""
+    from doctorbook.core.accounts.setup_state import has_accounts
+    from doctorbook.tui import crash_log
+
+    if kiosk:
+        return
+    try:
+        with db.unit_of_work() as uow:
+            empty = not has_accounts(uow)
+    except Exception as error:
+        crash_log.record(app.settings.home, error, where="first-run check")
+        return
+    if empty:
+        # call_later is post_message underneath, which Textual makes safe from any thread;
+        # queued before the app's loop runs it is handled after the login form is mounted.
+        app.call_later(_show_hint, app, no_accounts_hint(app.settings))
+
+
+async def _show_hint(app: DoctorbookApp, text: str) -> None:
+    """Add `text` under the login form (on the app's loop)."""
+    from doctorbook.tui.screens.login import LoginScreen
+    from doctorbook.tui.widgets.plain import Static
+
+    for screen in app.screen_stack:
+        if isinstance(screen, LoginScreen) and not screen.query("#first-run-hint"):
+            await screen.query_one("#login-box").mount(
+                Static(text, id="first-run-hint", classes="form-hint"))
+
+
+def _failed(app: DoctorbookApp, error: BaseException, *, kiosk: bool) -> None:
+    """An attempt to open the database failed (in its thread). The desk's app ends (`_run_app`
+    raises the error); the kiosk logs it and stays at its form while the next attempt waits."""
+    from doctorbook.tui import crash_log
+
+    if kiosk:
+        crash_log.record(app.settings.home, error, where="kiosk start-up")
+        return
+    # exit() only sets the result and posts a message, which Textual makes thread-safe.
+    app.exit(return_code=1)
 
 
 def _forget(db: Database, store: SessionStore) -> None:

@@ -4,28 +4,26 @@ address changes once that code is entered here ("I have the code" for one sent e
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
-from doctorbook.tui.calls import Refused, refusable
-from doctorbook.tui.dialogs.change_password import SESSION_GROUP
+from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.messages import OwnEmailChanged
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
+#: The calls, by what they do (a refusal goes back to the field it is about).
+SEND = "send-code"
+CONFIRM = "confirm-code"
 HINT = "A code goes to the new address; your e-mail changes when you enter it here."
 #: A code inside whatever was pasted (the e-mail's whole command line, say).
 CODE_RE = re.compile(rf"{accounts.EMAIL_PREFIX}[A-Za-z0-9_-]+")
@@ -45,29 +43,9 @@ def email_changed_text(new_email: str) -> str:
     return f"Your e-mail address is now {new_email}"
 
 
-class EmailCodeSent(Message):
-    def __init__(self, new_email: str) -> None:
-        super().__init__()
-        self.new_email = new_email
-
-
-class EmailChanged(Message):
-    def __init__(self, new_email: str) -> None:
-        super().__init__()
-        self.new_email = new_email
-
-
-class EmailChangeRefused(Message):
-    """Core refused; `field` is where to go back to."""
-
-    def __init__(self, reason: str, field: str) -> None:
-        super().__init__()
-        self.reason = reason
-        self.field = field
-
-
-class ChangeEmailDialog(ModalScreen[str | None]):
-    """Core sends the code and confirms it from here (workers); the dialog dismisses with the
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class ChangeEmailDialog(ModalScreen[str | None], CoreCalls):
+    """Core sends the code and confirms it from here (calls); the dialog dismisses with the
     new address once it is the account's. Refusals are shown in the dialog, which stays open.
     Escape: None (a code already sent still works, for 24 hours)."""
 
@@ -98,8 +76,6 @@ class ChangeEmailDialog(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         self._show_code(False)
         self._field("#new-email").focus()
 
@@ -121,6 +97,34 @@ class ChangeEmailDialog(ModalScreen[str | None]):
         self._say(message, error=True)
         self._field(selector).focus()
 
+    # --- what core answers -----------------------------------------------------------------
+
+    class CodeSent(Message):
+        """A code is on its way to `new_email`."""
+
+        def __init__(self, new_email: str) -> None:
+            super().__init__()
+            self.new_email = new_email
+
+    class EmailChanged(Message):
+        """The account's address is `new_email` from now on."""
+
+        def __init__(self, new_email: str) -> None:
+            super().__init__()
+            self.new_email = new_email
+
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        """Core's refusal is shown next to what it is about, the dialog stays open; anything
+        else (the login ended, the database went away) goes on to the app, which says it."""
+        self._busy = False
+        refusal = message.refusal
+        if refusal is None:
+            return
+        message.stop()
+        self._show_error(str(refusal), "#email-code" if message.group == CONFIRM
+                         else "#new-email")
+
     # --- the code goes to the new address --------------------------------------------------
 
     @on(Input.Submitted, "#new-email")
@@ -135,18 +139,12 @@ class ChangeEmailDialog(ModalScreen[str | None]):
         self._busy = True
         self._request(new_email)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _request(self, new_email: str) -> None:
-        try:
-            # A login ended meanwhile, or a lost database, is the app's to handle.
-            self._doctorbook.core.run(refusable(accounts.request_email_change),
-                                      new_email=new_email)
-        except Refused as refused:
-            self.post_message(EmailChangeRefused(str(refused.error), "#new-email"))
-            return
-        self.post_message(EmailCodeSent(new_email))
+        # refusable: a refusal is this form's; a login ended meanwhile stays the app's.
+        self.call(lambda _: self.CodeSent(new_email), refusable(accounts.request_email_change),
+                  group=SEND, exclusive=False, new_email=new_email)
 
-    def on_email_code_sent(self, message: EmailCodeSent) -> None:
+    def on_change_email_dialog_code_sent(self, message: CodeSent) -> None:
         self._busy = False
         self._say(code_sent_text(message.new_email))
         self._show_code(True)
@@ -175,31 +173,15 @@ class ChangeEmailDialog(ModalScreen[str | None]):
         self._busy = True
         self._confirm_code(code)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _confirm_code(self, code: str) -> None:
-        try:
-            # Only while logged in; a login ended meanwhile is the app's.
-            view = self._doctorbook.core.run(refusable(accounts.confirm_email_change),
-                                             token=code)
-        except Refused as refused:
-            self.post_message(EmailChangeRefused(str(refused.error), "#email-code"))
-            return
-        self.post_message(EmailChanged(view.email))
+        # Only while logged in; a login ended meanwhile is the app's.
+        self.call(lambda view: self.EmailChanged(view.email),
+                  refusable(accounts.confirm_email_change), group=CONFIRM, exclusive=False,
+                  token=code)
 
-    def on_email_changed(self, message: EmailChanged) -> None:
+    def on_change_email_dialog_email_changed(self, message: EmailChanged) -> None:
         self.app.post_message(OwnEmailChanged(message.new_email))
         self.dismiss(message.new_email)
-
-    def on_email_change_refused(self, message: EmailChangeRefused) -> None:
-        self._busy = False
-        self._show_error(message.reason, message.field)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Anything else (the login ended, the database went away) is the app's to say."""
-        if event.state is not WorkerState.ERROR:
-            return
-        self._busy = False
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     @on(Button.Pressed, "#change-email-cancel")
     def action_cancel(self) -> None:

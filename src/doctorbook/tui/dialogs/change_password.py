@@ -3,29 +3,25 @@ logins end; this one stays."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
 from doctorbook.core.base.errors import ValidationError
-from doctorbook.tui.calls import Refused, refusable
+from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The call that changes the password.
+CHANGE = "change-password"
 HINT = "Your other logins (terminals, the CLI) end; this one stays."
 FIELDS = ("#current-password", "#new-password", "#confirm-password")
 
@@ -37,23 +33,9 @@ def changed_text(ended: int) -> str:
     return f"Password changed. {ended} other login{'s' if ended != 1 else ''} ended."
 
 
-class PasswordChanged(Message):
-    def __init__(self, ended: int) -> None:
-        super().__init__()
-        self.ended = ended
-
-
-class PasswordChangeRefused(Message):
-    """Core refused the change; `field` is where to go back to."""
-
-    def __init__(self, reason: str, field: str) -> None:
-        super().__init__()
-        self.reason = reason
-        self.field = field
-
-
-class ChangePasswordDialog(ModalScreen[int | None]):
-    """Core changes the password from here (a worker); the dialog then dismisses with how many
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class ChangePasswordDialog(ModalScreen[int | None], CoreCalls):
+    """Core changes the password from here (a call); the dialog then dismisses with how many
     other logins ended. A refusal (wrong current password, a new one core won't take) is shown
     in the dialog, which stays open. Escape: None, nothing changed."""
 
@@ -85,8 +67,6 @@ class ChangePasswordDialog(ModalScreen[int | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         self.query_one("#current-password", Input).focus()
 
     def _field(self, selector: str) -> Input:
@@ -120,34 +100,34 @@ class ChangePasswordDialog(ModalScreen[int | None]):
         self._busy = True
         self._change(current, new)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _change(self, current: str, new: str) -> None:
-        try:
-            # A login ended meanwhile, or a lost database, is the app's to handle; a wrong
-            # current password is this form's.
-            ended = self._doctorbook.core.run(refusable(accounts.change_password),
-                                              current=current, new=new)
-        except Refused as refused:
-            field = ("#new-password" if isinstance(refused.error, ValidationError)
-                     else "#current-password")
-            self.post_message(PasswordChangeRefused(str(refused.error), field))
-            return
-        self.post_message(PasswordChanged(ended))
+    # --- the call to core ------------------------------------------------------------------
 
-    def on_password_changed(self, message: PasswordChanged) -> None:
+    class PasswordChanged(Message):
+        """The password is changed; `ended` other logins of the account ended."""
+
+        def __init__(self, ended: int) -> None:
+            super().__init__()
+            self.ended = ended
+
+    def _change(self, current: str, new: str) -> None:
+        # refusable: a wrong current password is this form's to show, not the login's end.
+        self.call(self.PasswordChanged, refusable(accounts.change_password), group=CHANGE,
+                  exclusive=False, current=current, new=new)
+
+    def on_change_password_dialog_password_changed(self, message: PasswordChanged) -> None:
         self.dismiss(message.ended)
 
-    def on_password_change_refused(self, message: PasswordChangeRefused) -> None:
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        """Core's refusal is shown here, the dialog stays open; anything else (the login
+        ended, the database went away) goes on to the app, which says it."""
         self._busy = False
-        self._show_error(message.reason, message.field,
-                         clear=message.field == "#current-password")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Anything else (the login ended, the database went away) is the app's to say."""
-        if event.state is not WorkerState.ERROR:
+        refusal = message.refusal
+        if refusal is None:
             return
-        self._busy = False
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        message.stop()
+        field = "#new-password" if isinstance(refusal, ValidationError) else "#current-password"
+        self._show_error(str(refusal), field, clear=field == "#current-password")
 
     @on(Button.Pressed, "#change-password-cancel")
     def action_cancel(self) -> None:

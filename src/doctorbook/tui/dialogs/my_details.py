@@ -5,29 +5,26 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
 from doctorbook.core.accounts.auth import UserView
-from doctorbook.tui.calls import Refused, refusable
+from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_changed_text
-from doctorbook.tui.dialogs.change_password import SESSION_GROUP
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
+#: The call that saves the details (its refusal goes back to the field it is about).
+SAVE = "save-details"
 HINT = "Empty removes a phone number or date of birth."
 SAVED = "Details saved"
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -44,27 +41,17 @@ def parse_birth_date(text: str) -> date | None:
     return date.fromisoformat(text)
 
 
-class DetailsLoaded(Message):
-    def __init__(self, view: UserView) -> None:
-        super().__init__()
-        self.view = view
+def refused_field(changes: dict[str, Any], reason: str) -> str:
+    """Where a refused save goes back to: the date of birth when it was changed, unless core's
+    reason is about the phone number, changed too."""
+    if "phone" in changes and "phone" in reason:
+        return "#my-phone"
+    return "#my-birth-date" if "date_of_birth" in changes else "#my-phone"
 
 
-class DetailsSaved(Message):
-    pass
-
-
-class DetailsRefused(Message):
-    """Core refused (or couldn't read) the details; `field` is where to go back to."""
-
-    def __init__(self, reason: str, field: str) -> None:
-        super().__init__()
-        self.reason = reason
-        self.field = field
-
-
-class MyDetailsDialog(ModalScreen[bool | None]):
-    """Core reads and saves the details from here (workers); the dialog dismisses with True once
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class MyDetailsDialog(ModalScreen[bool | None], CoreCalls):
+    """Core reads and saves the details from here (calls); the dialog dismisses with True once
     saved (the caller says so). A refusal (a bad phone number, a date of birth in the future) is
     shown in the dialog, which stays open with what was typed. Escape: None, nothing saved."""
 
@@ -76,6 +63,8 @@ class MyDetailsDialog(ModalScreen[bool | None]):
         super().__init__()
         self._busy = True  # until the details are read
         self._loaded: UserView | None = None
+        #: The changes last asked to be saved (a refusal goes back to the field it is about).
+        self._saving: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="my-details-box"):
@@ -98,8 +87,6 @@ class MyDetailsDialog(ModalScreen[bool | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         self.query_one("#my-phone", Input).focus()
         self._load()
 
@@ -112,17 +99,23 @@ class MyDetailsDialog(ModalScreen[bool | None]):
         hint.add_class("-error")
         self._field(selector).focus()
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self) -> None:
-        try:
-            # A login ended meanwhile, or a lost database, is the app's to handle.
-            view = self._doctorbook.core.run(refusable(accounts.own_details))
-        except Refused as refused:
-            self.post_message(DetailsRefused(str(refused.error), "#my-phone"))
-            return
-        self.post_message(DetailsLoaded(view))
+    # --- calls to core ----------------------------------------------------------------------
 
-    def on_details_loaded(self, message: DetailsLoaded) -> None:
+    class DetailsLoaded(Message):
+        """The user's details as core has them."""
+
+        def __init__(self, view: UserView) -> None:
+            super().__init__()
+            self.view = view
+
+    class DetailsSaved(Message):
+        """Core saved the changed details."""
+
+    def _load(self) -> None:
+        # refusable: a refusal is said in the dialog; a login ended meanwhile is the app's.
+        self.call(self.DetailsLoaded, refusable(accounts.own_details))
+
+    def on_my_details_dialog_details_loaded(self, message: DetailsLoaded) -> None:
         view = message.view
         self._loaded = view
         self._busy = False
@@ -154,32 +147,26 @@ class MyDetailsDialog(ModalScreen[bool | None]):
         self._busy = True
         self._save(changes)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _save(self, changes: dict[str, Any]) -> None:
-        field = "#my-birth-date" if "date_of_birth" in changes else "#my-phone"
-        try:
-            self._doctorbook.core.run(refusable(accounts.update_own_details), **changes)
-        except Refused as refused:
-            reason = str(refused.error)
-            if "phone" in changes and "phone" in reason:
-                field = "#my-phone"
-            self.post_message(DetailsRefused(reason, field))
-            return
-        self.post_message(DetailsSaved())
+        self._saving = changes
+        self.call(lambda _: self.DetailsSaved(), refusable(accounts.update_own_details),
+                  group=SAVE, exclusive=False, **changes)
 
-    def on_details_saved(self, _message: DetailsSaved) -> None:
+    def on_my_details_dialog_details_saved(self, _message: DetailsSaved) -> None:
         self.dismiss(True)
 
-    def on_details_refused(self, message: DetailsRefused) -> None:
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        """Core's refusal is shown in the dialog, next to the field it is about; anything else
+        (the login ended, the database went away) goes on to the app, which says it."""
         self._busy = self._loaded is None  # details never read: nothing to save over
-        self._show_error(message.reason, message.field)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Anything else (the login ended, the database went away) is the app's to say."""
-        if event.state is not WorkerState.ERROR:
+        refusal = message.refusal
+        if refusal is None:
             return
-        self._busy = self._loaded is None
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        message.stop()
+        reason = str(refusal)
+        self._show_error(reason, refused_field(self._saving, reason) if message.group == SAVE
+                         else "#my-phone")
 
     @on(Button.Pressed, "#my-details-email")
     def _change_email(self) -> None:

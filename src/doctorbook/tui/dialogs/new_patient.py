@@ -1,21 +1,30 @@
-"""The desk's form for a new patient record: name, e-mail and (optionally) phone."""
+"""The desk's form for a new patient record: name, e-mail, and (optionally) phone and birth date."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 
+from doctorbook.core.accounts import patients
+from doctorbook.core.accounts.auth import UserView
+from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
+from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
 HINT = "You can book for them now; they get an e-mail to set a password for the kiosk."
+#: The call that creates the record.
+CREATE = "create-patient"
+FIELDS = ("#patient-name", "#patient-email", "#patient-phone", "#patient-born")
 
 
 @dataclass(frozen=True)
@@ -25,18 +34,42 @@ class NewPatientForm:
     name: str
     email: str
     phone: str = ""
+    born: str = ""
 
 
-class NewPatientDialog(ModalScreen[NewPatientForm | None]):
-    """Enter moves through the fields and in the last one creates; Escape cancels."""
+def field_of(message: str) -> str:
+    """The field core's refusal is about (its message names it), else the name."""
+    text = message.casefold()
+    if "e-mail" in text or "email" in text:
+        return "#patient-email"
+    if "phone" in text:
+        return "#patient-phone"
+    if "birth" in text:
+        return "#patient-born"
+    return "#patient-name"
+
+
+class NewPatientDialog(ModalScreen[UserView | None], CoreCalls):
+    """Core creates the record from here; the dialog then dismisses with it. A refusal (an
+    e-mail taken or malformed, a name with control characters) shows in the dialog, which
+    stays open with what was typed. Enter moves through the fields and in the last one
+    creates; Escape: None, nothing created."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel-new-patient"),
     ]
 
+    class Created(Message):
+        """Core created the patient's record."""
+
+        def __init__(self, patient: UserView) -> None:
+            super().__init__()
+            self.patient = patient
+
     def __init__(self, draft: NewPatientForm | None = None) -> None:
         super().__init__()
         self.draft = draft or NewPatientForm("", "")
+        self._busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="new-patient-box"):
@@ -47,17 +80,19 @@ class NewPatientDialog(ModalScreen[NewPatientForm | None]):
                 yield Label("E-mail", classes="form-label")
                 yield FieldInput(id="patient-email", placeholder="name@example.com")
                 yield Label("Phone", classes="form-label")
-                yield FieldInput(id="patient-phone", placeholder="optional", last=True)
+                yield FieldInput(id="patient-phone", placeholder="optional")
+                yield Label("Born", classes="form-label")
+                yield FieldInput(id="patient-born", last=True,
+                                 placeholder="optional: 12.03.1980 or 1980-03-12")
             yield Static(HINT, classes="form-hint", id="new-patient-hint")
             with Horizontal(classes="form-buttons"):
                 yield Button("Create", variant="primary", id="create-patient")
-                yield Button("Cancel", id="cancel-patient")
+                yield Button("Back", id="cancel-patient")
         yield Footer()
 
     def on_mount(self) -> None:
-        for field, value in (("#patient-name", self.draft.name),
-                             ("#patient-email", self.draft.email),
-                             ("#patient-phone", self.draft.phone)):
+        for field, value in zip(FIELDS, (self.draft.name, self.draft.email, self.draft.phone,
+                                         self.draft.born), strict=True):
             self.query_one(field, Input).value = value
         # Start in the first field still empty (all filled: the name, to check it).
         for field in ("#patient-name", "#patient-email"):
@@ -69,21 +104,44 @@ class NewPatientDialog(ModalScreen[NewPatientForm | None]):
     def _value(self, field: str) -> str:
         return " ".join(self.query_one(field, Input).value.split())
 
-    @on(Input.Submitted, "#patient-phone")
+    def _show_error(self, message: str, field: str) -> None:
+        hint = self.query_one("#new-patient-hint", Static)
+        hint.update(sentence(message) + ("" if message.endswith(".") else "."))
+        hint.add_class("-error")
+        self.query_one(field, Input).focus()
+
+    @on(Input.Submitted, "#patient-born")
     @on(Button.Pressed, "#create-patient")
     def _create(self) -> None:
-        form = NewPatientForm(
-            self._value("#patient-name"), self._value("#patient-email"),
-            self._value("#patient-phone"),
-        )
-        missing = "#patient-name" if not form.name else (
-            "#patient-email" if not form.email else None)
-        if missing is not None:
-            what = "name" if missing == "#patient-name" else "e-mail"
-            self.notify(f"Enter the patient's {what}.", severity="warning")
-            self.query_one(missing, Input).focus()
+        if self._busy:
             return
-        self.dismiss(form)
+        name, email, phone, born_text = (self._value(f) for f in FIELDS)
+        if not name or not email:
+            what, field = ("name", FIELDS[0]) if not name else ("e-mail", FIELDS[1])
+            self._show_error(f"Enter the patient's {what}", field)
+            return
+        born: date | None = None
+        if born_text:
+            born = patients.typed_date(born_text)
+            if born is None:
+                self._show_error(f"Not a date of birth: {born_text!r}; write it as 12.03.1980 "
+                                 "or 1980-03-12", "#patient-born")
+                return
+        self._busy = True
+        self.call(self.Created, refusable(patients.create_patient), group=CREATE,
+                  exclusive=False, email=email, name=name, phone=phone or None,
+                  date_of_birth=born)
+
+    def on_new_patient_dialog_created(self, message: Created) -> None:
+        self.dismiss(message.patient)
+
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        self._busy = False
+        refusal = message.refusal
+        if message.group == CREATE and refusal is not None:
+            message.stop()  # said here, next to what was typed
+            self._show_error(str(refusal), field_of(str(refusal)))
 
     @on(Button.Pressed, "#cancel-patient")
     def action_cancel(self) -> None:

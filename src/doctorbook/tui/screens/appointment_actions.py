@@ -4,29 +4,27 @@ add a private note. Shared by the dashboard and the appointment detail screen.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
+from doctorbook.core.base import live
 from doctorbook.core.base.db import UnitOfWork
-from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base.live import Changes
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.booking import lifecycle
 from doctorbook.core.booking.appointments import ACTIVE_STATUSES, AppointmentView
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.note_form import NoteDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user: when one fails, the app
-#: shows the error, and on a dead session goes back to the login screen.
-SESSION_GROUP = "session"
+#: The calls: reading what the screen shows, and the changes (each reads it again after).
+LOAD = "load"
+CHANGE = "change"
 
 #: Each action's key, in core's words; a status change is offered only where core allows it.
 STATUS_ACTIONS = {
@@ -65,6 +63,11 @@ def status_label(status: str) -> str:
     return status.replace("_", " ").capitalize()
 
 
+def _as_is(message: Message) -> Message:
+    """The answer of a call whose use case (`read_state`) already built the message."""
+    return message
+
+
 @dataclass(frozen=True)
 class Change:
     """One thing done to an appointment: a status action of core's, 'cancel' or 'note'."""
@@ -74,9 +77,10 @@ class Change:
     text: str | None = None
 
 
-class AppointmentActionsScreen(Screen[None]):
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class AppointmentActionsScreen(Screen[None], CoreCalls):
     """A screen with a selected appointment of the logged-in doctor, and the keys that act on
-    it. Core makes each change in a worker; the subclass then reads its data again
+    it. Core makes each change in a call; the subclass then reads its data again
     (`read_state`, in the change's own unit of work) so the screen reflects what core did."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,55 +91,37 @@ class AppointmentActionsScreen(Screen[None]):
         Binding("o", "add_note", "Note", id="add-note"),
     ]
 
-    #: Requests are numbered so that a slow answer never replaces a newer one.
-    _requests = 0
-    _shown = 0
-
     @property
     def selected(self) -> AppointmentView | None:
         """The appointment the keys act on (none while loading)."""
         raise NotImplementedError
 
-    def read_state(
-        self, uow: UnitOfWork, *, actor: Actor, request: int, note: str | None
-    ) -> Message:
-        """Read what the screen shows (worker thread, in the unit of work of `core.run`), as
-        the message that hands it to the screen."""
+    def read_state(self, uow: UnitOfWork, *, actor: Actor, note: str | None) -> Message:
+        """Read what the screen shows (in the thread and unit of work of the call), as the
+        message that hands it to the screen; `note` says what was just done, if anything."""
         raise NotImplementedError
 
-    @property
-    def doctorbook(self) -> DoctorbookApp:
-        return cast("DoctorbookApp", self.app)
-
-    # --- loading ---------------------------------------------------------------------------
-
-    def next_request(self) -> int:
-        self._requests += 1
-        return self._requests
-
-    def is_current_answer(self, request: int) -> bool:
-        """True for the newest answer so far (older ones arriving late are dropped)."""
-        if request < self._shown:
-            return False
-        self._shown = request
-        return True
+    # --- calls to core ---------------------------------------------------------------------
 
     @property
     def changing(self) -> bool:
         """Whether a change asked for on this screen is still being made."""
-        return any(
-            w.node is self and w.name == "_change" and not w.is_finished for w in self.workers
-        )
+        return any(w.node is self and w.group == CHANGE and not w.is_finished
+                   for w in self.workers)
+
+    def refresh_data(self, changes: Changes) -> None:
+        """A visit changed elsewhere (another desk, the doctor, the patient at the kiosk)."""
+        if changes.touches(live.APPOINTMENTS):
+            self.reload()
 
     def reload(self) -> None:
-        self._load(self.next_request())
+        """Read the state again; a read still on its way is dropped (loads are exclusive).
+        Not while a change is being made: it reads the state again itself, after the change,
+        and a read started now could answer last with what was there before it."""
+        if not self.changing:
+            self.call(_as_is, self.read_state, group=LOAD, note=None)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int) -> None:
-        self.post_message(self.doctorbook.core.run(self.read_state, request=request, note=None))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _change(self, request: int, appointment: AppointmentView, change: Change) -> None:
+    def _change(self, appointment: AppointmentView, change: Change) -> None:
         def change_then_read(uow: UnitOfWork, *, actor: Actor) -> Message:
             if change.action == "cancel":
                 lifecycle.cancel(uow, actor=actor, appointment_id=appointment.id,
@@ -146,21 +132,18 @@ class AppointmentActionsScreen(Screen[None]):
             else:
                 lifecycle.change_status(uow, actor=actor, appointment_id=appointment.id,
                                         action=change.action)
-            return self.read_state(uow, actor=actor, request=request,
+            return self.read_state(uow, actor=actor,
                                    note=done_text(change.action, appointment))
 
-        self.post_message(self.doctorbook.core.run(change_then_read))
+        # A read still on its way may have started before this change: its answer is older.
+        self.workers.cancel_group(self, LOAD)
+        self.call(_as_is, change_then_read, group=CHANGE, exclusive=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place that turns errors into notifications
-        (the worker's message doesn't bubble). A refused change shows the appointment as it
-        is now: someone else may have changed it."""
-        if event.state is not WorkerState.ERROR:
-            return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if event.worker.name == "_change" and not isinstance(
-            event.worker.error, AuthenticationError
-        ):
+    @on(CallFailed)
+    def _change_refused(self, message: CallFailed) -> None:
+        """After a refused change the appointment is shown as it is now: someone else may have
+        changed it. (The app, next, says why.)"""
+        if message.group == CHANGE and message.refusal is not None:
             self.reload()
 
     # --- keys ------------------------------------------------------------------------------
@@ -181,7 +164,7 @@ class AppointmentActionsScreen(Screen[None]):
     def _run(self, change: Change) -> None:
         appointment = self.selected
         if appointment is not None:
-            self._change(self.next_request(), appointment, change)
+            self._change(appointment, change)
 
     def action_confirm_visit(self) -> None:
         self._run(Change("confirm"))

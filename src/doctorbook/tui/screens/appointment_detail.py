@@ -68,18 +68,8 @@ def notes_text(detail: AppointmentDetail) -> Text:
     return text
 
 
-class DetailLoaded(Message):
-    """The appointment as core shows it now; `note` says what was just done."""
-
-    def __init__(self, request: int, detail: AppointmentDetail, note: str | None) -> None:
-        super().__init__()
-        self.request = request
-        self.detail = detail
-        self.note = note
-
-
 class AppointmentDetailScreen(AppointmentActionsScreen):
-    """Loads appointment `appointment_id` in a worker when opened and after every change.
+    """Loads appointment `appointment_id` by a call when opened and after every change.
 
     `uncovered_reason` (from the dashboard) says why the schedule no longer covers it."""
 
@@ -115,15 +105,19 @@ class AppointmentDetailScreen(AppointmentActionsScreen):
         self.query_one("#notes-title").display = False
         self.reload()
 
-    def read_state(
-        self, uow: UnitOfWork, *, actor: Actor, request: int, note: str | None
-    ) -> DetailLoaded:
-        detail = show_appointment(uow, actor=actor, appointment_id=self.appointment_id)
-        return DetailLoaded(request, detail, note)
+    class DetailLoaded(Message):
+        """The appointment as core shows it now; `note` says what was just done."""
 
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
-        if not self.is_current_answer(message.request):
-            return
+        def __init__(self, detail: AppointmentDetail, note: str | None) -> None:
+            super().__init__()
+            self.detail = detail
+            self.note = note
+
+    def read_state(self, uow: UnitOfWork, *, actor: Actor, note: str | None) -> DetailLoaded:
+        detail = show_appointment(uow, actor=actor, appointment_id=self.appointment_id)
+        return self.DetailLoaded(detail, note)
+
+    def on_appointment_detail_screen_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail
         if message.note:
             self.notify(message.note, markup=False)

@@ -6,28 +6,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.base import audit
 from doctorbook.core.base.audit import AuditView
+from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
 COLUMNS = ("Time", "Actor", "Action", "Entity", "Data")
 LOADING = "Loading the audit log…"
 EMPTY = "No audit entries match."
@@ -130,17 +125,9 @@ def details(entry: AuditView) -> DetailDialog:
     )
 
 
-class AuditLoaded(Message):
-    """The entries matching the filter of the screen's request `request`."""
-
-    def __init__(self, request: int, entries: tuple[AuditView, ...]) -> None:
-        super().__init__()
-        self.request = request
-        self.entries = entries
-
-
-class AuditLogScreen(Screen[None]):
-    """Reads the entries in a worker whenever the filters are applied (Enter in one of them);
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class AuditLogScreen(Screen[None], CoreCalls):
+    """Reads the entries by a call to core whenever the filters are applied (Enter in one of them);
     a filter that can't be read is said under the filters and nothing is asked of core."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -153,8 +140,6 @@ class AuditLogScreen(Screen[None]):
         super().__init__()
         self.filter = AuditFilter()
         self.entries: tuple[AuditView, ...] | None = None
-        #: Requests are numbered so a slow answer never replaces a newer one.
-        self._requests = 0
         #: After filters are applied from the keyboard, the results get the focus.
         self._focus_results = False
 
@@ -175,39 +160,32 @@ class AuditLogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Audit log"
-        #: Captured here: the workers run in threads, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         table: DataTable[str] = self.query_one("#audit-table", DataTable)
         show_rows(table, COLUMNS, [])
         table.display = False
         self.query_one("#audit-entity", Input).focus()
         self._reload()
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- the call to core ------------------------------------------------------------------
+
+    class AuditLoaded(Message):
+        """The entries matching the filters the screen asked with."""
+
+        def __init__(self, entries: list[AuditView]) -> None:
+            super().__init__()
+            self.entries = tuple(entries)
 
     def _reload(self) -> None:
-        self._requests += 1
-        self._load(self._requests, self.filter)
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int, wanted: AuditFilter) -> None:
-        entries = self._doctorbook.core.run(
-            audit.list_entries, entity_kind=wanted.entity_kind, entity_id=wanted.entity_id,
-            actor_email=wanted.actor_email, since=wanted.since_instant, limit=LIMIT,
-        )
-        self.post_message(AuditLoaded(request, tuple(entries)))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place that turns errors into notifications
-        (the worker's message doesn't bubble)."""
-        if event.state is WorkerState.ERROR:
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        """Read the entries again; a read still on its way is dropped (the call is exclusive),
+        so a slow answer to older filters never replaces a newer one."""
+        wanted = self.filter
+        self.call(self.AuditLoaded, audit.list_entries, entity_kind=wanted.entity_kind,
+                  entity_id=wanted.entity_id, actor_email=wanted.actor_email,
+                  since=wanted.since_instant, limit=LIMIT)
 
     # --- results ---------------------------------------------------------------------------
 
-    def on_audit_loaded(self, message: AuditLoaded) -> None:
-        if message.request != self._requests:
-            return  # newer filters are on their way
+    def on_audit_log_screen_audit_loaded(self, message: AuditLoaded) -> None:
         self.entries = message.entries
         self._show()
 

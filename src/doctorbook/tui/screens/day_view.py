@@ -26,8 +26,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
 
 from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base import live
 from doctorbook.core.base.dates import parse_day
 from doctorbook.core.base.errors import ValidationError
+from doctorbook.core.base.live import Changes
 from doctorbook.core.booking import booking, lifecycle, search
 from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.booking.earliest import EarliestSlot
@@ -299,6 +301,12 @@ class DayViewScreen(Screen[None], CoreCalls):
 
     def _list_doctors(self) -> None:
         self.call(self.DoctorsListed, search.search, as_="open", slots=0, limit=500)
+
+    def refresh_data(self, changes: Changes) -> None:
+        """The doctor's visits or slots changed (here, at another desk, by the CLI...)."""
+        if self.doctor_id is not None and (changes.touches(live.DOCTORS, self.doctor_id)
+                                           or changes.touches(live.SLOTS, self.doctor_id)):
+            self._reload()
 
     def _reload(self) -> None:
         """Read the day again; a read still on its way is dropped (the call is exclusive)."""

@@ -24,7 +24,7 @@ from doctorbook.core.base.rbac import Actor
 from doctorbook.core.booking import dashboard
 from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.booking.dashboard import DoctorDashboard
-from doctorbook.tui.messages import AppointmentLists, AppointmentsRequested
+from doctorbook.tui.messages import AppointmentLists
 from doctorbook.tui.screens.appointment_actions import AppointmentActionsScreen, status_label
 from doctorbook.tui.screens.appointment_detail import AppointmentDetailScreen
 from doctorbook.tui.screens.staff_home import StaffHomeScreen
@@ -124,16 +124,6 @@ def column_widths(
     return widths
 
 
-class DashboardLoaded(Message):
-    """The doctor's dashboard as core reads it now; `note` says what was just done."""
-
-    def __init__(self, request: int, board: DoctorDashboard, note: str | None) -> None:
-        super().__init__()
-        self.request = request
-        self.board = board
-        self.note = note
-
-
 class DashboardTable(DataTable[Text]):
     """The appointments; Enter opens the one under the cursor (listed in the help screen;
     the key bar keeps its room for the keys that act on the appointment)."""
@@ -145,7 +135,7 @@ class DashboardTable(DataTable[Text]):
 
 class DoctorDashboardScreen(AppointmentActionsScreen, StaffHomeScreen):
     """A home screen (the header, refresh, search) whose content is the doctor's next 14
-    days, loaded in a worker when shown and after every change."""
+    days, read when shown and after every change."""
 
     #: At 80 columns the key bar has room for the appointment's keys, help and a few more:
     #: refresh (automatic anyway) and search move to the help screen, and Help is declared
@@ -175,10 +165,9 @@ class DoctorDashboardScreen(AppointmentActionsScreen, StaffHomeScreen):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def on_appointments_requested(self, message: AppointmentsRequested) -> None:
-        """The home screen asks for its appointments when shown and on refresh: here that
-        means the dashboard, which this screen loads itself."""
-        message.stop()
+    def refresh_lists(self) -> None:
+        """A home screen reads its appointments when shown, on refresh and when the app says
+        they changed: here that means the dashboard."""
         self.reload()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -187,14 +176,18 @@ class DoctorDashboardScreen(AppointmentActionsScreen, StaffHomeScreen):
         if self.board is not None and not self.changing:
             self.reload()
 
-    def read_state(
-        self, uow: UnitOfWork, *, actor: Actor, request: int, note: str | None
-    ) -> DashboardLoaded:
-        return DashboardLoaded(request, dashboard.doctor_dashboard(uow, actor=actor), note)
+    class DashboardLoaded(Message):
+        """The doctor's dashboard as core reads it now; `note` says what was just done."""
 
-    def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
-        if not self.is_current_answer(message.request):
-            return
+        def __init__(self, board: DoctorDashboard, note: str | None) -> None:
+            super().__init__()
+            self.board = board
+            self.note = note
+
+    def read_state(self, uow: UnitOfWork, *, actor: Actor, note: str | None) -> DashboardLoaded:
+        return self.DashboardLoaded(dashboard.doctor_dashboard(uow, actor=actor), note)
+
+    def on_doctor_dashboard_screen_dashboard_loaded(self, message: DashboardLoaded) -> None:
         self.board = message.board
         if message.note:
             self.notify(message.note, markup=False)

@@ -2,7 +2,7 @@
 a picker: a patient moves to a time and presses Enter (or b) to book it. Below, the ratings
 (average, count, distribution) and the reviews, newest first, a page at a time ([ and ]).
 
-Opened from a search, the screen is given that search's id: the app records the opening with
+Opened from a search, the screen is given that search's id: core records the opening with
 it, and a booking made here names it too."""
 
 from __future__ import annotations
@@ -11,24 +11,28 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
-from textual.worker import Worker, WorkerState
 
-from doctorbook.core.base.errors import AuthenticationError
+from doctorbook.core.base import live
+from doctorbook.core.base.live import Changes
 from doctorbook.core.base.rbac import Permission
-from doctorbook.core.booking import booking
+from doctorbook.core.booking import booking, search
+from doctorbook.core.booking.appointments import AppointmentView
+from doctorbook.core.booking.search import DoctorPage
 from doctorbook.core.doctors.doctors import DoctorProfile
 from doctorbook.core.feedback.reviews import Ratings
 from doctorbook.core.scheduling.availability import DoctorSlots, SlotRef
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
-from doctorbook.tui.messages import AppointmentChanged, DoctorProfileRequested
+from doctorbook.tui.messages import AppointmentChanged
 from doctorbook.tui.widgets.appointments import booked_note, doctor_title
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.ratings import NEWER_KEY, OLDER_KEY, RatingsPanel
@@ -37,8 +41,8 @@ from doctorbook.tui.widgets.ratings import NO_REVIEWS as NO_REVIEWS
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
 
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The booking call (its refusal makes the page be read again).
+BOOK = "book"
 LOADING = "Loading the profile…"
 NO_SLOTS = "No open slots in the next 7 days."
 FIELDS = ("specialties", "clinic", "address", "city", "price", "rating", "about")
@@ -103,10 +107,11 @@ def profile_rows(profile: DoctorProfile) -> dict[str, str]:
     }
 
 
-class DoctorProfileScreen(Screen[None]):
-    """Asks for doctor `doctor_id` when shown; the app sets `week` and `ratings`, then
-    `profile` (every time, so a reload after booking redraws the picker). Booking runs in this
-    screen's worker. `search_id`: the search this profile was opened from, if any."""
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class DoctorProfileScreen(Screen[None], CoreCalls):
+    """Reads doctor `doctor_id`'s page when shown, then sets `week` and `ratings`, then
+    `profile` (every time, so a reload after booking redraws the picker). `search_id`: the
+    search this profile was opened from, if any."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "book", "Book", id="book-slot"),
@@ -120,7 +125,7 @@ class DoctorProfileScreen(Screen[None]):
     ]
 
     profile: reactive[DoctorProfile | None] = reactive(None, init=False, always_update=True)
-    #: Set by the app just before `profile`, which redraws everything.
+    #: Set just before `profile`, which redraws everything.
     week: DoctorSlots | None = None
     ratings: Ratings | None = None
 
@@ -128,7 +133,7 @@ class DoctorProfileScreen(Screen[None]):
         super().__init__()
         self.doctor_id = doctor_id
         self.search_id = search_id
-        #: The page of reviews asked for (the app drops answers for another page).
+        #: The page of reviews asked for (answers for another page are dropped).
         self.reviews_page = 1
         #: The slot of each picker cell, by (row, column).
         self._cells: dict[tuple[int, int], SlotRef] = {}
@@ -161,13 +166,17 @@ class DoctorProfileScreen(Screen[None]):
         for column in range(SLOTS_PER_ROW):
             picker.add_column("", width=5, key=f"t{column}")
         picker.display = False
-        # Only this first request names the search: reloads must not count a second opening.
-        self.post_message(DoctorProfileRequested(self.doctor_id, search_id=self.search_id))
+        # Only this first read names the search: reloads must not count a second opening.
+        self._load(search_id=self.search_id)
+
+    def refresh_data(self, changes: Changes) -> None:
+        """Slots of this doctor taken, freed or made elsewhere: the week shown is read again."""
+        if (changes.touches(live.DOCTORS, self.doctor_id)
+                or changes.touches(live.SLOTS, self.doctor_id)):
+            self._reload()
 
     def _reload(self) -> None:
-        self.post_message(
-            DoctorProfileRequested(self.doctor_id, reviews_page=self.reviews_page)
-        )
+        self._load(search_id=None)
 
     @property
     def _is_patient(self) -> bool:
@@ -294,33 +303,58 @@ class DoctorProfileScreen(Screen[None]):
             answered,
         )
 
-    # --- the booking worker ----------------------------------------------------------------
+    # --- calls to core ----------------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    class PageLoaded(Message):
+        """The doctor's profile, their next week's open slots and one page of their reviews."""
+
+        def __init__(self, page: DoctorPage) -> None:
+            super().__init__()
+            self.page = page
+
+    class Booked(Message):
+        """The booking went through (the app has been told)."""
+
+    def _load(self, *, search_id: uuid.UUID | None) -> None:
+        """Read the page (a read still on its way is dropped: this one is newer)."""
+        self.call(self.PageLoaded, search.doctor_page, doctor_id=self.doctor_id,
+                  search_id=search_id, page=self.reviews_page)
+
+    def on_doctor_profile_screen_page_loaded(self, message: PageLoaded) -> None:
+        page = message.page
+        if page.ratings.page != self.reviews_page:
+            return  # an answer for a page of reviews the patient has left
+        self.week = page.week
+        self.ratings = page.ratings
+        self.profile = page.profile
+
     def _book(self, slot: SlotRef, reason: str | None) -> None:
-        app = self.doctorbook
-        view = app.core.run(booking.book, slot_id=slot.slot_id, reason=reason,
-                            search_id=self.search_id)
-        booked = AppointmentChanged(view, booked_note(view), booked=True)
-        # Left already (Escape while booking)? Then straight to the app: the patient still
-        # hears of it, and a kiosk still logs out.
-        (self if self.is_attached else app).post_message(booked)
+        app = self.app
 
-    def on_appointment_changed(self, message: AppointmentChanged) -> None:
-        """Booked: the slot leaves the picker; the app (next) says so and refreshes lists."""
+        def booked(view: AppointmentView) -> DoctorProfileScreen.Booked:
+            # Straight to the app, not through this screen: the patient may have left it
+            # (Escape while booking), whose calls' answers then never arrive; they must still
+            # hear of the booking, and a kiosk still logs out.
+            app.post_message(AppointmentChanged(view, booked_note(view), booked=True))
+            return self.Booked()
+
+        self.call(booked, booking.book, group=BOOK, exclusive=False, slot_id=slot.slot_id,
+                  reason=reason, search_id=self.search_id)
+
+    def on_doctor_profile_screen_booked(self, message: Booked) -> None:
+        """Booked: the slot leaves the picker (the app says so and refreshes the lists)."""
         self._booking = False
         self._reload()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A refusal goes to the app, the one place errors become notifications (the worker's
-        message doesn't bubble); the slots are read again, as someone may have taken one."""
-        if event.state is not WorkerState.ERROR:
+    @on(CallFailed)
+    def _booking_refused(self, message: CallFailed) -> None:
+        """After a refused booking the slots are read again: someone may have taken one.
+        (The app, next, says why.)"""
+        if message.group != BOOK:
             return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if event.worker.name == "_book":
-            self._booking = False
-            if not isinstance(event.worker.error, AuthenticationError):
-                self._reload()
+        self._booking = False
+        if message.refusal is not None:
+            self._reload()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -3,21 +3,21 @@ suspending or reactivating the one under the cursor."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.doctors import doctors
 from doctorbook.core.doctors.doctors import DoctorSummary
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import (
@@ -26,11 +26,10 @@ from doctorbook.tui.widgets.tables import (
     show_rows,
 )
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The calls: reading the list (a newer read replaces one on its way), and the changes
+#: (each answered with the list; a refused one makes the list be read again).
+READ = "read"
+CHANGE = "change"
 COLUMNS = ("Name", "E-mail", "City", "Status", "Visible", "Rating")
 LOADING = "Loading the doctors…"
 EMPTY = "No doctors yet: invite one from Joining (j on the home screen)."
@@ -67,21 +66,9 @@ def counts_text(listed: tuple[DoctorSummary, ...] | None) -> str:
             f"suspended [b]{suspended}[/b]")
 
 
-class DoctorsLoaded(Message):
-    """Every doctor, for the screen's request `request`."""
-
-    def __init__(
-        self, request: int, listed: tuple[DoctorSummary, ...], note: str | None = None
-    ) -> None:
-        super().__init__()
-        self.request = request
-        self.listed = listed
-        self.note = note
-
-
-class DoctorsAdminScreen(Screen[None]):
-    """Reads the doctors in a worker; suspending and reactivating are made by core in a worker
-    too, and answered with the list as it is now."""
+class DoctorsAdminScreen(CoreCalls, Screen[None]):
+    """Reads the doctors through a call to core; suspending and reactivating are calls too,
+    answered with the list as it is now."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "suspend", "Suspend", id="suspend-doctor"),
@@ -93,9 +80,6 @@ class DoctorsAdminScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.listed: tuple[DoctorSummary, ...] | None = None
-        #: Requests are numbered so a slow answer never replaces a newer one.
-        self._requests = 0
-        self._shown = 0
         self._focus_results = True
 
     def compose(self) -> ComposeResult:
@@ -109,55 +93,50 @@ class DoctorsAdminScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Doctors"
-        #: Captured here: the workers run in threads, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
         show_rows(table, COLUMNS, [])
         table.display = False
         self._reload()
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- calls to core --------------------------------------------------------------------
+
+    class DoctorsLoaded(Message):
+        """Every doctor; `note` says what was just changed, if anything."""
+
+        def __init__(self, listed: list[DoctorSummary], note: str | None = None) -> None:
+            super().__init__()
+            self.listed = tuple(listed)
+            self.note = note
 
     def _reload(self) -> None:
-        self._requests += 1
-        self._load(self._requests)
+        self.call(self.DoctorsLoaded, doctors.list_doctors, group=READ)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int) -> None:
-        listed = self._doctorbook.core.run(doctors.list_doctors)
-        self.post_message(DoctorsLoaded(request, tuple(listed)))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _set_status(self, request: int, doctor: DoctorSummary, active: bool) -> None:
+    def _set_status(self, doctor: DoctorSummary, active: bool) -> None:
         def change_then_list(uow: UnitOfWork, *, actor: Actor) -> list[DoctorSummary]:
             doctors.set_status(uow, actor=actor, doctor_id=doctor.doctor_id, active=active)
             return doctors.list_doctors(uow, actor=actor)
 
-        listed = self._doctorbook.core.run(change_then_list)
         note = (f"{doctor.name} is active again." if active
                 else f"{doctor.name} is suspended: patients no longer find them.")
-        self.post_message(DoctorsLoaded(request, tuple(listed), note))
+        self.call(lambda listed: self.DoctorsLoaded(listed, note), change_then_list,
+                  group=CHANGE, exclusive=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place that turns errors into notifications
-        (the worker's message doesn't bubble); after a refused change the list is read again."""
-        if event.state is not WorkerState.ERROR:
-            return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if event.worker.name == "_set_status":
+    @on(CallFailed)
+    def _change_refused(self, message: CallFailed) -> None:
+        """After a refused change the list is read again: another admin may have changed it.
+        (The app, next, says why.)"""
+        if message.group == CHANGE and message.refusal is not None:
             self._reload()
 
     # --- results ---------------------------------------------------------------------------
 
-    def on_doctors_loaded(self, message: DoctorsLoaded) -> None:
-        if message.request < self._shown:
-            return
-        self._shown = message.request
-        if message.request == self._requests:
-            self.listed = message.listed
-            self._show()
+    def on_doctors_admin_screen_doctors_loaded(self, message: DoctorsLoaded) -> None:
         if message.note:
+            # A change's list is newer than a read that started before it.
+            self.workers.cancel_group(self, READ)
             self.notify(message.note, markup=False)
+        self.listed = message.listed
+        self._show()
 
     def _show(self) -> None:
         self.query_one("#doctors-admin-counts", Static).update(counts_text(self.listed))
@@ -201,8 +180,7 @@ class DoctorsAdminScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._requests += 1
-                self._set_status(self._requests, doctor, active)
+                self._set_status(doctor, active)
 
         if active:
             question = (f"Reactivate {doctor.name} ({doctor.email})? With a complete profile "

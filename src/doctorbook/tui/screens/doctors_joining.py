@@ -2,43 +2,52 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input
 
-from doctorbook.core.doctors.invites import RequestView
-from doctorbook.core.doctors.specialties import SpecialtyView
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.doctors import invites
+from doctorbook.core.doctors.invites import InviteView, RequestView
+from doctorbook.core.doctors.specialties import SpecialtyView, list_specialties
+from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
-from doctorbook.tui.messages import (
-    InviteSubmitted,
-    JoinRequestDecisionSubmitted,
-    JoinRequestsRequested,
-    SpecialtiesRequested,
-)
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.specialty_picker import SpecialtyPicker
 from doctorbook.tui.widgets.tables import show_rows
+
+if TYPE_CHECKING:
+    from doctorbook.tui.app import DoctorbookApp
 
 LOADING = "Loading requests…"
 EMPTY = "No requests waiting."
 COLUMNS = ("Name", "E-mail", "Received", "Message")
 #: Actions on the highlighted request; offered while the requests table has the focus.
 ROW_ACTIONS = frozenset({"approve", "reject"})
+#: The calls that send an invite, and that decide on a request (changes: a second one must not
+#: silence the first one's answer).
+INVITE = "invite"
+DECIDE = "decide"
 
 
 def received(request: RequestView) -> str:
     return request.created_at.astimezone().strftime("%d %b %Y")
 
 
-class DoctorsJoiningScreen(Screen[None]):
-    """The app sets `specialties` (for the invite form) and `requests` (pending ones)."""
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class DoctorsJoiningScreen(Screen[None], CoreCalls):
+    """Reads `specialties` (for the invite form) and `requests` (pending ones) when shown; a
+    decision on a request reads them again in its own unit of work."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "invite", "Send invite", id="send-invite"),
@@ -74,8 +83,73 @@ class DoctorsJoiningScreen(Screen[None]):
         show_rows(table, COLUMNS, [])
         table.display = False
         self.query_one("#invite-email", Input).focus()
-        self.post_message(SpecialtiesRequested())
-        self.post_message(JoinRequestsRequested())
+        self.call(self.SpecialtiesLoaded, list_specialties, as_="open")
+        self.call(self.RequestsLoaded, invites.list_requests)
+
+    @property
+    def doctorbook(self) -> DoctorbookApp:
+        return cast("DoctorbookApp", self.app)
+
+    # --- calls to core ----------------------------------------------------------------------
+
+    class SpecialtiesLoaded(Message):
+        """The taxonomy, for the invite form's specialties."""
+
+        def __init__(self, specialties: list[SpecialtyView]) -> None:
+            super().__init__()
+            self.specialties = tuple(specialties)
+
+    class RequestsLoaded(Message):
+        """The pending requests, after a decision described by `note` if there was one."""
+
+        def __init__(self, requests: list[RequestView], note: str | None = None) -> None:
+            super().__init__()
+            self.requests = tuple(requests)
+            self.note = note
+
+    class Invited(Message):
+        """An invite was stored and its e-mail queued."""
+
+        def __init__(self, invite: InviteView) -> None:
+            super().__init__()
+            self.invite = invite
+
+    @property
+    def _invite_ttl(self) -> timedelta:
+        return timedelta(hours=self.doctorbook.settings.invite_ttl_hours)
+
+    def _invite(self, email: str, name: str, specialty_names: tuple[str, ...]) -> None:
+        self.call(self.Invited, invites.invite_doctor, group=INVITE, exclusive=False,
+                  email=email, name=name, specialty_names=specialty_names, ttl=self._invite_ttl)
+
+    def _decide(self, request_id: int, *, approve: bool) -> None:
+        """Approve or reject the request, and read the requests again in the same unit of
+        work."""
+        ttl = self._invite_ttl
+
+        def decide_then_list(uow: UnitOfWork, *, actor: Actor) -> tuple[str, list[RequestView]]:
+            if approve:
+                invite = invites.approve_request(uow, actor=actor, request_id=request_id, ttl=ttl)
+                note = f"Approved: invitation sent to {invite.email}."
+            else:
+                request = invites.reject_request(uow, actor=actor, request_id=request_id)
+                note = f"Rejected the request from {request.email}; they will be told."
+            return note, invites.list_requests(uow, actor=actor)
+
+        self.call(lambda done: self.RequestsLoaded(done[1], note=done[0]), decide_then_list,
+                  group=DECIDE, exclusive=False)
+
+    def on_doctors_joining_screen_specialties_loaded(self, message: SpecialtiesLoaded) -> None:
+        self.specialties = message.specialties
+
+    def on_doctors_joining_screen_requests_loaded(self, message: RequestsLoaded) -> None:
+        self.requests = message.requests
+        if message.note:
+            self.notify(message.note, markup=False)
+
+    def on_doctors_joining_screen_invited(self, message: Invited) -> None:
+        self.notify(f"Invitation sent to {message.invite.email}.", markup=False)
+        self.clear_invite_form()
 
     def watch_specialties(self, specialties: tuple[SpecialtyView, ...] | None) -> None:
         self.query_one(SpecialtyPicker).keep_ticks_and_show(specialties or ())
@@ -127,7 +201,7 @@ class DoctorsJoiningScreen(Screen[None]):
             self.notify("Enter the doctor's e-mail and name.", severity="warning")
             self.query_one("#invite-name" if email else "#invite-email", Input).focus()
             return
-        self.post_message(InviteSubmitted(email, name, self.query_one(SpecialtyPicker).names))
+        self._invite(email, name, self.query_one(SpecialtyPicker).names)
 
     def clear_invite_form(self) -> None:
         """The invite went out: the form is ready for the next one."""
@@ -139,7 +213,7 @@ class DoctorsJoiningScreen(Screen[None]):
     def action_approve(self) -> None:
         request = self.highlighted
         if request is not None:
-            self.post_message(JoinRequestDecisionSubmitted(request.id, approve=True))
+            self._decide(request.id, approve=True)
 
     def action_reject(self) -> None:
         request = self.highlighted
@@ -148,7 +222,7 @@ class DoctorsJoiningScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.post_message(JoinRequestDecisionSubmitted(request.id, approve=False))
+                self._decide(request.id, approve=False)
 
         self.app.push_screen(
             ConfirmDialog(

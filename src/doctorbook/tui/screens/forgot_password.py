@@ -4,51 +4,30 @@ code, a reset's or the activation code of an account the desk created."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
-from doctorbook.core.base.errors import DoctorbookError
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.screens.set_password import SetPasswordScreen
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls anyone may make without a session.
-PUBLIC_GROUP = "public"
 HINT = ("We e-mail you a code to set a new password. Already have a code (a reset's, or "
         "the one to set your first password)? Press F2: I have a code.")
 THEN = "Then choose I have a code (F2)."
 
 
-class ResetAnswered(Message):
-    """Core's answer to a reset request (the same whether or not the address has an account)."""
-
-    def __init__(self, answer: str) -> None:
-        super().__init__()
-        self.answer = answer
-
-
-class ResetRefused(Message):
-    """The address could not be used (empty, not an e-mail address)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
-class ForgotPasswordScreen(Screen[str | None]):
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class ForgotPasswordScreen(Screen[str | None], CoreCalls):
     """Dismisses with the e-mail address whose password was set (the login form fills it in),
     or None on Escape."""
 
@@ -78,8 +57,6 @@ class ForgotPasswordScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Forgot password"
-        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         field = self.query_one("#forgot-email", Input)
         field.value = self.email
         field.focus()
@@ -97,37 +74,38 @@ class ForgotPasswordScreen(Screen[str | None]):
         self._busy = True
         self._request(email)
 
-    @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
+    class ResetAnswered(Message):
+        """Core's answer to a reset request (the same whether or not the address has an
+        account)."""
+
+        def __init__(self, answer: str) -> None:
+            super().__init__()
+            self.answer = answer
+
     def _request(self, email: str) -> None:
-        try:
-            answer = self._doctorbook.core.run_open(accounts.request_password_reset, email=email)
-        except DoctorbookError as error:
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(ResetRefused(str(error)))
-            return
-        self.post_message(ResetAnswered(answer))
+        self.call(self.ResetAnswered, accounts.request_password_reset, as_="open",
+                  exclusive=False, email=email)
 
     def _show(self, text: str, *, error: bool = False) -> None:
         answer = self.query_one("#forgot-answer", Static)
         answer.update(text)
         answer.set_class(error, "-error")
 
-    def on_reset_answered(self, message: ResetAnswered) -> None:
+    def on_forgot_password_screen_reset_answered(self, message: ResetAnswered) -> None:
         self._busy = False
         self._show(f"{sentence(message.answer)}. {THEN}")
         self.query_one("#have-code", Button).focus()
 
-    def on_reset_refused(self, message: ResetRefused) -> None:
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        """An address core can't use (not an e-mail address) is said here; anything else (the
+        database went away) goes on to the app, which says it and reconnects."""
         self._busy = False
-        self._show(sentence(message.reason) + ".", error=True)
+        if message.refusal is None:
+            return
+        message.stop()
+        self._show(sentence(str(message.refusal)) + ".", error=True)
         self.query_one("#forgot-email", Input).focus()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Anything else (the database went away) is the app's to say."""
-        if event.state is WorkerState.ERROR:
-            self._busy = False
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     @on(Button.Pressed, "#have-code")
     def action_have_code(self) -> None:

@@ -9,27 +9,21 @@ its own length, b buckets the charts per day or per ISO week. The charts are Tex
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.feedback import metrics as core_metrics
 from doctorbook.core.feedback.metrics import DEFAULT_DAYS, Metrics, Nps, RatingSummary
-from doctorbook.tui.messages import MetricsLoaded
+from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.widgets.plain import Label, Static
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
 LOADING = "Loading the metrics…"
 PERIOD = timedelta(days=DEFAULT_DAYS)
 COLUMNS = ("Metric", "Value", "Numerator", "Denominator")
@@ -107,8 +101,9 @@ def series(metrics: Metrics, name: str) -> list[float]:
     return [float(getattr(bucket.counts, name)) for bucket in metrics.buckets]
 
 
-class MetricsScreen(Screen[None]):
-    """Reads the metrics in its own worker; a refusal goes to the app's error handler."""
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class MetricsScreen(Screen[None], CoreCalls):
+    """Reads the metrics by a call to core; a refusal goes to the app, which says it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("[", "shift(-1)", "Earlier", id="metrics-earlier", key_display="["),
@@ -129,8 +124,6 @@ class MetricsScreen(Screen[None]):
         self.metrics: Metrics | None = None
         #: Today (UTC), as core saw it at the first answer: the period never goes past it.
         self.today: date | None = None
-        #: Requests are numbered so a slow answer never replaces a newer one.
-        self._requests = 0
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -155,8 +148,6 @@ class MetricsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Metrics"
-        #: Captured here: the workers run in threads, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         table: DataTable[Text] = self.query_one("#metrics-table", DataTable)
         table.can_focus = False
         for header in COLUMNS:
@@ -173,31 +164,27 @@ class MetricsScreen(Screen[None]):
             return None, None
         return self.last_day - PERIOD + timedelta(days=1), self.last_day
 
+    class MetricsLoaded(Message):
+        """The metrics of one period."""
+
+        def __init__(self, metrics: Metrics) -> None:
+            super().__init__()
+            self.metrics = metrics
+
     def _reload(self) -> None:
-        self._requests += 1
+        """Read the metrics again; a read still on its way is dropped (the call is exclusive),
+        so a slow answer never replaces a newer one."""
         first, last = self._period()
-        self._load(self._requests, first, last, self.by)
+        self.call(self.MetricsLoaded, core_metrics.compute, first_day=first, last_day=last,
+                  by=self.by)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int, first: date | None, last: date | None, by: str) -> None:
-        found = self._doctorbook.core.run(core_metrics.compute, first_day=first, last_day=last,
-                                          by=by)
-        self.post_message(MetricsLoaded(request, found))
-
-    def on_metrics_loaded(self, message: MetricsLoaded) -> None:
-        if message.request != self._requests:
-            return  # an answer to an earlier request: a newer one is on its way
+    def on_metrics_screen_metrics_loaded(self, message: MetricsLoaded) -> None:
         metrics = message.metrics
         if self.today is None and self.last_day is None:
             self.today = metrics.last_day
         self.metrics = metrics
         self._show(metrics)
         self.refresh_bindings()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed read goes to the app, the one place errors become notifications."""
-        if event.state is WorkerState.ERROR:
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     # --- showing ---------------------------------------------------------------------------
 

@@ -4,21 +4,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
-from textual.worker import Worker, WorkerState
 
+from doctorbook.core.base import live
 from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.live import Changes
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.mail import admin as outbox_admin
 from doctorbook.core.mail.admin import STATUSES, OutboxView
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
@@ -28,11 +30,10 @@ from doctorbook.tui.widgets.tables import (
     show_rows,
 )
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The calls: reading the outbox (a newer read replaces one on its way), and retries (each
+#: answered with the outbox; a refused one makes it be read again).
+READ = "read"
+CHANGE = "change"
 ALL = "all"
 #: The filter's choices; the screen opens on the failed messages, the ones needing an admin.
 STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -141,26 +142,9 @@ def read_outbox(
     return counts, tuple(messages)
 
 
-class OutboxLoaded(Message):
-    """The counts and the messages of one status, for the screen's request `request`."""
-
-    def __init__(
-        self,
-        request: int,
-        counts: dict[str, int],
-        messages: tuple[OutboxView, ...],
-        note: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.request = request
-        self.counts = counts
-        self.messages = messages
-        self.note = note
-
-
-class OutboxScreen(Screen[None]):
-    """Reads the counts and the messages in a worker; a retry is made by core in a worker too,
-    and answered with the outbox as it is now."""
+class OutboxScreen(CoreCalls, Screen[None]):
+    """Reads the counts and the messages through a call to core; a retry is a call too,
+    answered with the outbox as it is now."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "retry", "Retry", id="retry-email"),
@@ -173,9 +157,6 @@ class OutboxScreen(Screen[None]):
         self.status = DEFAULT_STATUS
         self.counts: dict[str, int] | None = None
         self.messages: tuple[OutboxView, ...] | None = None
-        #: Requests are numbered so a slow answer never replaces a newer one.
-        self._requests = 0
-        self._shown = 0
         #: The messages get the focus when they first show, and after the filter changed.
         self._focus_results = True
 
@@ -194,58 +175,69 @@ class OutboxScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Outbox"
-        #: Captured here: the workers run in threads, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
         show_rows(table, COLUMNS, [])
         table.display = False
         self._reload()
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- calls to core --------------------------------------------------------------------
+
+    class OutboxLoaded(Message):
+        """The counts and the messages of `status`; `note` says what was just done, if
+        anything."""
+
+        def __init__(
+            self,
+            status: str,
+            found: tuple[dict[str, int], tuple[OutboxView, ...]],
+            note: str | None = None,
+        ) -> None:
+            super().__init__()
+            self.status = status
+            self.counts, self.messages = found
+            self.note = note
+
+    def refresh_data(self, changes: Changes) -> None:
+        if changes.touches(live.OUTBOX):
+            self._reload()
 
     def _reload(self) -> None:
-        self._requests += 1
-        self._load(self._requests, self.status)
+        status = self.status
+        self.call(lambda found: self.OutboxLoaded(status, found), read_outbox, group=READ,
+                  status=status)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int, status: str) -> None:
-        counts, messages = self._doctorbook.core.run(read_outbox, status=status)
-        self.post_message(OutboxLoaded(request, counts, messages))
+    def _retry(self, message: OutboxView) -> None:
+        status = self.status
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _retry(self, request: int, status: str, message: OutboxView) -> None:
         def retry_then_read(
             uow: UnitOfWork, *, actor: Actor
         ) -> tuple[dict[str, int], tuple[OutboxView, ...]]:
             outbox_admin.retry(uow, actor=actor, outbox_id=message.id)
             return read_outbox(uow, actor=actor, status=status)
 
-        counts, messages = self._doctorbook.core.run(retry_then_read)
         note = f"E-mail {message.id} to {message.to} is back in the queue."
-        self.post_message(OutboxLoaded(request, counts, messages, note))
+        self.call(lambda found: self.OutboxLoaded(status, found, note), retry_then_read,
+                  group=CHANGE, exclusive=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place that turns errors into notifications
-        (the worker's message doesn't bubble); after a refused retry the outbox is read again:
-        the dispatcher or another admin may have changed it."""
-        if event.state is not WorkerState.ERROR:
-            return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if event.worker.name == "_retry":
+    @on(CallFailed)
+    def _retry_refused(self, message: CallFailed) -> None:
+        """After a refused retry the outbox is read again: the dispatcher or another admin may
+        have changed it. (The app, next, says why.)"""
+        if message.group == CHANGE and message.refusal is not None:
             self._reload()
 
     # --- results ---------------------------------------------------------------------------
 
-    def on_outbox_loaded(self, message: OutboxLoaded) -> None:
-        if message.request < self._shown:
-            return
-        self._shown = message.request
-        if message.request == self._requests:
-            self.counts = message.counts
-            self.messages = message.messages
-            self._show()
+    def on_outbox_screen_outbox_loaded(self, message: OutboxLoaded) -> None:
         if message.note:
+            # A retry's outbox is newer than a read that started before it.
+            self.workers.cancel_group(self, READ)
             self.notify(message.note, markup=False)
+        if message.status != self.status:
+            return  # the admin has picked another status meanwhile: its read is on its way
+        self.counts = message.counts
+        self.messages = message.messages
+        self._show()
 
     def _show(self) -> None:
         self.query_one("#outbox-counts", Static).update(counts_text(self.counts))
@@ -304,8 +296,7 @@ class OutboxScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._requests += 1
-                self._retry(self._requests, self.status, message)
+                self._retry(message)
 
         self.app.push_screen(
             ConfirmDialog(

@@ -4,26 +4,24 @@ completed one (r on the past visit)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import DataTable
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts.auth import UserView
-from doctorbook.core.base.errors import AuthenticationError, Conflict
+from doctorbook.core.base.errors import Conflict
 from doctorbook.core.booking import lifecycle
 from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.feedback import reviews
+from doctorbook.core.feedback.reviews import ReviewView
+from doctorbook.tui.calls import CallFailed
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.review_form import ReviewDraft, ReviewForm
-from doctorbook.tui.messages import (
-    AppointmentChanged,
-    AppointmentLists,
-    AppointmentsRequested,
-    ReviewSent,
-)
+from doctorbook.tui.messages import AppointmentChanged, AppointmentLists
 from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.widgets.appointments import AppointmentList, clinic_when, doctor_title
@@ -31,8 +29,10 @@ from doctorbook.tui.widgets.appointments import AppointmentList, clinic_when, do
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
 
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The calls that change a visit, and the one that sends a review: after a refusal of either
+#: the lists are read again (the visit may have changed meanwhile).
+CHANGE = "change"
+REVIEW = "review"
 EMPTY_TEXT = "No appointments yet.\nPress s to search for a doctor and book your first visit."
 THANKS = "Thanks for your review."
 ALREADY_REVIEWED = "You have already reviewed this visit. Thank you!"
@@ -165,36 +165,42 @@ class PatientHomeScreen(HomeScreen):
         about = f"{doctor_title(appointment.doctor_name)} · {clinic_when(appointment)}"
         self.app.push_screen(ReviewForm(about=about), written)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _review(self, appointment: AppointmentView, draft: ReviewDraft) -> None:
-        review = self.doctorbook.core.run(
-            reviews.submit_review, appointment_id=appointment.id, rating=draft.rating,
-            comment=draft.comment, nps=draft.nps,
-        )
-        self.post_message(ReviewSent(appointment, review))
+    # --- calls to core ----------------------------------------------------------------------
 
-    def on_review_sent(self, message: ReviewSent) -> None:
+    class ReviewSent(Message):
+        """The patient's review of `appointment` was stored (with the NPS answer, if given)."""
+
+        def __init__(self, appointment: AppointmentView, review: ReviewView) -> None:
+            super().__init__()
+            self.appointment = appointment
+            self.review = review
+
+    def _review(self, appointment: AppointmentView, draft: ReviewDraft) -> None:
+        self.call(partial(self.ReviewSent, appointment), reviews.submit_review, group=REVIEW,
+                  exclusive=False, appointment_id=appointment.id, rating=draft.rating,
+                  comment=draft.comment, nps=draft.nps)
+
+    def on_patient_home_screen_review_sent(self, message: ReviewSent) -> None:
         self._reviewing = None
         self._reviewed.add(message.appointment.id)
         self.notify(THANKS, markup=False)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
     def _cancel(self, appointment: AppointmentView) -> None:
-        view = self.doctorbook.core.run(lifecycle.cancel, appointment_id=appointment.id)
-        self.post_message(AppointmentChanged(
-            view, f"Cancelled: {doctor_title(view.doctor_name)}, {clinic_when(view)}."
-        ))
+        def cancelled(view: AppointmentView) -> AppointmentChanged:
+            return AppointmentChanged(
+                view, f"Cancelled: {doctor_title(view.doctor_name)}, {clinic_when(view)}."
+            )
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A refusal goes to the app (the one place errors become notifications); the lists
-        are read again, since the visit may have changed meanwhile."""
-        if event.state is not WorkerState.ERROR:
-            return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        error = event.worker.error
-        if event.worker.name == "_review":
-            if isinstance(error, Conflict) and self._reviewing is not None:
+        self.call(cancelled, lifecycle.cancel, group=CHANGE, exclusive=False,
+                  appointment_id=appointment.id)
+
+    @on(CallFailed)
+    def _change_refused(self, message: CallFailed) -> None:
+        """After a refused review or cancellation the lists are read again: the visit may have
+        changed meanwhile. (The app, next, says why.)"""
+        if message.group == REVIEW:
+            if isinstance(message.refusal, Conflict) and self._reviewing is not None:
                 self._reviewed.add(self._reviewing)  # reviewed before (core said so)
             self._reviewing = None
-        if not isinstance(error, AuthenticationError):
-            self.post_message(AppointmentsRequested())
+        if message.group in (CHANGE, REVIEW) and message.refusal is not None:
+            self.refresh_lists()

@@ -5,34 +5,39 @@ erases (E) the highlighted patient's account."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts, erasure, patients
 from doctorbook.core.accounts.auth import UserView
 from doctorbook.core.base.rbac import Permission
-from doctorbook.tui.calls import Refused, refusable
+from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
-from doctorbook.tui.messages import PatientCreated, PatientsFound
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import show_rows
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
 
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The search (a newer one replaces one on its way; the new-patient dialog creates records).
+FIND = "find"
+#: The calls about one patient's account, a group each with the patient's id after it: a
+#: refusal names the patient (and, after a disable, enable or erase, the list is read again).
+ACTIVATION = "activation"
+ACCOUNT = "account"
+ERASE = "erase"
 COLUMNS = ("Name", "E-mail", "Phone")
 SEARCHING = "Searching…"
 NONE_FOUND = "No patient matches. Press Enter (or ctrl+n) to create a patient record."
@@ -43,26 +48,6 @@ def found_text(count: int, query: str) -> str:
         return NONE_FOUND if query else "No patients yet. Press ctrl+n to create one."
     found = f"{count} patient{'s' if count != 1 else ''}"
     return f"{found}{' match' if query else ''}. ↓ to the list; Enter selects a patient."
-
-
-class ActivationSent(Message):
-    """The activation e-mail to `patient` is queued (`note` None), or core refused it (`note`
-    says why)."""
-
-    def __init__(self, patient: UserView, note: str | None = None) -> None:
-        super().__init__()
-        self.patient = patient
-        self.note = note
-
-
-class PatientAccountChanged(Message):
-    """An admin's disable, enable or erase went through, or core refused it: `text` says
-    which, for a notification."""
-
-    def __init__(self, text: str, *, refused: bool = False) -> None:
-        super().__init__()
-        self.text = text
-        self.refused = refused
 
 
 def shown_name(patient: UserView) -> str:
@@ -77,7 +62,7 @@ def draft_from(query: str) -> NewPatientForm:
     return NewPatientForm(text, "")
 
 
-class PatientLookupScreen(Screen[UserView | None]):
+class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
     """Dismisses with the patient chosen (or created), or None on Escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -96,16 +81,12 @@ class PatientLookupScreen(Screen[UserView | None]):
         super().__init__()
         self.found: tuple[UserView, ...] | None = None
         #: The form core last refused: the next new-patient dialog starts from it.
-        self.draft: NewPatientForm | None = None
-        #: Searches are numbered: only the answer to the newest one is shown.
-        self._requests = 0
+        #: What was last searched for: only its answer is shown.
         self._query = ""
+        #: How a refusal of a call about a patient starts, by the call's group.
+        self._refusals: dict[str, str] = {}
         #: An admin may disable, enable and erase patients (read once, on mount).
         self.manages_accounts = False
-
-    @property
-    def doctorbook(self) -> DoctorbookApp:
-        return cast("DoctorbookApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -118,17 +99,26 @@ class PatientLookupScreen(Screen[UserView | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Patients"
-        self.manages_accounts = self.doctorbook.can(Permission.USERS_DISABLE)
+        self.manages_accounts = cast("DoctorbookApp", self.app).can(Permission.USERS_DISABLE)
         show_rows(self.query_one("#patients-table", DataTable), COLUMNS, [])
         self.query_one("#patient-query", Input).focus()
         self._search("")
 
     # --- searching -------------------------------------------------------------------------
 
+    class PatientsFound(Message):
+        """The patients matching `query`."""
+
+        def __init__(self, query: str, patients: list[UserView]) -> None:
+            super().__init__()
+            self.query = query
+            self.patients = tuple(patients)
+
     def _search(self, query: str) -> None:
-        self._requests += 1
+        """Search for `query`; a search still on its way is dropped (the call is exclusive)."""
         self._query = query
-        self._find(self._requests, query)
+        self.call(partial(self.PatientsFound, query), patients.find_patients, group=FIND,
+                  query=query)
 
     @on(Input.Changed, "#patient-query")
     def _query_changed(self, event: Input.Changed) -> None:
@@ -141,13 +131,8 @@ class PatientLookupScreen(Screen[UserView | None]):
         elif self.found is not None:
             self.action_new_patient()
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _find(self, request: int, query: str) -> None:
-        found = self.doctorbook.core.run(patients.find_patients, query=query)
-        self.post_message(PatientsFound(request, tuple(found)))
-
-    def on_patients_found(self, message: PatientsFound) -> None:
-        if message.request != self._requests:
+    def on_patient_lookup_screen_patients_found(self, message: PatientsFound) -> None:
+        if message.query != self._query:
             return  # a newer search is on its way
         self.found = message.patients
         table: DataTable[str] = self.query_one("#patients-table", DataTable)
@@ -210,25 +195,56 @@ class PatientLookupScreen(Screen[UserView | None]):
         if patient is not None and not self.query_one("#patient-query", Input).has_focus:
             self._send_activation(patient)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _send_activation(self, patient: UserView) -> None:
-        try:
-            # A login ended meanwhile, or a lost database, is the app's to handle.
-            self.doctorbook.core.run(refusable(accounts.send_activation), patient_id=patient.id)
-        except Refused as refused:
-            self.post_message(ActivationSent(patient, f"{refused.error}."))
-            return
-        self.post_message(ActivationSent(patient))
+    class ActivationSent(Message):
+        """The activation e-mail to `patient` is queued."""
 
-    def on_activation_sent(self, message: ActivationSent) -> None:
+        def __init__(self, patient: UserView) -> None:
+            super().__init__()
+            self.patient = patient
+
+    def _send_activation(self, patient: UserView) -> None:
+        self._about(patient, ACTIVATION, lambda _: self.ActivationSent(patient),
+                    accounts.send_activation, refused=f"No activation e-mail sent to "
+                    f"{patient.name}", patient_id=patient.id)
+
+    def on_patient_lookup_screen_activation_sent(self, message: ActivationSent) -> None:
         patient = message.patient
-        if message.note is None:
-            self.notify(f"Activation e-mail sent to {patient.name} <{patient.email}>: its code "
-                        "lets them set a password (Forgot password? then I have a code).",
-                        markup=False, timeout=10)
-        else:
-            self.notify(f"No activation e-mail sent to {patient.name}: {message.note}",
-                        severity="warning", markup=False, timeout=10)
+        self.notify(f"Activation e-mail sent to {patient.name} <{patient.email}>: its code "
+                    "lets them set a password (Forgot password? then I have a code).",
+                    markup=False, timeout=10)
+
+    # --- calls about one patient's account -----------------------------------------------------
+
+    def _about(
+        self,
+        patient: UserView,
+        kind: str,
+        answer: Callable[[Any], Message],
+        use_case: Callable[..., object],
+        *,
+        refused: str,
+        **kwargs: Any,
+    ) -> None:
+        """Ask core for one change about `patient`; its refusal is a warning starting with
+        `refused`."""
+        group = f"{kind} {patient.id}"
+        self._refusals[group] = refused
+        # refusable: core's refusal is said here; a login ended meanwhile stays the app's.
+        self.call(answer, refusable(use_case), group=group, exclusive=False, **kwargs)
+
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        """Core's refusal of a call about a patient is a warning naming them; after a refused
+        disable, enable or erase the list is read again. Anything else (the login ended, the
+        database went away) goes on to the app."""
+        refused = self._refusals.get(message.group)
+        if refused is None or message.refusal is None:
+            return
+        message.stop()
+        self.notify(f"{refused}: {message.refusal}.", severity="warning", markup=False,
+                    timeout=10)
+        if not message.group.startswith(ACTIVATION):
+            self._search(self._query)
 
     # --- an admin's disable, enable and erase ------------------------------------------------
 
@@ -267,36 +283,36 @@ class PatientLookupScreen(Screen[UserView | None]):
 
         self.app.push_screen(ErasePatientDialog(patient), answered)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+    class AccountChanged(Message):
+        """An admin's disable, enable or erase went through: `text` says which."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def _set_active(self, patient: UserView, active: bool, reason: str | None) -> None:
-        try:
-            view = self.doctorbook.core.run(refusable(accounts.set_patient_active),
-                                            ref=patient.id, active=active, reason=reason)
-        except Refused as refused:
-            self.post_message(PatientAccountChanged(
-                f"{patient.name}'s account is unchanged: {refused.error}.", refused=True))
-            return
-        self.post_message(PatientAccountChanged(
-            f"{view.name}'s account is enabled again." if active else
-            f"{view.name}'s account is disabled: they can't log in, and the desk can still "
-            "book for them."))
+        def changed(view: UserView) -> Message:
+            return self.AccountChanged(
+                f"{view.name}'s account is enabled again." if active else
+                f"{view.name}'s account is disabled: they can't log in, and the desk can "
+                "still book for them.")
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
+        self._about(patient, ACCOUNT, changed, accounts.set_patient_active,
+                    refused=f"{patient.name}'s account is unchanged", ref=patient.id,
+                    active=active, reason=reason)
+
     def _erase(self, patient: UserView, reason: str) -> None:
-        try:
-            report = self.doctorbook.core.run(refusable(erasure.erase_patient),
-                                              patient_id=patient.id, reason=reason)
-        except Refused as refused:
-            self.post_message(PatientAccountChanged(
-                f"{patient.name} was not erased: {refused.error}.", refused=True))
-            return
-        self.post_message(PatientAccountChanged(
-            f"{patient.name} is erased: {report.appointments} visit(s) and {report.reviews} "
-            "review(s) stay, anonymous."))
+        def erased(report: erasure.ErasureReport) -> Message:
+            return self.AccountChanged(
+                f"{patient.name} is erased: {report.appointments} visit(s) and "
+                f"{report.reviews} review(s) stay, anonymous.")
 
-    def on_patient_account_changed(self, message: PatientAccountChanged) -> None:
-        self.notify(message.text, markup=False, timeout=10,
-                    severity="warning" if message.refused else "information")
+        self._about(patient, ERASE, erased, erasure.erase_patient,
+                    refused=f"{patient.name} was not erased", patient_id=patient.id,
+                    reason=reason)
+
+    def on_patient_lookup_screen_account_changed(self, message: AccountChanged) -> None:
+        self.notify(message.text, markup=False, timeout=10)
         self._search(self._query)
 
     # --- creating --------------------------------------------------------------------------
@@ -305,32 +321,18 @@ class PatientLookupScreen(Screen[UserView | None]):
         self.action_new_patient()
 
     def action_new_patient(self) -> None:
-        def answered(form: NewPatientForm | None) -> None:
-            self.draft = form
-            if form is not None:
-                self._create(form)
+        """The dialog creates the record itself (a refusal is shown there, with what was
+        typed); once created, the patient is the one chosen."""
 
-        start = self.draft or draft_from(self.query_one("#patient-query", Input).value)
-        self.app.push_screen(NewPatientDialog(start), answered)
+        def created(patient: UserView | None) -> None:
+            if patient is None:
+                return
+            self.notify(f"Patient record created: {patient.name} <{patient.email}>. They get "
+                        "an e-mail to set their password.", markup=False)
+            self.dismiss(patient)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _create(self, form: NewPatientForm) -> None:
-        patient = self.doctorbook.core.run(
-            patients.create_patient, email=form.email, name=form.name, phone=form.phone or None
-        )
-        self.post_message(PatientCreated(patient))
-
-    def on_patient_created(self, message: PatientCreated) -> None:
-        patient = message.patient
-        self.draft = None
-        self.notify(f"Patient record created: {patient.name} <{patient.email}>. They get an "
-                    "e-mail to set their password.", markup=False)
-        self.dismiss(patient)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place errors become notifications."""
-        if event.state is WorkerState.ERROR:
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        start = draft_from(self.query_one("#patient-query", Input).value)
+        self.app.push_screen(NewPatientDialog(start), created)
 
     def action_back(self) -> None:
         self.dismiss(None)

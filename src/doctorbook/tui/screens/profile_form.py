@@ -9,20 +9,27 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Header, Input, Switch, TextArea
 
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.doctors import doctors
 from doctorbook.core.doctors.doctors import DoctorProfile
-from doctorbook.core.doctors.specialties import SpecialtyView
-from doctorbook.tui.messages import OwnProfileRequested, ProfileChanges, ProfileSubmitted
+from doctorbook.core.doctors.specialties import SpecialtyView, list_specialties
+from doctorbook.tui.calls import CoreCalls
+from doctorbook.tui.messages import ProfileChanges
 from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.specialty_picker import SpecialtyPicker
 
 LOADING = "Loading your profile…"
+#: The call that saves the form (a change: a second save must not silence the first).
+SAVE = "save"
 #: Core's names of the required fields, as the form labels them.
 FIELD_LABELS = {
     "specialties": "specialties",
@@ -55,9 +62,17 @@ def visibility_text(profile: DoctorProfile) -> str:
     return f"Not visible to patients: the account is {profile.status}."
 
 
-class ProfileFormScreen(Screen[None]):
-    """Asks for the profile when shown; the app sets `specialties`, then `profile` (which
-    fills the form, and again after saving)."""
+def own_profile_and_taxonomy(
+    uow: UnitOfWork, *, actor: Actor
+) -> tuple[DoctorProfile, list[SpecialtyView]]:
+    """The doctor's profile form: their profile and the specialties to pick from."""
+    return doctors.own_profile(uow, actor=actor), list_specialties(uow)
+
+
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class ProfileFormScreen(Screen[None], CoreCalls):
+    """Reads the profile when shown; sets `specialties`, then `profile` (which fills the form,
+    and again after saving)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="save"),
@@ -107,8 +122,43 @@ class ProfileFormScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "My profile"
-        self.post_message(OwnProfileRequested())
+        self.call(self.ProfileLoaded, own_profile_and_taxonomy)
         self.query_one("#clinic_name", Input).focus()
+
+    # --- calls to core ----------------------------------------------------------------------
+
+    class ProfileLoaded(Message):
+        """The doctor's own profile, with the taxonomy to pick specialties from."""
+
+        def __init__(self, loaded: tuple[DoctorProfile, list[SpecialtyView]]) -> None:
+            super().__init__()
+            self.profile, taxonomy = loaded
+            self.specialties = tuple(taxonomy)
+
+    class ProfileSaved(Message):
+        """The doctor's profile was updated."""
+
+        def __init__(self, profile: DoctorProfile) -> None:
+            super().__init__()
+            self.profile = profile
+
+    def on_profile_form_screen_profile_loaded(self, message: ProfileLoaded) -> None:
+        self.specialties = message.specialties
+        self.profile = message.profile
+
+    def on_profile_form_screen_profile_saved(self, message: ProfileSaved) -> None:
+        self.profile = message.profile
+        self.notify(f"Profile saved. {visibility_text(message.profile)}", markup=False)
+
+    def _save(self, changes: ProfileChanges) -> None:
+        self.call(
+            self.ProfileSaved, doctors.update_profile, group=SAVE, exclusive=False,
+            bio=changes.bio, price=changes.price, clinic_name=changes.clinic_name,
+            address=changes.address, city=changes.city, timezone=changes.timezone,
+            specialty_names=list(changes.specialty_names), slot_minutes=changes.slot_minutes,
+            lead_minutes=changes.lead_minutes, cancel_hours=changes.cancel_hours,
+            auto_confirm=changes.auto_confirm,
+        )
 
     def watch_profile(self, profile: DoctorProfile | None) -> None:
         if profile is None:
@@ -163,7 +213,7 @@ class ProfileFormScreen(Screen[None]):
             return
         changes = self._changes()
         if changes is not None:
-            self.post_message(ProfileSubmitted(changes))
+            self._save(changes)
 
     def action_back(self) -> None:
         self.dismiss()

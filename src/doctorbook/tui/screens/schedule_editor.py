@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -13,25 +13,22 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.scheduling import schedule, slots
 from doctorbook.core.scheduling.schedule import ExceptionView, RuleView, ScheduleView
 from doctorbook.core.scheduling.slots import BookedConflict, GenerationReport
+from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.exception_form import KIND_LABELS, ExceptionDialog, ExceptionForm
 from doctorbook.tui.dialogs.rule_form import DAY_NAMES, RuleDialog, RuleForm
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user: when one fails, the app
-#: shows the error, and on a dead session goes back to the login screen.
-SESSION_GROUP = "session"
+#: The calls that change the schedule: not exclusive (a second change must not silence the
+#: first one's answer); a refusal goes to the app, which says it.
+CHANGE = "change"
 LOADING = "Loading your schedule…"
 NO_RULES = "No weekly hours yet. Press a to add some."
 NO_EXCEPTIONS = "No exceptions from today on. Press x to add a day off or other hours."
@@ -110,34 +107,9 @@ def conflicts_text(conflicts: tuple[BookedConflict, ...]) -> str:
     )
 
 
-class ScheduleLoaded(Message):
-    """The doctor's schedule, after a change (`note` says which) or when asked for."""
-
-    def __init__(
-        self,
-        request: int,
-        view: ScheduleView,
-        note: str | None = None,
-        saved: RuleForm | ExceptionForm | None = None,
-    ) -> None:
-        super().__init__()
-        self.request = request
-        self.view = view
-        self.note = note
-        self.saved = saved
-
-
-class SlotsGenerated(Message):
-    """The doctor's own open slots were generated from the schedule."""
-
-    def __init__(self, report: GenerationReport) -> None:
-        super().__init__()
-        self.report = report
-
-
-class ScheduleEditorScreen(Screen[None]):
-    """Loads the logged-in doctor's schedule in a worker; every change is made by core in a
-    worker too, and answered with the schedule as it is now."""
+class ScheduleEditorScreen(CoreCalls, Screen[None]):
+    """Loads the logged-in doctor's schedule through a call to core; every change is a call
+    too, answered with the schedule as it is now."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # a and x are named in the section titles: with them the key bar wouldn't fit 80 columns.
@@ -155,9 +127,6 @@ class ScheduleEditorScreen(Screen[None]):
         #: What was typed into a dialog that core then refused: the next dialog starts from it.
         self.rule_draft: RuleForm | None = None
         self.exception_draft: ExceptionForm | None = None
-        #: Requests are numbered so a slow answer never replaces a newer one.
-        self._requests = 0
-        self._shown = 0
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -172,27 +141,38 @@ class ScheduleEditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "My schedule"
-        #: Captured here: the workers run in threads, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         for selector in ("#rules-table", "#exceptions-table"):
             self.query_one(selector, DataTable).display = False
-        self._load(self._next_request())
+        self.call(self.ScheduleLoaded, schedule.show_schedule)
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- calls to core --------------------------------------------------------------------
 
-    def _next_request(self) -> int:
-        self._requests += 1
-        return self._requests
+    class ScheduleLoaded(Message):
+        """The doctor's schedule, after a change (`note` says which; `saved` is the form
+        core accepted) or when asked for."""
+
+        def __init__(
+            self,
+            view: ScheduleView,
+            note: str | None = None,
+            saved: RuleForm | ExceptionForm | None = None,
+        ) -> None:
+            super().__init__()
+            self.view = view
+            self.note = note
+            self.saved = saved
+
+    class SlotsGenerated(Message):
+        """The doctor's own open slots were generated from the schedule, shown as `view`."""
+
+        def __init__(self, report: GenerationReport, view: ScheduleView) -> None:
+            super().__init__()
+            self.report = report
+            self.view = view
 
     # Each change and the schedule as it is after it: one unit of work.
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int) -> None:
-        view = self._doctorbook.core.run(schedule.show_schedule)
-        self.post_message(ScheduleLoaded(request, view))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _add_rule(self, request: int, form: RuleForm) -> None:
+    def _add_rule(self, form: RuleForm) -> None:
         def add_then_read(uow: UnitOfWork, *, actor: Actor) -> tuple[RuleView, ScheduleView]:
             rule = schedule.add_rule(
                 uow, actor=actor, weekday=form.weekday, start=form.start, end=form.end,
@@ -201,12 +181,13 @@ class ScheduleEditorScreen(Screen[None]):
             )
             return rule, schedule.show_schedule(uow, actor=actor)
 
-        rule, view = self._doctorbook.core.run(add_then_read)
-        note = f"Added {describe_rule(rule)}. {AFTER_EDIT}"
-        self.post_message(ScheduleLoaded(request, view, note, form))
+        def added(done: tuple[RuleView, ScheduleView]) -> Message:
+            rule, view = done
+            return self.ScheduleLoaded(view, f"Added {describe_rule(rule)}. {AFTER_EDIT}", form)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _add_exception(self, request: int, form: ExceptionForm) -> None:
+        self.call(added, add_then_read, group=CHANGE, exclusive=False)
+
+    def _add_exception(self, form: ExceptionForm) -> None:
         def add_then_read(
             uow: UnitOfWork, *, actor: Actor
         ) -> tuple[ExceptionView, ScheduleView]:
@@ -216,12 +197,14 @@ class ScheduleEditorScreen(Screen[None]):
             )
             return exc, schedule.show_schedule(uow, actor=actor)
 
-        exc, view = self._doctorbook.core.run(add_then_read)
-        note = f"Added {describe_exception(exc)}. {AFTER_EDIT}"
-        self.post_message(ScheduleLoaded(request, view, note, form))
+        def added(done: tuple[ExceptionView, ScheduleView]) -> Message:
+            exc, view = done
+            return self.ScheduleLoaded(view, f"Added {describe_exception(exc)}. {AFTER_EDIT}",
+                                       form)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _remove(self, request: int, entry: RuleView | ExceptionView) -> None:
+        self.call(added, add_then_read, group=CHANGE, exclusive=False)
+
+    def _remove(self, entry: RuleView | ExceptionView) -> None:
         def remove_then_read(uow: UnitOfWork, *, actor: Actor) -> ScheduleView:
             if isinstance(entry, RuleView):
                 schedule.remove_rule(uow, actor=actor, rule_id=entry.id)
@@ -229,13 +212,12 @@ class ScheduleEditorScreen(Screen[None]):
                 schedule.remove_exception(uow, actor=actor, exception_id=entry.id)
             return schedule.show_schedule(uow, actor=actor)
 
-        view = self._doctorbook.core.run(remove_then_read)
         what = (describe_rule(entry) if isinstance(entry, RuleView)
                 else describe_exception(entry, "the"))
-        self.post_message(ScheduleLoaded(request, view, f"Removed {what}. {AFTER_EDIT}"))
+        self.call(lambda view: self.ScheduleLoaded(view, f"Removed {what}. {AFTER_EDIT}"),
+                  remove_then_read, group=CHANGE, exclusive=False)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _generate(self, request: int) -> None:
+    def _generate(self) -> None:
         def generate_then_read(
             uow: UnitOfWork, *, actor: Actor
         ) -> tuple[GenerationReport, ScheduleView]:
@@ -243,22 +225,12 @@ class ScheduleEditorScreen(Screen[None]):
             # The schedule the slots came from, should it have changed elsewhere (the CLI).
             return report, schedule.show_schedule(uow, actor=actor)
 
-        report, view = self._doctorbook.core.run(generate_then_read)
-        self.post_message(SlotsGenerated(report))
-        self.post_message(ScheduleLoaded(request, view))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place that turns errors into notifications
-        (the worker's message doesn't bubble)."""
-        if event.state is WorkerState.ERROR:
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        self.call(lambda done: self.SlotsGenerated(*done), generate_then_read, group=CHANGE,
+                  exclusive=False)
 
     # --- results ---------------------------------------------------------------------------
 
-    def on_schedule_loaded(self, message: ScheduleLoaded) -> None:
-        if message.request < self._shown:
-            return
-        self._shown = message.request
+    def on_schedule_editor_screen_schedule_loaded(self, message: ScheduleLoaded) -> None:
         if message.saved is not None:
             if message.saved == self.rule_draft:
                 self.rule_draft = None
@@ -268,13 +240,14 @@ class ScheduleEditorScreen(Screen[None]):
         if message.note:
             self.notify(message.note, markup=False)
 
-    def on_slots_generated(self, message: SlotsGenerated) -> None:
+    def on_schedule_editor_screen_slots_generated(self, message: SlotsGenerated) -> None:
         report = message.report
         self.notify(generated_text(report), markup=False)
         if report.conflicts:
             self.notify(
                 conflicts_text(report.conflicts), severity="warning", timeout=15, markup=False
             )
+        self.view = message.view
 
     def watch_view(self, view: ScheduleView | None) -> None:
         self.query_one("#rules-title", Label).update(rules_title(view))
@@ -346,7 +319,7 @@ class ScheduleEditorScreen(Screen[None]):
             # Kept until core accepts it; cancelling the dialog throws it away.
             self.rule_draft = form
             if form is not None:
-                self._add_rule(self._next_request(), form)
+                self._add_rule(form)
 
         self.app.push_screen(
             RuleDialog(default_slot_minutes=self.view.default_slot_minutes,
@@ -361,7 +334,7 @@ class ScheduleEditorScreen(Screen[None]):
         def added(form: ExceptionForm | None) -> None:
             self.exception_draft = form
             if form is not None:
-                self._add_exception(self._next_request(), form)
+                self._add_exception(form)
 
         self.app.push_screen(
             ExceptionDialog(default_slot_minutes=self.view.default_slot_minutes,
@@ -381,7 +354,7 @@ class ScheduleEditorScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._remove(self._next_request(), entry)
+                self._remove(entry)
 
         self.app.push_screen(ConfirmDialog(question, confirm="Remove"), confirmed)
 
@@ -394,7 +367,7 @@ class ScheduleEditorScreen(Screen[None]):
                 severity="warning",
             )
             return
-        self._generate(self._next_request())
+        self._generate()
 
     def action_back(self) -> None:
         self.dismiss()

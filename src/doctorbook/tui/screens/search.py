@@ -6,19 +6,25 @@ hands it to the profile it opens, so opening and booking are counted against tha
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select
 
+from doctorbook.core.base import live
+from doctorbook.core.base.live import Changes
+from doctorbook.core.booking import search
 from doctorbook.core.booking.search import SearchResult
-from doctorbook.core.doctors.specialties import SpecialtyView
-from doctorbook.tui.messages import DoctorSearchSubmitted, SearchQuery, SpecialtiesRequested
+from doctorbook.core.doctors.specialties import SpecialtyView, list_specialties
+from doctorbook.tui.calls import CoreCalls
+from doctorbook.tui.messages import SearchQuery
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen, format_price
 from doctorbook.tui.text import literal
 from doctorbook.tui.widgets.plain import Label, Static
@@ -43,9 +49,10 @@ def found_text(count: int) -> str:
     return f"{found}. Tab to the list; Enter opens a profile."
 
 
-class SearchScreen(Screen[None]):
-    """The app sets `specialties` (for the filter), `search_id` and then `results` (of
-    `search_query`)."""
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class SearchScreen(Screen[None], CoreCalls):
+    """Reads `specialties` (for the filter), then searches whenever the filters change:
+    `search_id` and then `results` (of `search_query`) are set when its answer comes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back"),
@@ -56,7 +63,7 @@ class SearchScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        #: The filters of the last search asked for; the app hands over only its results.
+        #: The filters of the last search asked for: only its results are shown.
         self.search_query = SearchQuery()
         #: The recorded search whose results are shown (None until they are).
         self.search_id: uuid.UUID | None = None
@@ -78,7 +85,7 @@ class SearchScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Search doctors"
         show_rows(self.query_one("#results", DataTable), COLUMNS, [])
-        self.post_message(SpecialtiesRequested())
+        self.call(self.SpecialtiesLoaded, list_specialties, as_="open")
         self._search()
         self.query_one("#specialty", Select).focus()
 
@@ -90,10 +97,57 @@ class SearchScreen(Screen[None]):
             name=self.query_one("#name", Input).value.strip(),
         )
 
+    # --- calls to core ----------------------------------------------------------------------
+
+    class SpecialtiesLoaded(Message):
+        """The taxonomy, for the specialty filter."""
+
+        def __init__(self, specialties: list[SpecialtyView]) -> None:
+            super().__init__()
+            self.specialties = tuple(specialties)
+
+    class DoctorsFound(Message):
+        """A search of `query` ran. `search_id` names the recorded search: opening a result
+        or booking from it passes it on."""
+
+        def __init__(
+            self, query: SearchQuery, found: tuple[uuid.UUID | None, list[SearchResult]]
+        ) -> None:
+            super().__init__()
+            self.query = query
+            self.search_id, results = found
+            self.results = tuple(results)
+
+    def refresh_data(self, changes: Changes) -> None:
+        """The next free slots shown may have been taken or freed: search again (the same
+        filters; a search still on its way is dropped)."""
+        shown = [r.doctor_id for r in self.results or ()]
+        query, search_id = self.search_query, self.search_id
+        if not shown or not (changes.touches(live.DOCTORS, *shown)
+                             or changes.touches(live.SLOTS, *shown)):
+            return
+        # The same search shown again, not a new one: the metrics count searches people made.
+        self.call(lambda found: self.DoctorsFound(query, (search_id, found)), search.search,
+                  as_="open", group="search_recorded", specialty=query.specialty,
+                  city=query.city, name=query.name)
+
     def _search(self) -> None:
-        self.search_query = self._filters()
+        """Search with the filters as they are now (a search still on its way is dropped).
+        Recorded (search_shown): a profile opened or a booking made from these results names
+        the search, for the click-through and conversion metrics."""
+        query = self.search_query = self._filters()
         self.query_one("#search-status", Static).update(SEARCHING)
-        self.post_message(DoctorSearchSubmitted(self.search_query))
+        self.call(partial(self.DoctorsFound, query), search.search_recorded, as_="open",
+                  specialty=query.specialty, city=query.city, name=query.name)
+
+    def on_search_screen_specialties_loaded(self, message: SpecialtiesLoaded) -> None:
+        self.specialties = message.specialties
+
+    def on_search_screen_doctors_found(self, message: DoctorsFound) -> None:
+        if message.query != self.search_query:
+            return  # the filters have changed since: a newer search is on its way
+        self.search_id = message.search_id
+        self.results = message.results
 
     @on(Input.Submitted)
     def _search_from_field(self) -> None:

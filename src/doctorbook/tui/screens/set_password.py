@@ -5,28 +5,23 @@ ends; the person then logs in with the new password."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
-from doctorbook.core.base.errors import DoctorbookError, ValidationError
+from doctorbook.core.base.errors import ValidationError
+from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls anyone may make without a session.
-PUBLIC_GROUP = "public"
 HINT = "Paste the code from the e-mail. It works once; every other login of the account ends."
 #: A code inside whatever was pasted (the e-mail's whole command line, say).
 CODE_RE = re.compile(
@@ -42,24 +37,8 @@ def code_in(text: str) -> str:
     return match.group(0) if match else text.strip()
 
 
-class PasswordSetDone(Message):
-    """The password is set; `email` is the account's address."""
-
-    def __init__(self, email: str) -> None:
-        super().__init__()
-        self.email = email
-
-
-class PasswordSetRefused(Message):
-    """Core refused the code or the password; `field` is where to go back to."""
-
-    def __init__(self, reason: str, field: str) -> None:
-        super().__init__()
-        self.reason = reason
-        self.field = field
-
-
-class SetPasswordScreen(Screen[str | None]):
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class SetPasswordScreen(Screen[str | None], CoreCalls):
     """Code, new password twice; dismisses with the account's e-mail address once core set the
     password (the login form fills it in), or None on Escape. A refusal is shown in the form,
     which keeps what was typed."""
@@ -94,8 +73,6 @@ class SetPasswordScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "I have a code"
-        #: Captured here: the worker runs in a thread, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         self.query_one("#code", Input).focus()
 
     def _field(self, selector: str) -> Input:
@@ -128,33 +105,34 @@ class SetPasswordScreen(Screen[str | None]):
         self._busy = True
         self._set(code, password)
 
-    @work(thread=True, exit_on_error=False, group=PUBLIC_GROUP)
-    def _set(self, code: str, password: str) -> None:
-        try:
-            done = self._doctorbook.core.run_open(accounts.set_password_with_token, token=code,
-                                                  password=password)
-        except ValidationError as error:  # the password (core checks the code first)
-            self.post_message(PasswordSetRefused(str(error), "#password"))
-            return
-        except DoctorbookError as error:  # the code: unknown, used, replaced, expired
-            if error.code == "unavailable":
-                raise  # the app's to handle: it says so, and reconnects
-            self.post_message(PasswordSetRefused(str(error), "#code"))
-            return
-        self.post_message(PasswordSetDone(done.user.email))
+    class PasswordSet(Message):
+        """The password is set; `email` is the account's address."""
 
-    def on_password_set_done(self, message: PasswordSetDone) -> None:
+        def __init__(self, email: str) -> None:
+            super().__init__()
+            self.email = email
+
+    def _set(self, code: str, password: str) -> None:
+        self.call(lambda done: self.PasswordSet(done.user.email),
+                  accounts.set_password_with_token, as_="open", exclusive=False, token=code,
+                  password=password)
+
+    def on_set_password_screen_password_set(self, message: PasswordSet) -> None:
         self.dismiss(message.email)
 
-    def on_password_set_refused(self, message: PasswordSetRefused) -> None:
+    @on(CallFailed)
+    def _refused(self, message: CallFailed) -> None:
+        """Core's refusal is shown next to what it is about, the form keeps what was typed;
+        anything else (the database went away) goes on to the app, which says it."""
         self._busy = False
-        self._show_error(message.reason, message.field)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Anything else (the database went away) is the app's to say."""
-        if event.state is WorkerState.ERROR:
-            self._busy = False
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
+        refusal = message.refusal
+        if refusal is None:
+            return
+        message.stop()
+        # A ValidationError is about the password (core checks the code first); any other
+        # refusal is about the code: unknown, used, replaced, expired.
+        self._show_error(str(refusal), "#password" if isinstance(refusal, ValidationError)
+                         else "#code")
 
     @on(Button.Pressed, "#set-password-back")
     def action_back(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -9,19 +10,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
+from doctorbook.core.base.db import UnitOfWork
+from doctorbook.core.base.rbac import Actor
+from doctorbook.core.doctors import specialties as taxonomy
 from doctorbook.core.doctors.specialties import SpecialtyView
+from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
-from doctorbook.tui.messages import (
-    SpecialtiesRequested,
-    SpecialtyAddSubmitted,
-    SpecialtyRemoveSubmitted,
-    SpecialtyRenameSubmitted,
-)
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import cell_text
 
@@ -29,10 +29,17 @@ LOADING = "Loading specialties…"
 EMPTY = "No specialties yet. Press a to add the first one."
 #: Actions that work on the highlighted row.
 ROW_ACTIONS = frozenset({"rename", "remove"})
+#: The calls that change the taxonomy (a second change must not silence the first's answer).
+CHANGE = "change"
+
+#: One change to the taxonomy, made in the unit of work given; returns what to tell the admin.
+Change = Callable[[UnitOfWork, Actor], str]
 
 
-class SpecialtiesScreen(Screen[None]):
-    """The app sets `specialties`; the keys ask the app (through messages) to change them."""
+# CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
+class SpecialtiesScreen(Screen[None], CoreCalls):
+    """Reads `specialties` when shown; the keys change them, and the list is read again in the
+    change's own unit of work."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", id="add-specialty"),
@@ -57,7 +64,31 @@ class SpecialtiesScreen(Screen[None]):
         table.add_column("Specialty", width=40)
         table.add_column("Doctors", width=8)
         table.display = False
-        self.post_message(SpecialtiesRequested())
+        self.call(self.SpecialtiesLoaded, taxonomy.list_specialties, as_="open")
+
+    # --- calls to core ----------------------------------------------------------------------
+
+    class SpecialtiesLoaded(Message):
+        """The taxonomy, after a change described by `note` if there was one."""
+
+        def __init__(self, specialties: list[SpecialtyView], note: str | None = None) -> None:
+            super().__init__()
+            self.specialties = tuple(specialties)
+            self.note = note
+
+    def _change(self, change: Change) -> None:
+        """Make `change`, and read the taxonomy again in the same unit of work."""
+
+        def change_then_list(uow: UnitOfWork, *, actor: Actor) -> tuple[str, list[SpecialtyView]]:
+            return change(uow, actor), taxonomy.list_specialties(uow)
+
+        self.call(lambda done: self.SpecialtiesLoaded(done[1], note=done[0]), change_then_list,
+                  group=CHANGE, exclusive=False)
+
+    def on_specialties_screen_specialties_loaded(self, message: SpecialtiesLoaded) -> None:
+        self.specialties = message.specialties
+        if message.note:
+            self.notify(message.note, markup=False)
 
     def watch_specialties(self, specialties: tuple[SpecialtyView, ...] | None) -> None:
         table: DataTable[Text | int] = self.query_one("#specialties-table", DataTable)
@@ -92,8 +123,13 @@ class SpecialtiesScreen(Screen[None]):
 
     def action_add(self) -> None:
         def added(name: str | None) -> None:
-            if name:
-                self.post_message(SpecialtyAddSubmitted(name))
+            if not name:
+                return
+
+            def add(uow: UnitOfWork, actor: Actor) -> str:
+                return f"Specialty {taxonomy.add(uow, actor=actor, name=name).name!r} added."
+
+            self._change(add)
 
         self.app.push_screen(
             TextPrompt(title="Add a specialty", label="Name", submit="Add"), added
@@ -105,8 +141,14 @@ class SpecialtiesScreen(Screen[None]):
             return
 
         def renamed(new: str | None) -> None:
-            if new and new != old:
-                self.post_message(SpecialtyRenameSubmitted(old, new))
+            if not new or new == old:
+                return
+
+            def rename(uow: UnitOfWork, actor: Actor) -> str:
+                renamed = taxonomy.rename(uow, actor=actor, old=old, new=new)
+                return f"Specialty {old!r} renamed to {renamed.name!r}."
+
+            self._change(rename)
 
         self.app.push_screen(
             TextPrompt(title=f"Rename {old}", label="New name", value=old, submit="Rename"),
@@ -119,8 +161,14 @@ class SpecialtiesScreen(Screen[None]):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.post_message(SpecialtyRemoveSubmitted(name))
+            if not yes:
+                return
+
+            def remove(uow: UnitOfWork, actor: Actor) -> str:
+                taxonomy.remove(uow, actor=actor, name=name)
+                return f"Specialty {name!r} removed."
+
+            self._change(remove)
 
         self.app.push_screen(
             ConfirmDialog(f"Remove the specialty {name!r}? Doctors must not be using it.",

@@ -6,24 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
-from textual.worker import Worker, WorkerState
 
 from doctorbook.core.accounts import accounts
 from doctorbook.core.accounts.accounts import StaffStatus, StaffView
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.doctors.invites import InviteView
-from doctorbook.tui.calls import Refused, refusable
+from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
@@ -34,11 +33,11 @@ from doctorbook.tui.widgets.tables import (
     show_rows,
 )
 
-if TYPE_CHECKING:
-    from doctorbook.tui.app import DoctorbookApp
-
-#: The app's worker group for calls made as the logged-in user (its error handler's).
-SESSION_GROUP = "session"
+#: The calls: reading the staff (a newer read replaces one on its way), the changes and the
+#: invitations (each answered with the staff as they are then).
+READ = "read"
+CHANGE = "change"
+INVITE = "invite"
 COLUMNS = ("Name", "E-mail", "Role", "Status", "Note")
 LOADING = "Loading the staff…"
 EMPTY = "No receptionists or admins yet: press a to invite one."
@@ -113,40 +112,15 @@ def counts_line(listed: tuple[StaffView, ...] | None) -> Text:
     return line
 
 
-class StaffLoaded(Message):
-    """The staff as core lists them now, for the screen's request `request`; `note` says what
-    was just done (or refused, when `refused`)."""
-
-    def __init__(
-        self, request: int, listed: tuple[StaffView, ...], note: str | None = None,
-        *, refused: bool = False, follow: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.request = request
-        self.listed = listed
-        self.note = note
-        self.refused = refused
-        self.follow = follow
-
-
-class InviteRefused(Message):
-    """Core refused to invite `draft`: the form opens again with it and the reason."""
-
-    def __init__(self, draft: StaffDraft, reason: str) -> None:
-        super().__init__()
-        self.draft = draft
-        self.reason = reason
-
-
-#: One change to make as the admin (worker thread), a use case called as
-#: `change(uow, actor=…)`; returns what to say once it is made.
+#: One change to make as the admin, a use case called as `change(uow, actor=…)`; returns
+#: what to say once it is made.
 Change = Callable[..., str]
 
 
-class StaffScreen(Screen[None]):
-    """Reads the staff in a worker; every change is made by core in a worker too, answered
-    with the list as it is now and a notification naming the person. Core's refusals (the
-    last active admin, your own account) are notifications; the list is read again."""
+class StaffScreen(CoreCalls, Screen[None]):
+    """Reads the staff through a call to core; every change is a call too, answered with the
+    list as it is now and a notification naming the person. Core's refusals (the last active
+    admin, your own account) are notifications; the list is read again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", id="add-staff"),
@@ -160,13 +134,14 @@ class StaffScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.listed: tuple[StaffView, ...] | None = None
-        #: Requests are numbered so a slow answer never replaces a newer one.
-        self._requests = 0
-        self._shown = 0
         self._focus_results = True
         #: A change is being made: the keys wait for its answer (a key pressed twice, or
         #: typed while no dialog was open, never sends a second one).
         self._busy = False
+        #: How a refusal of the change being made starts ("Could not disable Rita Desk").
+        self._refusal = ""
+        #: The invitation being sent: a refusal opens the form again with it.
+        self._draft: StaffDraft | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="+")
@@ -180,52 +155,40 @@ class StaffScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Staff"
-        #: Captured here: the workers run in threads, where Textual's active app isn't set.
-        self._doctorbook = cast("DoctorbookApp", self.app)
         table: DataTable[str] = self.query_one("#staff-table", DataTable)
         show_rows(table, COLUMNS, [])
         table.display = False
         self._reload()
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- calls to core --------------------------------------------------------------------
+
+    class StaffLoaded(Message):
+        """The staff as core lists them now; `note` says what was just done, if anything, and
+        the cursor goes to the row `follow` (someone just invited)."""
+
+        def __init__(
+            self, listed: list[StaffView], note: str | None = None, *, follow: str | None = None
+        ) -> None:
+            super().__init__()
+            self.listed = tuple(listed)
+            self.note = note
+            self.follow = follow
 
     def _reload(self) -> None:
-        self._requests += 1
-        self._load(self._requests)
+        self.call(self.StaffLoaded, accounts.list_staff, group=READ)
 
-    def _post_staff(
-        self, request: int, listed: list[StaffView] | None = None, note: str | None = None, *,
-        refused: bool = False, follow: str | None = None,
-    ) -> None:
-        """Hand the staff to the screen (worker thread); read them first when not given."""
-        if listed is None:
-            listed = self._doctorbook.core.run(accounts.list_staff)
-        self.post_message(StaffLoaded(request, tuple(listed), note, refused=refused,
-                                      follow=follow))
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _load(self, request: int) -> None:
-        self._post_staff(request)
-
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _change(self, request: int, change: Change, refusal: str) -> None:
-        """Make one change and read the staff, in one unit of work; core's refusal becomes the
-        note (the session ending, or the database going away, go to the app as every
-        worker's errors do)."""
+    def _change(self, change: Change) -> None:
+        """Make one change and read the staff, in one unit of work; core's refusal of the
+        change is this screen's to say (see `_change_failed`)."""
 
         def change_then_list(uow: UnitOfWork, *, actor: Actor) -> tuple[str, list[StaffView]]:
             note = refusable(change)(uow, actor=actor)
             return note, accounts.list_staff(uow, actor=actor)
 
-        try:
-            note, listed = self._doctorbook.core.run(change_then_list)
-        except Refused as refused:
-            self._post_staff(request, note=f"{refusal}: {refused.error}.", refused=True)
-            return
-        self._post_staff(request, listed, note)
+        self.call(lambda done: self.StaffLoaded(done[1], done[0]), change_then_list,
+                  group=CHANGE, exclusive=False)
 
-    @work(thread=True, exit_on_error=False, group=SESSION_GROUP)
-    def _invite(self, request: int, draft: StaffDraft) -> None:
+    def _invite(self, draft: StaffDraft) -> None:
         def invite_then_list(
             uow: UnitOfWork, *, actor: Actor
         ) -> tuple[InviteView, list[StaffView]]:
@@ -233,42 +196,45 @@ class StaffScreen(Screen[None]):
                                                      name=draft.name, role=draft.role)
             return view, accounts.list_staff(uow, actor=actor)
 
-        try:
-            view, listed = self._doctorbook.core.run(invite_then_list)
-        except Refused as refused:
-            self.post_message(InviteRefused(draft, str(refused.error)))
-            return
-        note = (f"Invited {view.name} as {view.role}: the invitation is on its way to "
-                f"{view.email}.")
-        self._post_staff(request, listed, note, follow=f"invite:{view.email}")
+        def invited(done: tuple[InviteView, list[StaffView]]) -> Message:
+            view, listed = done
+            note = (f"Invited {view.name} as {view.role}: the invitation is on its way to "
+                    f"{view.email}.")
+            return self.StaffLoaded(listed, note, follow=f"invite:{view.email}")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed call goes to the app, the one place that turns errors into notifications
-        (the worker's message doesn't bubble); after a failed change the list is read again."""
-        if event.state is not WorkerState.ERROR:
+        self._draft = draft
+        self.call(invited, invite_then_list, group=INVITE, exclusive=False)
+
+    @on(CallFailed)
+    def _change_failed(self, message: CallFailed) -> None:
+        """Core's refusal of a change is said here, naming the person, and the list is read
+        again; a refused invitation opens the form again, with what was typed and why.
+        Anything else (the login ended, the database went away) goes on to the app."""
+        if message.group not in (CHANGE, INVITE):
             return
-        self.app.post_message(Worker.StateChanged(event.worker, event.state))
-        if event.worker.name in ("_change", "_invite"):
-            self._busy = False
-            self._reload()
+        self._busy = False
+        refusal = message.refusal
+        if refusal is None:
+            return
+        message.stop()
+        if message.group == INVITE and self._draft is not None:
+            self._add(self._draft, str(refusal))
+            return
+        self.notify(f"{self._refusal}: {refusal}.", severity="error", timeout=10, markup=False)
+        self._reload()
 
     # --- results ---------------------------------------------------------------------------
 
-    def on_staff_loaded(self, message: StaffLoaded) -> None:
-        if message.request < self._shown:
-            return
-        self._shown = message.request
-        if message.request == self._requests:
-            self._busy = False
-            self.listed = message.listed
-            self._show(message.follow)
+    def on_staff_screen_staff_loaded(self, message: StaffLoaded) -> None:
         if message.note:
-            self.notify(message.note, severity="error" if message.refused else "information",
-                        timeout=10 if message.refused else None, markup=False)
-
-    def on_invite_refused(self, message: InviteRefused) -> None:
-        self._busy = False
-        self._add(message.draft, message.reason)
+            # A change's answer: the keys work again, and its list is newer than a read that
+            # started before it.
+            self._busy = False
+            self.workers.cancel_group(self, READ)
+        self.listed = message.listed
+        self._show(message.follow)
+        if message.note:
+            self.notify(message.note, markup=False)
 
     def _show(self, follow: str | None = None) -> None:
         self.query_one("#staff-counts", Static).update(counts_line(self.listed))
@@ -313,18 +279,18 @@ class StaffScreen(Screen[None]):
         def answered(form: StaffDraft | None) -> None:
             if form is not None and not self._busy:
                 self._busy = True
-                self._requests += 1
-                self._invite(self._requests, form)
+                self._invite(form)
 
         self.app.push_screen(AddStaffDialog(draft, error=error), answered)
 
     def _start(self, change: Change, refusal: str) -> None:
-        """Make `change` in a worker, unless one is being made."""
+        """Make `change`, unless one is being made; a refusal is said starting with
+        `refusal`."""
         if self._busy:
             return
         self._busy = True
-        self._requests += 1
-        self._change(self._requests, change, refusal)
+        self._refusal = refusal
+        self._change(change)
 
     def action_add(self) -> None:
         if not self._busy:

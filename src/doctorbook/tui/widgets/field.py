@@ -10,6 +10,7 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Input
 
+from doctorbook.tui.text import printable
 from doctorbook.tui.widgets.plain import Label
 
 #: What Textual's Input may be restricted to.
@@ -38,6 +39,12 @@ class FieldInput(Input):
             placeholder=placeholder, password=password, id=id, type=type, suggester=suggester
         )
         self.last = last
+
+    def validate_value(self, value: str) -> str:
+        """Never a control character in the field, however it got there (the app already
+        cleans pastes; this also covers a value set by code): drawn raw, an escape would
+        reach the terminal."""
+        return printable(value, replacement="")
 
     async def action_submit(self) -> None:
         if self.last:

@@ -1,0 +1,88 @@
+"""`doctorbook tui` draws its login form before its database is open (issue 13), says how to
+begin on a database without accounts, and still ends with one line when it can't reach one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import text
+
+from doctorbook.core.accounts.setup_state import has_accounts
+from doctorbook.core.base.db import Database
+from tests.conftest import make_user
+from tests.tui.test_terminal import TIMEOUT, Terminal, console_script, log_in, spawn, terminal_env
+
+__all__ = ["console_script", "spawn", "terminal_env"]
+
+FORM = "Log in to doctorbook"
+FIRST_RUN = "No accounts yet: `doctorbook admin create` makes the first admin."
+
+
+def wait_until(condition: Callable[[], bool], what: str, term: Terminal) -> None:
+    """Until `condition()` holds, reading what the app draws meanwhile (however busy the
+    machine: no fixed pause)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {TIMEOUT:g} s: {what}; drawn:\n{term.text()}")
+        term.read(0.1)
+
+
+def test_the_login_form_shows_while_the_database_is_still_opening(spawn, db: Database) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    # A slow database, deterministically: while this transaction holds the schema's version
+    # table (as a migration would), the app's schema check waits in PostgreSQL. No client
+    # timeout applies to a query that waits for a lock, unlike a slow connect.
+    with db.engine.connect() as holder:
+        holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+
+        def app_waits_for_the_lock() -> bool:
+            # Asked on a connection of its own: a transaction sees one snapshot of the stats.
+            with db.engine.connect() as watcher:
+                return bool(watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                    "'doctorbook' AND wait_event_type = 'Lock'")).scalar())
+
+        term = spawn("tui")
+        wait_until(app_waits_for_the_lock, "the app's schema check waiting", term)
+        term.wait_for(FORM, "E-mail", "Password")
+        assert app_waits_for_the_lock()  # drawn while the database is still being opened
+        log_in(term, "pat@example.com")  # waits for the database, then goes on
+        holder.rollback()
+    term.wait_for("Pat Patient")
+    assert "Database unavailable" not in term.text()
+    term.type("\x11")  # ctrl+q
+    assert term.exit_code() == 0
+    assert "Traceback" not in term.text()
+    # A clinic with accounts: no first-run hint.
+    assert "No accounts yet" not in term.text()
+
+
+def test_a_database_without_accounts_says_how_to_begin(
+    spawn, db: Database, terminal_env: dict[str, str]
+) -> None:
+    term = spawn("tui")
+    term.wait_for(FORM, FIRST_RUN, "The demo clinic is `doctorbook demo`")
+    # Where the demo's own database is: `<home>/demo`, not this one.
+    assert "its own" in term.text()
+    term.type("\x11")
+    assert term.exit_code() == 0
+
+
+def test_has_accounts_is_any_account_of_any_role(db: Database) -> None:
+    with db.unit_of_work() as uow:
+        assert not has_accounts(uow)
+        make_user(uow, email="pat@example.com", name="Pat Patient")
+    with db.unit_of_work() as uow:
+        assert has_accounts(uow)
+
+
+def test_an_unreachable_database_is_still_one_line_and_exit_one(spawn) -> None:
+    term = spawn("tui", DOCTORBOOK_DATABASE_URL="postgresql://postgres@127.0.0.1:9/nothing")
+    assert term.exit_code() == 1
+    shown = term.text()
+    assert "error: database unreachable" in shown
+    assert "Traceback" not in shown
+    assert "details in" not in shown  # a known failure, not a crash
