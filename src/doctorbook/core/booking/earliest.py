@@ -11,21 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, and_, exists, literal, literal_column, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, literal, select
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import ValidationError
 from doctorbook.core.base.models import (
-    Appointment,
-    AvailabilitySlot,
     Doctor,
     DoctorSpecialty,
     User,
 )
 from doctorbook.core.base.rbac import Actor, Permission, require
+from doctorbook.core.booking.search import visible_doctor
 from doctorbook.core.doctors import specialties
 from doctorbook.core.scheduling.availability import HORIZON
+from doctorbook.core.scheduling.dayview import first_open_slot
 
 #: At most this many doctors are listed.
 MAX_LIMIT = 100
@@ -67,23 +66,7 @@ def earliest_for_specialty(
         raise ValidationError("name a specialty")
     [specialty_id] = specialties.resolve(uow, [specialty])
     now = uow.now()
-    slot, live = AvailabilitySlot, aliased(Appointment)
-    first = (
-        select(slot.id, slot.starts_at, slot.ends_at)
-        .where(
-            slot.doctor_id == Doctor.user_id,
-            # A literal, so the planner matches the partial index's predicate (see availability).
-            slot.status == literal_column("'open'"),
-            slot.starts_at > literal(now, DateTime(timezone=True)),
-            slot.starts_at < literal(now + HORIZON, DateTime(timezone=True)),
-            ~exists().where(live.slot_id == slot.id,
-                            live.status != literal_column("'cancelled'")),
-        )
-        .order_by(slot.starts_at)
-        .limit(1)
-        .correlate(Doctor)
-        .lateral("first_open")
-    )
+    first = first_open_slot(now, now + HORIZON)
     rows = uow.session.execute(
         select(Doctor.user_id, User.name, Doctor.clinic_name, Doctor.city, Doctor.timezone,
                Doctor.lead_minutes, first.c.id, first.c.starts_at, first.c.ends_at)
@@ -91,13 +74,8 @@ def earliest_for_specialty(
         .join(User, User.id == Doctor.user_id)
         .join(first, literal(True))
         .where(
-            # Visible as in search: active, profile complete, the specialty among its own.
-            Doctor.status == "active",
-            User.is_active.is_(True),
-            Doctor.price.is_not(None),
-            Doctor.clinic_name.is_not(None),
-            Doctor.city.is_not(None),
-            Doctor.timezone.is_not(None),
+            # Visible as in search, the specialty among its own.
+            *visible_doctor(),
             exists().where(and_(DoctorSpecialty.doctor_id == Doctor.user_id,
                                 DoctorSpecialty.specialty_id == specialty_id)),
         )

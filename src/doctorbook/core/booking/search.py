@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Float, Numeric, and_, cast, exists, func, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement
 
 from doctorbook.core.base import events
 from doctorbook.core.base.db import UnitOfWork
@@ -117,6 +118,20 @@ def search(
     ]
 
 
+def visible_doctor() -> tuple[ColumnElement[bool], ...]:
+    """Who search shows: an active doctor and account with a complete public profile (price,
+    clinic, city, timezone, at least one specialty)."""
+    return (
+        Doctor.status == "active",
+        User.is_active.is_(True),
+        Doctor.price.is_not(None),
+        Doctor.clinic_name.is_not(None),
+        Doctor.city.is_not(None),
+        Doctor.timezone.is_not(None),
+        exists().where(DoctorSpecialty.doctor_id == Doctor.user_id),
+    )
+
+
 def _statement(
     uow: UnitOfWork, *, specialty: str | None, city: str | None, name: str | None,
     on_or_after: date | None, slot_rows: int, limit: int,
@@ -140,15 +155,7 @@ def _statement(
         .select_from(Doctor)
         .join(User, User.id == Doctor.user_id)
         .outerjoin(open_slots, true())
-        .where(
-            Doctor.status == "active",
-            User.is_active.is_(True),
-            Doctor.price.is_not(None),
-            Doctor.clinic_name.is_not(None),
-            Doctor.city.is_not(None),
-            Doctor.timezone.is_not(None),
-            exists().where(DoctorSpecialty.doctor_id == Doctor.user_id),
-        )
+        .where(*visible_doctor())
         .order_by(open_slots.c.first_start.asc().nulls_last(), rating.desc().nulls_last(),
                   User.name, Doctor.user_id)
         .limit(limit)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import LateralFromClause
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import NotFound, ValidationError
@@ -133,6 +134,30 @@ def day_slots(uow: UnitOfWork, *, actor: Actor, doctor_id: int, day: date) -> li
     return result
 
 
+def first_open_slot(since: datetime, until: datetime) -> LateralFromClause:
+    """LATERAL, per `Doctor` row of the enclosing query: its first slot starting after `since`
+    and before `until` that is open and held by no live appointment (id, starts_at, ends_at).
+    Read from the partial index of open slots on (doctor_id, starts_at), stopping at one row.
+    """
+    slot, live = AvailabilitySlot, aliased(Appointment)
+    return (
+        select(slot.id, slot.starts_at, slot.ends_at)
+        .where(
+            slot.doctor_id == Doctor.user_id,
+            # A literal, so the planner matches the partial index's predicate (see availability).
+            slot.status == literal_column("'open'"),
+            slot.starts_at > literal(since, DateTime(timezone=True)),
+            slot.starts_at < literal(until, DateTime(timezone=True)),
+            ~exists().where(live.slot_id == slot.id,
+                            live.status != literal_column("'cancelled'")),
+        )
+        .order_by(slot.starts_at)
+        .limit(1)
+        .correlate(Doctor)
+        .lateral("first_open")
+    )
+
+
 def next_open_slot(
     uow: UnitOfWork, *, actor: Actor, doctor_id: int, after: datetime | None = None,
 ) -> DaySlot | None:
@@ -149,25 +174,8 @@ def next_open_slot(
     if after is not None and (not isinstance(after, datetime) or after.tzinfo is None):
         raise ValidationError("after must be an aware date and time")
     since = now if after is None else max(after, now)
-    slot, live = AvailabilitySlot, aliased(Appointment)
-    # One statement: the doctor (for the zone and lead time), and LATERAL its first open slot,
-    # read from the partial index of open slots on (doctor_id, starts_at), stopping at one row.
-    first = (
-        select(slot.id, slot.starts_at, slot.ends_at)
-        .where(
-            slot.doctor_id == Doctor.user_id,
-            # A literal, so the planner matches the partial index's predicate (see availability).
-            slot.status == literal_column("'open'"),
-            slot.starts_at > literal(since, DateTime(timezone=True)),
-            slot.starts_at < literal(now + HORIZON, DateTime(timezone=True)),
-            ~exists().where(live.slot_id == slot.id,
-                            live.status != literal_column("'cancelled'")),
-        )
-        .order_by(slot.starts_at)
-        .limit(1)
-        .correlate(Doctor)
-        .lateral("first_open")
-    )
+    # One statement: the doctor (for the zone and lead time), and LATERAL its first open slot.
+    first = first_open_slot(since, now + HORIZON)
     row = uow.session.execute(
         select(Doctor.timezone, Doctor.lead_minutes, first.c.id, first.c.starts_at,
                first.c.ends_at)
