@@ -11,15 +11,22 @@ from doctorbook.core.base.settings import Settings
 from doctorbook.tui.app import make_app
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
 from tests.conftest import PASSWORD, make_user
-from tests.tui.conftest import logged_in_store, settle
+from tests.tui.conftest import logged_in_store, settle, steady_cursors
 
 SIZE = (80, 24)
 SnapCompare = Callable[..., bool]
 
 
+async def settled(pilot: Pilot[None]) -> None:
+    """Quiet, with the focused field's cursor shown: on a busy machine the wait can outlast
+    a blink, and the snapshot would catch the cursor hidden."""
+    await settle(pilot)
+    await steady_cursors(pilot)
+
+
 def test_login_screen(snap_compare: SnapCompare, settings: Settings, db: Database) -> None:
     app = make_app(settings=settings, db=db, store=None)
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
 
 
 def test_register_screen(snap_compare: SnapCompare, settings: Settings, db: Database) -> None:
@@ -27,6 +34,7 @@ def test_register_screen(snap_compare: SnapCompare, settings: Settings, db: Data
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press(*"Ana")
+        await steady_cursors(pilot)
 
     app = make_app(settings=settings, db=db, store=None)
     assert snap_compare(app, terminal_size=SIZE, run_before=open_register)
@@ -34,7 +42,7 @@ def test_register_screen(snap_compare: SnapCompare, settings: Settings, db: Data
 
 def test_kiosk_login_screen(snap_compare: SnapCompare, settings: Settings, db: Database) -> None:
     app = make_app(settings=settings, db=db, store=None, kiosk=True)
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
 
 
 def test_patient_home_empty(snap_compare: SnapCompare, settings: Settings, db: Database) -> None:
