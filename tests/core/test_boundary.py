@@ -129,3 +129,34 @@ def test_a_fixed_token_is_not_renewed(db: Database, clock) -> None:
     clock.advance(timedelta(minutes=20))
     with pytest.raises(AuthenticationError, match="expired"):
         core.whoami()
+
+
+def test_an_action_made_of_use_cases_commits_once_so_a_late_refusal_undoes_it_all(
+    db: Database,
+) -> None:
+    """Each use case ends with its own commit when called alone; through the boundary those
+    only flush, and the action commits once: a refusal after the first part leaves nothing."""
+    core, _ = admin_core(db)
+
+    def add_two(uow: UnitOfWork, *, actor: Actor) -> None:
+        specialties.add(uow, actor=actor, name="Cardiology")  # commits, alone
+        specialties.add(uow, actor=actor, name="cardiology")  # the same slug: refused
+
+    with pytest.raises(Exception, match="(?i)exists|taken|already"):
+        core.run(add_two)
+    assert "Cardiology" not in names(db)
+    # Alone, the same use case commits as before.
+    core.run(specialties.add, name="Cardiology")
+    assert "Cardiology" in names(db)
+
+
+def test_a_failed_login_through_the_boundary_is_still_counted(db: Database) -> None:
+    """What must outlive the refusal that follows commits at once (`commit_now`)."""
+    with db.unit_of_work() as uow:
+        make_user(uow, email="pat@example.com", name="Pat")
+    core = Core(db, TokenCredentials(None))
+    with pytest.raises(AuthenticationError):
+        core.run_open(auth.login, email="pat@example.com", password="wrong password 1")
+    with db.unit_of_work() as uow:
+        counted = uow.session.execute(text("SELECT count(*) FROM login_throttles")).scalar_one()
+    assert counted >= 1

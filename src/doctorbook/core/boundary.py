@@ -116,7 +116,8 @@ class StoredCredentials:
 
 class Core:
     """Runs a use case for the caller: authenticate, then the use case, in one unit of work that
-    commits once at the end (or rolls back on any error). Entry points only translate errors."""
+    commits once at the end (or rolls back on any error): the use case's own `commit()` calls
+    only flush here (`UnitOfWork.defer_commits`). Entry points only translate errors."""
 
     def __init__(self, db: Database, credentials: Credentials) -> None:
         self.db = db
@@ -135,8 +136,9 @@ class Core:
         """`use_case(uow, **kwargs)` for use cases that take no actor (register, log in, a
         code from an e-mail): one unit of work, one commit."""
         with self.db.unit_of_work() as uow:
+            uow.defer_commits()
             result = use_case(uow, **kwargs)
-            uow.commit()
+            uow.commit_now()
         return result
 
     def whoami(self) -> Actor:
@@ -147,13 +149,15 @@ class Core:
         retried = False
         while True:
             with self.db.unit_of_work() as uow:
+                # The use case's own commits only flush: its action commits once, here.
+                uow.defer_commits()
                 try:
                     actor = self._authenticate(uow, anonymous=anonymous, retried=retried)
                 except _Retry:
                     retried = True
                     continue
                 result = use_case(uow, actor=actor, **kwargs)
-                uow.commit()
+                uow.commit_now()
             return result
 
     def _authenticate(self, uow: UnitOfWork, *, anonymous: bool, retried: bool) -> Actor:

@@ -379,7 +379,7 @@ def login(
                                  "seconds": int(delay.total_seconds()),
                                  "until": (now + delay).isoformat(),
                              })
-        uow.commit()  # the failure must be counted even though we refuse
+        uow.commit_now()  # the failure must be counted even though we refuse
         if pair_delay is not None:
             raise AccountLocked(throttled_from_origin_message(pair_delay))
         if account_delay is not None and not trusted:
@@ -452,7 +452,7 @@ def refresh(uow: UnitOfWork, *, refresh_token: str) -> LoginResult:
         audit.record(uow, actor=Actor(user.id, Role(user.role), user.email),
                      action="session.refresh_reuse", entity_kind="session_family",
                      entity_id=str(session.family_id))
-        uow.commit()
+        uow.commit_now()  # the whole login ends even though this refresh is refused
         raise AuthenticationError(
             "this refresh token was already used; every session of this login was ended "
             "for safety, log in again"

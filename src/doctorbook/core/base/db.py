@@ -79,6 +79,8 @@ class UnitOfWork:
         self._connection: Connection | None = None
         #: What the use case changed so far, announced once it commits (see `changed`).
         self._changed = live.Recorder()
+        #: Set by the boundary: the use case's own commits only flush (see defer_commits).
+        self._deferred = False
         if isinstance(bind, Engine):
             self._engine = bind
         else:
@@ -135,7 +137,26 @@ class UnitOfWork:
             if self._connection is not None:
                 self._connection.close()  # rolls back what is still open
 
+    def defer_commits(self) -> None:
+        """From now on `commit()` only flushes: the caller (the boundary, `Core.run`) commits
+        once, with `commit_now()`, after the use case returned. So a use case made of others
+        (log in replacing a login, a change and the list read after it) is one transaction,
+        and a refusal anywhere in it leaves nothing half-written."""
+        self._deferred = True
+
     def commit(self) -> None:
+        """The use case is done with its changes: committed now, or (under `defer_commits`)
+        flushed, to be committed with the rest of the caller's action."""
+        if self._deferred:
+            if self._session is not None:
+                self._session.flush()
+            return
+        self.commit_now()
+
+    def commit_now(self) -> None:
+        """Commit at once, even under `defer_commits`: for what must outlive the refusal that
+        follows (a failed login is counted, then refused) and for batches that commit as they
+        go (slot generation, doctor by doctor)."""
         if self._session is not None:
             self._session.commit()
         # Core statements only (or a session that had not joined the transaction yet).
