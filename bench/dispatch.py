@@ -6,13 +6,22 @@ and (2) the dispatcher (`Dispatcher.run_once`, the code path of `dispatch-emails
 N sender threads. Prints messages/s both ways and the ratio (target >= 0.7), and checks at the
 sink that every message arrived exactly once.
 
+With --processes N it measures scale-out instead: N dispatcher processes (each with
+--senders threads, each `run_once` as cron's `dispatch-emails --once` would) started together
+against the one outbox, next to one process on the same messages (best of --repeat runs of
+each, alternating), with the ratio (target >= 1.5 for N=2), the CPU each side used and the
+machine's load; every message must still reach the sink exactly once.
+
 Run: python bench/dispatch.py [--messages 10000] [--senders 4] [--batch 100]
+                             [--processes N [--repeat 3]]
+Quick scale-out check: python bench/dispatch.py --messages 3000 --processes 2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +30,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -166,15 +176,185 @@ def sink_call(base: str, method: str, path: str) -> dict[str, int]:
     return result
 
 
+# -- scale-out: N dispatcher processes on one outbox --------------------------------------------
+
+
+def dispatch_worker(db_url: str, sink_url: str, batch: int, senders: int,
+                    share: tuple[int, int] | None = None) -> None:
+    """One dispatcher process: set up and warm up, say ready, wait for go, drain, report.
+
+    With `share` (index, count) it is the control instead: a bare httpx client posting its
+    share of the same bodies, so the machine's own scale-out is measured next to ours."""
+    from sqlalchemy import text
+
+    from doctorbook.core.base.db import Database, make_engine
+    from doctorbook.core.base.settings import Settings
+    from doctorbook.core.mail.dispatcher import Dispatcher
+
+    tmp = Path(tempfile.mkdtemp(prefix="dbk-bench-worker-"))
+    settings = Settings(home=tmp, config_dir=tmp, database_url=db_url, email_provider="http",
+                        email_http_url=sink_url, email_http_token="bench-token")
+    engine = make_engine(db_url)
+    with engine.connect() as conn:  # the pool's first connection before the clock starts
+        conn.execute(text("SELECT 1"))
+    db = Database(engine=engine)
+    if share is not None:
+        chunk = bodies_as_the_dispatcher_sends_them(db, settings)[share[0]::share[1]]
+        print("ready", flush=True)
+        sys.stdin.readline()
+        cpu = time.process_time()
+        bare_httpx(sink_url, "bench-token", chunk, senders)
+        print(json.dumps({"sent": len(chunk), "failed": 0, "batches": 0,
+                          "cpu": time.process_time() - cpu}), flush=True)
+        db.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    with Dispatcher.from_settings(db, settings, batch=batch, senders=senders) as dispatcher:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        cpu = time.process_time()
+        summary = dispatcher.run_once()
+        cpu = time.process_time() - cpu
+    db.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps({"sent": summary.sent, "failed": summary.failed, "cpu": cpu,
+                      "batches": summary.batches}), flush=True)
+
+
+@dataclass(frozen=True)
+class ScaleRun:
+    processes: int
+    seconds: float
+    sent: int
+    cpu: float  # the dispatcher processes' CPU seconds, summed
+    sink_cpu: float
+    load: tuple[float, float]  # 1-minute load average before and after
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a live process, from /proc (Linux); 0 where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requeue(engine: Any) -> None:
+    """Every row due again, and the dead tuples of the last run vacuumed: each run starts
+    from the same table."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE email_outbox SET status = 'pending', attempts = 0, sent_at = NULL, "
+            "lease_until = NULL, last_error = NULL, next_attempt_at = now()"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE email_outbox"))
+
+
+def run_processes(n: int, db_url: str, base: str, sink_pid: int, args: argparse.Namespace,
+                  engine: Any, *, bare: bool = False) -> ScaleRun:
+    requeue(engine)
+    sink_call(base, "POST", "/reset")
+    workers = [subprocess.Popen(
+        [sys.executable, __file__, "--dispatch-worker", "--worker-db", db_url,
+         "--worker-sink", base + "/send", "--batch", str(args.batch),
+         "--senders", str(args.senders)]
+        + (["--worker-share", f"{i}/{n}"] if bare else []),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for i in range(n)]
+    try:
+        for w in workers:  # every process set up before any starts sending
+            assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+        load_before = os.getloadavg()[0]
+        sink_cpu = _cpu_seconds(sink_pid)
+        began = time.perf_counter()
+        for w in workers:
+            assert w.stdin is not None
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        reports = []
+        for w in workers:
+            assert w.stdout is not None
+            reports.append(json.loads(w.stdout.readline()))
+        seconds = time.perf_counter() - began
+        sink_cpu = _cpu_seconds(sink_pid) - sink_cpu
+        for w in workers:
+            w.wait(timeout=60)
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+    stats = sink_call(base, "GET", "/stats")
+    m = args.messages
+    assert stats == {"requests": m, "unique": m, "max_per_key": 1}, stats
+    assert sum(r["sent"] for r in reports) == m and not any(r["failed"] for r in reports), \
+        reports
+    return ScaleRun(processes=n, seconds=seconds, sent=m, cpu=sum(r["cpu"] for r in reports),
+                    sink_cpu=sink_cpu, load=(load_before, os.getloadavg()[0]))
+
+
+def scale_out(n: int, db_url: str, base: str, sink_pid: int, args: argparse.Namespace,
+              engine: Any) -> None:
+    print(f"{os.cpu_count()} CPUs; 1-minute load before: {os.getloadavg()[0]:.2f}")
+    run_processes(1, db_url, base, sink_pid, args, engine)  # warm-up: caches, the sink
+    # Alternating 1, N, 1, N, ... and keeping each side's best: a burst of someone else's
+    # load on a shared machine then slows one run of each, not one side.
+    ones: list[ScaleRun] = []
+    manys: list[ScaleRun] = []
+    bare_ones: list[ScaleRun] = []
+    bare_manys: list[ScaleRun] = []
+    for _ in range(args.repeat):
+        ones.append(run_processes(1, db_url, base, sink_pid, args, engine))
+        manys.append(run_processes(n, db_url, base, sink_pid, args, engine))
+        bare_ones.append(run_processes(1, db_url, base, sink_pid, args, engine, bare=True))
+        bare_manys.append(run_processes(n, db_url, base, sink_pid, args, engine, bare=True))
+    one = max(ones, key=lambda r: r.rate)
+    many = max(manys, key=lambda r: r.rate)
+    bare_one = max(bare_ones, key=lambda r: r.rate)
+    bare_many = max(bare_manys, key=lambda r: r.rate)
+    print("every run, messages/s: 1 process " + ", ".join(f"{r.rate:.0f}" for r in ones)
+          + f"; {n} processes " + ", ".join(f"{r.rate:.0f}" for r in manys))
+    for r in (one, many):
+        print(f"{r.processes} process(es): {r.rate:8.0f} messages/s ({r.seconds:.2f} s; "
+              f"dispatchers {r.cpu:.2f} s CPU, sink {r.sink_cpu:.2f} s CPU; "
+              f"load {r.load[0]:.2f} -> {r.load[1]:.2f})")
+    print(f"ratio {n}:1 (best of {args.repeat}): {many.rate / one.rate:5.2f}  (target >= 1.5 "
+          "for 2; every message sent exactly once)")
+    # The control: if bare clients don't scale either, the machine (cores, the sink) is the
+    # limit, not the dispatcher.
+    print(f"bare httpx control : 1 process {bare_one.rate:.0f}, {n} processes "
+          f"{bare_many.rate:.0f} messages/s, ratio {bare_many.rate / bare_one.rate:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="Compare N dispatcher processes with one (scale-out).")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="With --processes: runs of each side, the best one counts.")
     parser.add_argument("--serve-sink", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dispatch-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-db", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-sink", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-share", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sink:
         serve_sink()
+        return
+    if args.dispatch_worker:
+        share = None
+        if args.worker_share:
+            index, count = args.worker_share.split("/")
+            share = (int(index), int(count))
+        dispatch_worker(args.worker_db, args.worker_sink, args.batch, args.senders, share)
         return
 
     sink = subprocess.Popen([sys.executable, __file__, "--serve-sink"], stdout=subprocess.PIPE,
@@ -216,6 +396,10 @@ def main() -> None:
         queue_messages(engine, args.messages)
         print(f"queued {args.messages} messages in {time.perf_counter() - began:.2f} s; "
               f"{args.senders} senders, batches of {args.batch}")
+        if args.processes:
+            scale_out(args.processes, bench_url, base, sink.pid, args, engine)
+            db.dispose()
+            return
         bodies = bodies_as_the_dispatcher_sends_them(db, settings)
 
         # Warm both paths up (connections, imports), then count from zero.

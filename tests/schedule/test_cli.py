@@ -39,7 +39,7 @@ def test_schedule_round_trip_and_generate(run, tokens):
     assert generated["booked_conflicts"] == []
     again = run("slots", "generate", "--days", "16", token=doc)
     assert again.exit_code == 0
-    assert "0 slot(s) created, 0 open slot(s) removed" in again.stdout
+    assert "1 doctors, 16 days: 0 slots created, 0 open slots removed, 0 past slots pruned" in again.stdout
 
     rule_id, exc_id = shown["rules"][0]["id"], shown["exceptions"][0]["id"]
     assert run("schedule", "remove-rule", str(rule_id), token=doc).exit_code == 0
@@ -59,7 +59,7 @@ def test_generate_lists_booked_slots_an_exception_now_covers(run, tokens, db):
     run("schedule", "add-exception", "--date", "2026-11-30", "--off", token=doc)
     result = run("slots", "generate", "--days", "7", token=doc)
     assert result.exit_code == 0, result.output
-    assert "1 open slot(s) removed" in result.stdout
+    assert "1 open slots removed" in result.stdout
     assert "1 booked slot(s) are no longer in the schedule" in result.stdout
     assert "Mon 2026-11-30 09:00 CET" in result.stdout
     admin = json.loads(run("slots", "generate", "--days", "7", "--json",

@@ -78,8 +78,8 @@ COMMANDS: dict[str, Entry] = {
     "outbox": Entry(f"{_C}.outbox:app", "The e-mail outbox (admin): list, retry."),
     "schedule": Entry(f"{_C}.schedule:app", "Your weekly schedule and its exceptions (doctors)."),
     "slots": Entry(f"{_C}.slots:app",
-                   "Bookable slots: generate them; find the next open one (desk, admins, "
-                   "doctors)."),
+                   "Bookable slots: generate and prune them; find the next open one (desk, "
+                   "admins, doctors)."),
     "audit": Entry(f"{_C}.audit:app", "The audit log (admin): list."),
     "reviews": Entry(f"{_C}.reviews:app", "Review moderation (admin): hide."),
     "staff": Entry(f"{_C}.staff:app", "Receptionists and admins (admin)."),

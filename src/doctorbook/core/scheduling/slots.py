@@ -21,6 +21,9 @@ MAX_DAYS = 366
 
 #: Called after each doctor with (doctors done, doctors in total).
 Progress = Callable[[int, int], None]
+#: Called after each doctor with (doctors done, doctors in total, slots created so far): what
+#: the CLI's progress bar shows. Apart from `Progress` so its two-argument callers stay valid.
+Tally = Callable[[int, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class DoctorGeneration:
     created: int
     removed: int
     conflicts: tuple[BookedConflict, ...]
+    #: Past slots with no appointment ever attached, deleted (retention).
+    pruned: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,10 @@ class GenerationReport:
     @property
     def removed(self) -> int:
         return sum(d.removed for d in self.doctors)
+
+    @property
+    def pruned(self) -> int:
+        return sum(d.pruned for d in self.doctors)
 
     @property
     def conflicts(self) -> tuple[BookedConflict, ...]:
@@ -168,12 +177,15 @@ def generate(
     days: int = DEFAULT_DAYS,
     doctor_id: int | None = None,
     progress: Progress | None = None,
+    tally: Tally | None = None,
 ) -> GenerationReport:
     """Materialise open slots from today (each clinic's local date) for `days` days.
 
     A doctor generates their own; an admin (or cron as admin) one doctor or all. One
     transaction per doctor, so a big run never holds every doctor's lock at once. Open slots
     the schedule no longer produces are deleted; booked ones are reported, never touched.
+    Past slots no appointment ever held are pruned (see `prune`), so the table stays the
+    size of the horizon.
     """
     require(actor, Permission.SLOTS_GENERATE)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
@@ -189,10 +201,13 @@ def generate(
         ids = [doctor_id]
     else:
         ids = list(uow.session.scalars(select(Doctor.user_id).order_by(Doctor.user_id)))
-    uow.commit()  # end the read transaction: each doctor gets a fresh one
+    # A batch that commits as it goes (commit_now, even inside the boundary): each doctor is
+    # a short transaction of its own, not one that locks thousands of doctors for minutes.
+    uow.commit_now()  # end the read transaction: each doctor gets a fresh one
 
     results: list[DoctorGeneration] = []
     skipped: list[tuple[int, str]] = []
+    created = 0
     for done, one in enumerate(ids, start=1):
         outcome = _generate_one(uow, actor=actor, doctor_id=one, days=days)
         if isinstance(outcome, str):
@@ -201,10 +216,81 @@ def generate(
             skipped.append((one, outcome))
         else:
             results.append(outcome)
-        uow.commit()
+            created += outcome.created
+        uow.commit_now()
         if progress is not None:
             progress(done, len(ids))
+        if tally is not None:
+            tally(done, len(ids), created)
     return GenerationReport(days=days, doctors=tuple(results), skipped=tuple(skipped))
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    #: (doctor id, past slots deleted) for each doctor that had any.
+    doctors: tuple[tuple[int, int], ...]
+    #: How many doctors were looked at.
+    checked: int
+
+    @property
+    def pruned(self) -> int:
+        return sum(n for _, n in self.doctors)
+
+
+def prune(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    doctor_id: int | None = None,
+) -> PruneReport:
+    """Delete past slots no appointment ever held (admins; `slots generate` does it too).
+
+    Only retention, for a cron that prunes apart from generating. A slot any appointment
+    points at, cancelled or not, is history and stays. One transaction per doctor, like
+    `generate`, so the deletes never hold many doctors' rows at once.
+    """
+    require(actor, Permission.SLOTS_GENERATE)
+    require(actor, Permission.DOCTORS_MANAGE)
+    if doctor_id is not None:
+        if uow.session.get(Doctor, doctor_id) is None:
+            raise NotFound(f"no doctor {doctor_id}")
+        ids = [doctor_id]
+    else:
+        ids = list(uow.session.scalars(select(Doctor.user_id).order_by(Doctor.user_id)))
+    uow.commit_now()  # doctor by doctor, as generate does
+    pruned: list[tuple[int, int]] = []
+    for one in ids:
+        count = _prune_one(uow, doctor_id=one, now=uow.now())
+        if count:
+            uow.changed(live.SLOTS, one)
+            audit.record(uow, actor=actor, action="slots.pruned", entity_kind="doctor",
+                         entity_id=one, data={"pruned": count})
+            pruned.append((one, count))
+        uow.commit_now()
+    return PruneReport(doctors=tuple(pruned), checked=len(ids))
+
+
+# `starts_at < :now` is implied by `ends_at < :now`, but spelled out so the (doctor_id,
+# starts_at) unique index bounds the scan. `status <> 'booked'` is re-checked on a row a
+# concurrent booking has just updated, so a slot being booked right now is never deleted.
+# The anti-join keeps a slot any appointment ever held (completed, no-show, cancelled): that
+# is history. appointments.slot_id has only a partial index (live visits), so matching on
+# slot_id alone seq-scanned every appointment once per doctor (38 s for 400 doctors and 460k
+# appointments); a booking copies the slot's doctor into the appointment (and a reschedule
+# stays with that doctor), so `a.doctor_id` narrows it through the doctor's index to their
+# own appointments.
+_PRUNE_PAST = """
+DELETE FROM availability_slots s
+WHERE s.doctor_id = :doctor AND s.starts_at < :now AND s.ends_at < :now
+  AND s.status <> 'booked'
+  AND NOT EXISTS (
+    SELECT 1 FROM appointments a WHERE a.doctor_id = :doctor AND a.slot_id = s.id)
+"""
+
+
+def _prune_one(uow: UnitOfWork, *, doctor_id: int, now: datetime) -> int:
+    result = uow.session.execute(text(_PRUNE_PAST), {"doctor": doctor_id, "now": now})
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 _DELETE_STALE = """
@@ -271,6 +357,7 @@ def _generate_one(
     # Delete before insert: a changed slot length replaces open slots it would overlap.
     removed = uow.session.execute(text(_DELETE_STALE), params).rowcount  # type: ignore[attr-defined]
     created = uow.session.execute(text(_INSERT_PLANNED), params).rowcount  # type: ignore[attr-defined]
+    pruned = _prune_one(uow, doctor_id=doctor_id, now=now)
     by_date: dict[date, list[ExceptionView]] = {}
     for exc in exceptions:
         by_date.setdefault(exc.date, []).append(exc)
@@ -281,15 +368,16 @@ def _generate_one(
             slot_id=slot_id, doctor_id=doctor_id, starts_at=starts_at, ends_at=ends_at,
             local_start=local, reason=_why_unplanned(by_date.get(local.date(), [])),
         ))
-    if created or removed:
+    if created or removed or pruned:
         uow.changed(live.SLOTS, doctor_id)
-    if created or removed or conflicts:
+    if created or removed or pruned or conflicts:
         audit.record(uow, actor=actor, action="slots.generated", entity_kind="doctor",
                      entity_id=doctor_id, data={
                          "days": days, "created": created, "removed": removed,
+                         "pruned": pruned,
                          "booked_conflicts": [c.slot_id for c in conflicts]})
     return DoctorGeneration(doctor_id=doctor_id, created=created, removed=removed,
-                            conflicts=tuple(conflicts))
+                            conflicts=tuple(conflicts), pruned=pruned)
 
 
 def _why_unplanned(exceptions: list[ExceptionView]) -> str:

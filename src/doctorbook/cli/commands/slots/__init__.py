@@ -6,9 +6,11 @@ from doctorbook.cli.lazy import lazy_app
 
 app = lazy_app(
     __name__,
-    help="Bookable slots: generate them; find the next open one (desk, admins, doctors).",
+    help="Bookable slots: generate and prune them; find the next open one (desk, admins, "
+    "doctors).",
     commands={
         "generate": "generate:generate",
+        "prune": "prune:prune",
         "next": "next_slot:next_slot",
         "earliest": "earliest:earliest",
     },

@@ -25,7 +25,8 @@ def generate(
     ] = None,
     json_output: JsonOutput = False,
 ) -> None:
-    """Create open slots up to the horizon; report booked slots the schedule no longer has."""
+    """Create open slots up to the horizon, prune past unused ones; report booked slots the
+    schedule no longer has."""
     from doctorbook.core.scheduling import slots
 
     if not 1 <= days <= slots.MAX_DAYS:
@@ -33,15 +34,17 @@ def generate(
     core = CliContext.from_env().core
     # A progress bar is for a person watching; cron's logs and --json stay clean.
     if sys.stdout.isatty() and not json_output:
-        from rich.progress import Progress
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        with Progress(transient=True) as bar:
-            task = bar.add_task("Generating slots", total=None)
+        columns = (TextColumn("Generating slots"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("doctors, {task.fields[created]} slots created"))
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task("generate", total=None, created=0)
 
-            def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+            def advance(done: int, total: int, created: int) -> None:
+                bar.update(task, completed=done, total=total, created=created)
 
-            report = core.run(slots.generate, days=days, doctor_id=doctor, progress=advance)
+            report = core.run(slots.generate, days=days, doctor_id=doctor, tally=advance)
     else:
         report = core.run(slots.generate, days=days, doctor_id=doctor)
     if json_output:
@@ -53,8 +56,9 @@ def generate(
 def report_json(report: GenerationReport) -> dict[str, Any]:
     return {
         "days": report.days, "created": report.created, "removed": report.removed,
-        "doctors": [{"doctor_id": d.doctor_id, "created": d.created, "removed": d.removed}
-                    for d in report.doctors],
+        "pruned": report.pruned,
+        "doctors": [{"doctor_id": d.doctor_id, "created": d.created, "removed": d.removed,
+                     "pruned": d.pruned} for d in report.doctors],
         "skipped": [{"doctor_id": i, "reason": why} for i, why in report.skipped],
         "booked_conflicts": [
             {"slot_id": c.slot_id, "doctor_id": c.doctor_id, "starts_at": c.starts_at,
@@ -64,8 +68,10 @@ def report_json(report: GenerationReport) -> dict[str, Any]:
 
 
 def print_report(report: GenerationReport) -> None:
-    echo(f"{len(report.doctors)} doctor(s), {report.days} days: "
-         f"{report.created} slot(s) created, {report.removed} open slot(s) removed")
+    # One line for cron's log; skipped doctors and booked conflicts follow only when any.
+    echo(f"{len(report.doctors)} doctors, {report.days} days: "
+         f"{report.created} slots created, {report.removed} open slots removed, "
+         f"{report.pruned} past slots pruned")
     for doctor_id, why in report.skipped:
         echo(f"skipped doctor {doctor_id}: {why}")
     if report.conflicts:
