@@ -142,7 +142,7 @@ def test_an_action_made_of_use_cases_commits_once_so_a_late_refusal_undoes_it_al
         specialties.add(uow, actor=actor, name="Cardiology")  # commits, alone
         specialties.add(uow, actor=actor, name="cardiology")  # the same slug: refused
 
-    with pytest.raises(Exception, match="(?i)exists|taken|already"):
+    with pytest.raises(Exception, match=r"(?i)exists|taken|already"):
         core.run(add_two)
     assert "Cardiology" not in names(db)
     # Alone, the same use case commits as before.

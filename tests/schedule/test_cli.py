@@ -39,7 +39,8 @@ def test_schedule_round_trip_and_generate(run, tokens):
     assert generated["booked_conflicts"] == []
     again = run("slots", "generate", "--days", "16", token=doc)
     assert again.exit_code == 0
-    assert "1 doctors, 16 days: 0 slots created, 0 open slots removed, 0 past slots pruned" in again.stdout
+    assert ("1 doctors, 16 days: 0 slots created, 0 open slots removed, 0 past slots pruned"
+            in again.stdout)
 
     rule_id, exc_id = shown["rules"][0]["id"], shown["exceptions"][0]["id"]
     assert run("schedule", "remove-rule", str(rule_id), token=doc).exit_code == 0
