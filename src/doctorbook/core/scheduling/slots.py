@@ -195,15 +195,7 @@ def generate(
         if doctor_id is not None and doctor_id != actor.user_id:
             raise PermissionDenied("a doctor generates only their own slots")
         doctor_id = actor.user_id
-    if doctor_id is not None:
-        if uow.session.get(Doctor, doctor_id) is None:
-            raise NotFound(f"no doctor {doctor_id}")
-        ids = [doctor_id]
-    else:
-        ids = list(uow.session.scalars(select(Doctor.user_id).order_by(Doctor.user_id)))
-    # A batch that commits as it goes (commit_now, even inside the boundary): each doctor is
-    # a short transaction of its own, not one that locks thousands of doctors for minutes.
-    uow.commit_now()  # end the read transaction: each doctor gets a fresh one
+    ids = _doctors(uow, doctor_id)
 
     results: list[DoctorGeneration] = []
     skipped: list[tuple[int, str]] = []
@@ -223,6 +215,20 @@ def generate(
         if tally is not None:
             tally(done, len(ids), created)
     return GenerationReport(days=days, doctors=tuple(results), skipped=tuple(skipped))
+
+
+def _doctors(uow: UnitOfWork, doctor_id: int | None) -> list[int]:
+    """The doctors a batch goes through: `doctor_id` (which must exist) or every one. Ends the
+    read transaction: the batch commits as it goes (commit_now, even inside the boundary), each
+    doctor a short transaction of its own, never one that holds thousands for minutes."""
+    if doctor_id is not None:
+        if uow.session.get(Doctor, doctor_id) is None:
+            raise NotFound(f"no doctor {doctor_id}")
+        ids = [doctor_id]
+    else:
+        ids = list(uow.session.scalars(select(Doctor.user_id).order_by(Doctor.user_id)))
+    uow.commit_now()
+    return ids
 
 
 @dataclass(frozen=True)
@@ -251,13 +257,7 @@ def prune(
     """
     require(actor, Permission.SLOTS_GENERATE)
     require(actor, Permission.DOCTORS_MANAGE)
-    if doctor_id is not None:
-        if uow.session.get(Doctor, doctor_id) is None:
-            raise NotFound(f"no doctor {doctor_id}")
-        ids = [doctor_id]
-    else:
-        ids = list(uow.session.scalars(select(Doctor.user_id).order_by(Doctor.user_id)))
-    uow.commit_now()  # doctor by doctor, as generate does
+    ids = _doctors(uow, doctor_id)
     pruned: list[tuple[int, int]] = []
     for one in ids:
         count = _prune_one(uow, doctor_id=one, now=uow.now())
