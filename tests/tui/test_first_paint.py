@@ -3,9 +3,15 @@ begin on a database without accounts, and still ends with one line when it can't
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from doctorbook.core.accounts.setup_state import has_accounts
@@ -17,6 +23,63 @@ __all__ = ["console_script", "spawn", "terminal_env"]
 
 FORM = "Log in to doctorbook"
 FIRST_RUN = "No accounts yet: `doctorbook admin create` makes the first admin."
+
+#: What the login form's first paint must not wait for (issue 13: 600 ms against Textual's
+#: 150): the database stack (SQLAlchemy, the driver, migrations; the database opens in a thread
+#: once the form is drawn), core's use cases and the way into them, and the screens after login.
+NOT_BEFORE_FIRST_PAINT = (
+    "sqlalchemy", "psycopg", "alembic", "doctorbook.core.base.db", "doctorbook.core.boundary",
+    "doctorbook.core.accounts.auth", "doctorbook.core.booking", "doctorbook.core.doctors",
+    "doctorbook.core.scheduling", "doctorbook.tui.calls", "doctorbook.tui.screens.home",
+    "doctorbook.tui.screens.register", "doctorbook.tui.screens.forgot_password",
+)
+
+#: `doctorbook tui` (`run_tui`, as the CLI calls it) in a fresh interpreter, headless at 80x24;
+#: once the login form is drawn it lists what was imported and quits, before the database
+#: opens (what opens it is called after the first paint: here it is never called).
+FIRST_PAINT_PROBE = f"""
+import json, sys
+import doctorbook.tui.app as tui_app
+from doctorbook.core.base.settings import load_settings
+from doctorbook.tui.launch import run_tui
+
+made, run = tui_app.make_app, tui_app.DoctorbookApp.run
+seen = {{}}
+
+def make_app(**kwargs):
+    def painted():
+        seen["screen"] = type(app.screen).__name__
+        seen["title"] = str(app.screen.query_one(".form-title").render())
+        seen["loaded"] = sorted(m for m in sys.modules
+                                if m.startswith({NOT_BEFORE_FIRST_PAINT!r}))
+        app.exit()
+    app = made(**{{**kwargs, "after_first_paint": painted}})
+    return app
+
+tui_app.make_app = make_app
+tui_app.DoctorbookApp.run = lambda self, **kw: run(self, headless=True, size=(80, 24))
+run_tui(load_settings(), kiosk=sys.argv[1] == "kiosk")
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize("kind", ["desk", "kiosk"])
+def test_the_login_form_is_drawn_before_the_database_stack_is_imported(
+    kind: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCTORBOOK_", "TEXTUAL"))}
+    env |= {"DOCTORBOOK_HOME": str(tmp_path / "home"),
+            # Never opened: an unreachable address would say so if it were.
+            "DOCTORBOOK_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nothing",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    done = subprocess.run([sys.executable, "-c", FIRST_PAINT_PROBE, kind], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["screen"] == "LoginScreen"
+    assert seen["title"] == (
+        "Patient kiosk: log in to see your appointments" if kind == "kiosk" else FORM)
+    assert seen["loaded"] == []
 
 
 def wait_until(condition: Callable[[], bool], what: str, term: Terminal) -> None:

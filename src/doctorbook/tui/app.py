@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from textual import events, work
 from textual.app import App
@@ -20,29 +20,22 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from doctorbook.core.accounts import auth
-from doctorbook.core.accounts.auth import LoginResult, UserView
+# Only what the login form needs is imported here: core's use cases, the database stack
+# (SQLAlchemy, psycopg) and the screens after login are imported where they are first used,
+# after the form is on screen (issue 13: first paint). tests/tui/test_first_paint.py checks.
 from doctorbook.core.accounts.session_store import (
     MemoryStore,
     SessionStore,
     StoredSession,
     profile_lock,
 )
-from doctorbook.core.base.db import Database
 from doctorbook.core.base.errors import (
     AuthenticationError,
     DatabaseUnavailable,
     DoctorbookError,
     PermissionDenied,
 )
-from doctorbook.core.base.live import Changes
-from doctorbook.core.base.rbac import Permission
-from doctorbook.core.base.settings import Settings
-from doctorbook.core.boundary import Core, StoredCredentials
-from doctorbook.core.doctors import invites
 from doctorbook.tui import crash_log
-from doctorbook.tui.calls import CallFailed
-from doctorbook.tui.live import DataChanged, LiveUpdates, Reconnected, ShowsLiveData
 from doctorbook.tui.messages import (
     AppointmentChanged,
     DatabaseRevived,
@@ -55,15 +48,22 @@ from doctorbook.tui.messages import (
     Registered,
     RegistrationSubmitted,
 )
-from doctorbook.tui.screens.admin_home import AdminHomeScreen
-from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
-from doctorbook.tui.screens.help import HelpScreen
-from doctorbook.tui.screens.home import HomeScreen
 from doctorbook.tui.screens.login import LoginScreen
-from doctorbook.tui.screens.patient_home import PatientHomeScreen
-from doctorbook.tui.screens.staff_home import StaffHomeScreen
 from doctorbook.tui.text import pasteable, printable
-from doctorbook.tui.widgets.appointments import doctor_title
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from doctorbook.core.accounts.auth import LoginResult, UserView
+    from doctorbook.core.base.clock import Clock
+    from doctorbook.core.base.db import UnitOfWork
+    from doctorbook.core.base.live import Changes
+    from doctorbook.core.base.rbac import Permission
+    from doctorbook.core.base.settings import Settings
+    from doctorbook.core.boundary import Core
+    from doctorbook.tui.calls import CallFailed
+    from doctorbook.tui.live import DataChanged, LiveUpdates, Reconnected
+    from doctorbook.tui.screens.home import HomeScreen
 
 LOGIN_MODE = "login"
 SOMETHING_WENT_WRONG = "Something went wrong; it has been logged. Please try again."
@@ -83,8 +83,28 @@ SESSION_GROUP = "session"
 REVIVE_GROUP = "revive"
 
 
+class AppDatabase(Protocol):
+    """What the app needs of its database: core's `Database`, or launch.py's one still
+    opening in a thread (which the login form must not wait for, nor import SQLAlchemy for)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    def dispose(self) -> None: ...
+
+
 def home_screen(user: UserView) -> HomeScreen:
     """The home screen of the user's role."""
+    from doctorbook.tui.screens.admin_home import AdminHomeScreen
+    from doctorbook.tui.screens.doctor_home import DoctorHomeScreen
+    from doctorbook.tui.screens.patient_home import PatientHomeScreen
+    from doctorbook.tui.screens.staff_home import StaffHomeScreen
+
     if user.role.is_patient:
         return PatientHomeScreen(user)
     if user.role.is_doctor:
@@ -141,7 +161,7 @@ class DoctorbookApp(App[None]):
         self,
         *,
         settings: Settings,
-        db: Database,
+        db: AppDatabase,
         store: SessionStore,
         idle_seconds: float | None = None,
         login_hint: str | None = None,
@@ -149,8 +169,12 @@ class DoctorbookApp(App[None]):
         crash_after_login: bool = False,
         restart_embedded: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
+        after_first_paint: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        #: Called once the login form is on screen (launch.py opens the database then, so its
+        #: imports and connecting don't compete with the first paint for the one GIL).
+        self.after_first_paint = after_first_paint
         #: The database is the embedded server this app started: restart it if it dies.
         self.restart_embedded = restart_embedded
         #: Said once the login form shows (after a crash: why the user is back at it).
@@ -179,14 +203,11 @@ class DoctorbookApp(App[None]):
             None if isinstance(store, MemoryStore)
             else partial(profile_lock, settings.config_dir, settings.profile)
         )
-        #: The way into core as the logged-in user: one unit of work per call; a login that is
-        #: over for good is forgotten (the app goes back to its login form).
-        self.core = Core(db, StoredCredentials(db, store, lock=self._refresh_lock,
-                                               forget_on_failure=True,
-                                               thread_lock=self._auth_lock))
-        #: Changes made anywhere (other terminals, the CLI, the dispatcher), heard on one
-        #: listening connection while someone is logged in, reach the screens showing them.
-        self.live = LiveUpdates(self, db)
+        #: `core` and `live`, built when first used (after the first paint: building them
+        #: imports core and the database stack); worker threads may ask for `core` at once.
+        self._core: Core | None = None
+        self._live: LiveUpdates | None = None
+        self._lazy_lock = threading.Lock()
         self._idle_timer: Timer | None = None
         #: The clock idle time is measured on: tests pass a fake one, move it on and call
         #: `check_idle_logout` themselves, instead of waiting real seconds on a busy machine.
@@ -205,6 +226,35 @@ class DoctorbookApp(App[None]):
     @property
     def kiosk(self) -> bool:
         return self.KIOSK
+
+    @property
+    def core(self) -> Core:
+        """The way into core as the logged-in user: one unit of work per call; a login that is
+        over for good is forgotten (the app goes back to its login form)."""
+        with self._lazy_lock:
+            if self._core is None:
+                from doctorbook.core.base.db import Database
+                from doctorbook.core.boundary import Core, StoredCredentials
+
+                # Core types its database as the class; what it uses of it (unit_of_work) is
+                # what AppDatabase promises.
+                db = cast("Database", self.db)
+                self._core = Core(db, StoredCredentials(db, self.store, lock=self._refresh_lock,
+                                                        forget_on_failure=True,
+                                                        thread_lock=self._auth_lock))
+            return self._core
+
+    @property
+    def live(self) -> LiveUpdates:
+        """Changes made anywhere (other terminals, the CLI, the dispatcher), heard on one
+        listening connection while someone is logged in, reach the screens showing them."""
+        with self._lazy_lock:
+            if self._live is None:
+                from doctorbook.core.base.db import Database
+                from doctorbook.tui.live import LiveUpdates
+
+                self._live = LiveUpdates(self, cast("Database", self.db))
+            return self._live
 
     # --- people's text is shown literally, here as in every widget (tui/widgets/plain.py) ---
 
@@ -229,15 +279,24 @@ class DoctorbookApp(App[None]):
         return super().format_title(printable(title), printable(sub_title))
 
     def _new_login_screen(self) -> Screen[None]:
-        return LoginScreen(kiosk=self.kiosk, hint=self.login_hint)
+        screen = LoginScreen(kiosk=self.kiosk, hint=self.login_hint)
+        # A new screen is styled by the app's current stylesheet when it mounts; without this
+        # Textual (8) takes it for one styled before a CSS change and parses the app's whole
+        # stylesheet again, twice per switch to the login mode: a fifth of the first paint
+        # (issue 13). If Textual renames the counter, this only costs that time again.
+        screen._css_update_count = self._css_update_count
+        return screen
 
     async def on_mount(self) -> None:
         await self.switch_mode(LOGIN_MODE)
         if self.notice:
             self.notify(self.notice, severity="warning", timeout=15)
         self._note_activity()
+        # After the form is drawn: resuming builds `core` (imports core and the database stack).
         if not self.kiosk:
-            self._resume_session()
+            self.call_after_refresh(self._resume_session)
+        if self.after_first_paint is not None:
+            self.call_after_refresh(self.after_first_paint)
 
     # --- workers: every database call runs here, off the event loop -----------------------
 
@@ -247,6 +306,8 @@ class DoctorbookApp(App[None]):
 
     def _accept(self, result: LoginResult) -> None:
         """Keep a fresh session (worker thread), unless the kiosk must refuse it."""
+        from doctorbook.core.accounts import auth
+
         if self.kiosk and not result.user.role.is_patient:
             self.core.run_open(auth.logout, access_token=result.access_token)
             raise PermissionDenied(KIOSK_PATIENTS_ONLY)
@@ -261,16 +322,22 @@ class DoctorbookApp(App[None]):
         with self._auth_lock:
             if self.store.load() is None:
                 return
+        from doctorbook.core.accounts import auth
+
         # Authenticated (renewed if expired) and read in one unit of work.
         user = self.core.run(auth.whoami)
         self.post_message(LoggedIn(user, resumed=True))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _log_in(self, email: str, password: str) -> None:
+        from doctorbook.core.accounts import auth
+
         self._accept(self.core.run_open(auth.login, email=email, password=password))
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _create_account(self, name: str, email: str, password: str) -> None:
+        from doctorbook.core.accounts import auth
+
         result = self.core.run_open(auth.register_and_login, email=email, name=name,
                                     password=password)
         self.post_message(Registered(result.user))
@@ -278,6 +345,8 @@ class DoctorbookApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group=LOGOUT_GROUP)
     def _revoke_session(self, reason: str | None) -> None:
+        from doctorbook.core.accounts import auth
+
         with self._auth_lock:
             stored = self.store.load()
             try:
@@ -328,12 +397,16 @@ class DoctorbookApp(App[None]):
     def _refresh_home(self) -> None:
         """The logged-in user's home screen reads its lists again (it makes the call: a home
         of an earlier login is gone, with its calls)."""
+        from doctorbook.tui.screens.home import HomeScreen
+
         home = self.screen_stack[0] if self.user is not None and self.screen_stack else None
         if isinstance(home, HomeScreen):
             home.refresh_lists()
 
     @work(thread=True, exit_on_error=False, group=LOGIN_GROUP)
     def _join_with_invite(self, token: str, password: str) -> None:
+        from doctorbook.core.doctors import invites
+
         result = self.core.run_open(invites.accept_invite_and_log_in, token=token,
                                     password=password, currency=self.settings.currency)
         self.post_message(InviteAccepted(result.user))
@@ -427,6 +500,8 @@ class DoctorbookApp(App[None]):
         """The app and its home screens know the user by their new address from now on."""
         if self.user is None:
             return
+        from doctorbook.tui.screens.home import HomeScreen
+
         self.user = replace(self.user, email=message.email)
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
@@ -441,6 +516,8 @@ class DoctorbookApp(App[None]):
         self.notify(f"Welcome, {message.user.name}! Your account is ready.", markup=False)
 
     def on_invite_accepted(self, message: InviteAccepted) -> None:
+        from doctorbook.tui.widgets.appointments import doctor_title
+
         if message.user.role.is_doctor:
             text = (f"Welcome, {doctor_title(message.user.name)}: your account is ready. "
                     "Complete your profile.")
@@ -498,24 +575,34 @@ class DoctorbookApp(App[None]):
 
     def on_reconnected(self, message: Reconnected) -> None:
         """Live updates were cut off for a while: anything may have changed meanwhile."""
+        from doctorbook.core.base.live import Changes
+
         self._refresh_screens(Changes.everything())
 
     def action_refresh(self) -> None:
         """F5: the screen on top reads its data again."""
+        from doctorbook.core.base.live import Changes
+        from doctorbook.tui.live import ShowsLiveData
+
         if self.user is not None and isinstance(self.screen, ShowsLiveData):
             self.screen.refresh_data(Changes.everything())
 
     def _refresh_screens(self, changes: Changes) -> None:
         if self.user is None:
             return
+        from doctorbook.tui.live import ShowsLiveData
+
         for screen in self.screen_stack:
             if isinstance(screen, ShowsLiveData):
                 screen.refresh_data(changes)
 
     def on_unmount(self) -> None:
-        self.live.stop()  # the listening connection ends with the app
+        if self._live is not None:  # never built: nobody logged in, nothing to stop
+            self._live.stop()  # the listening connection ends with the app
 
     def action_help(self) -> None:
+        from doctorbook.tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         title = self.screen.sub_title or self.title
@@ -617,7 +704,7 @@ class KioskApp(DoctorbookApp):
 def make_app(
     *,
     settings: Settings,
-    db: Database,
+    db: AppDatabase,
     store: SessionStore | None,
     kiosk: bool = False,
     idle_seconds: float | None = None,
@@ -626,14 +713,16 @@ def make_app(
     crash_after_login: bool = False,
     restart_embedded: bool = False,
     monotonic: Callable[[], float] = time.monotonic,
+    after_first_paint: Callable[[], object] | None = None,
 ) -> DoctorbookApp:
     """Build the app; the kiosk (and a missing store) keeps tokens in memory only. `monotonic`
-    is the clock idle time is measured on (a test's fake clock; see `check_idle_logout`)."""
+    is the clock idle time is measured on (a test's fake clock; see `check_idle_logout`);
+    `after_first_paint` is called once the login form is on screen."""
     if kiosk or store is None:
         store = MemoryStore()
     factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
     return factory(
         settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint,
         notice=notice, crash_after_login=crash_after_login, restart_embedded=restart_embedded,
-        monotonic=monotonic,
+        monotonic=monotonic, after_first_paint=after_first_paint,
     )

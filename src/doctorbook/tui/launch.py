@@ -7,16 +7,16 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from doctorbook.core.base.db import Database
-
 if TYPE_CHECKING:
+    # Types only: the database stack (SQLAlchemy, psycopg) is imported by the thread that
+    # opens the database, after the login form is drawn (issue 13: first paint).
     from sqlalchemy import Engine
 
     from doctorbook.core.accounts.session_store import SessionStore
     from doctorbook.core.base.clock import Clock
-    from doctorbook.core.base.db import UnitOfWork
+    from doctorbook.core.base.db import Database, UnitOfWork
     from doctorbook.core.base.settings import Settings
-    from doctorbook.tui.app import DoctorbookApp
+    from doctorbook.tui.app import AppDatabase, DoctorbookApp
 
 CRASH_NOTICE = "Something went wrong and you were logged out. Please log in again."
 KIOSK_CRASH_NOTICE = "Something went wrong. Please start again."
@@ -120,13 +120,18 @@ def _run_app(
             store = default_store(
                 settings.config_dir, settings.profile, warn=lambda m: print(m, file=sys.stderr)
             )
+
+        def open_database() -> None:
+            # Once the form is on screen: opening imports the database stack and connects,
+            # which would otherwise hold the GIL while the first paint is being made.
+            db.start(retry=kiosk, opened=lambda opened: _opened(app, opened, kiosk=kiosk),
+                     failed=lambda error: _failed(app, error, kiosk=kiosk))
+
         app = make_app(
             settings=settings, db=db, store=store, kiosk=kiosk, login_hint=login_hint,
             notice=notice, crash_after_login=crash_after_login,
-            restart_embedded=settings.uses_embedded,
+            restart_embedded=settings.uses_embedded, after_first_paint=open_database,
         )
-        db.start(retry=kiosk, opened=lambda opened: _opened(app, opened, kiosk=kiosk),
-                 failed=lambda error: _failed(app, error, kiosk=kiosk))
         app.run()
         if db.failure is not None and not kiosk:
             raise db.failure  # `run_tui` says it: one line, exit 1
@@ -137,15 +142,15 @@ def _run_app(
         db.dispose()
 
 
-class OpeningDatabase(Database):
+class OpeningDatabase:
     """The configured database, opened in a thread of its own (`start`) while the app starts.
 
-    The app takes it as it takes an opened `Database`: what needs the engine (a unit of work,
-    always in a worker thread) waits for the attempt under way, and gets its error if it failed,
-    which the app reports as any database failure (the kiosk's next attempt may succeed)."""
+    The app takes it as it takes an opened `Database` (both are an `AppDatabase`): what needs
+    the engine (a unit of work, always in a worker thread) waits for the attempt under way, and
+    gets its error if it failed, which the app reports as any database failure (the kiosk's
+    next attempt may succeed)."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
-        # Not the dataclass's __init__: the engine is the one the thread opens.
         self.clock = clock
         self._settings = settings
         self._changed = threading.Condition()
@@ -212,9 +217,9 @@ class OpeningDatabase(Database):
 
         raise DatabaseUnavailable("the database was closed")
 
-    # The dataclass's field, here read (waiting) from the database the thread opened.
+    # Read (waiting) from the database the thread opened.
     @property
-    def engine(self) -> Engine:  # type: ignore[override]
+    def engine(self) -> Engine:
         return self.ready().engine
 
     def unit_of_work(self) -> UnitOfWork:
@@ -252,12 +257,10 @@ def _opened(app: DoctorbookApp, db: Database, *, kiosk: bool) -> None:
 async def _show_hint(app: DoctorbookApp, text: str) -> None:
     """Add `text` under the login form (on the app's loop)."""
     from doctorbook.tui.screens.login import LoginScreen
-    from doctorbook.tui.widgets.plain import Static
 
     for screen in app.screen_stack:
-        if isinstance(screen, LoginScreen) and not screen.query("#first-run-hint"):
-            await screen.query_one("#login-box").mount(
-                Static(text, id="first-run-hint", classes="form-hint"))
+        if isinstance(screen, LoginScreen):
+            await screen.show_hint(text)
 
 
 def _failed(app: DoctorbookApp, error: BaseException, *, kiosk: bool) -> None:
@@ -272,7 +275,7 @@ def _failed(app: DoctorbookApp, error: BaseException, *, kiosk: bool) -> None:
     app.exit(return_code=1)
 
 
-def _forget(db: Database, store: SessionStore) -> None:
+def _forget(db: AppDatabase, store: SessionStore) -> None:
     """The app's login ends with it (and after a crash): revoked if the database still
     answers, forgotten anyway, so the next person at this terminal starts at the login form."""
     from doctorbook.core.accounts import auth

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.message import Message
 
-from doctorbook.core.base.db import Database
 from doctorbook.core.base.live import Changes, Listener
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.timer import Timer
+
+    from doctorbook.core.base.db import Database
 
 #: How often everything is refreshed anyway: a hint lost between a commit and its NOTIFY (a
 #: crash there) shows up after this at the latest.

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from doctorbook.core.accounts.auth import UserView
-from doctorbook.core.booking.appointments import AppointmentView
+if TYPE_CHECKING:
+    # Types only: the login form imports this module, and core's views would bring the
+    # database stack into the app's first paint (issue 13).
+    from doctorbook.core.accounts.auth import UserView
+    from doctorbook.core.booking.appointments import AppointmentView
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input
 
 from doctorbook.tui.messages import LoginSubmitted
-from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
-from doctorbook.tui.screens.forgot_password import ForgotPasswordScreen
-from doctorbook.tui.screens.register import RegisterScreen
-from doctorbook.tui.screens.request_join import RequestJoinScreen
-from doctorbook.tui.screens.set_password import SET_DONE
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -86,19 +81,30 @@ class LoginScreen(Screen[None]):
 
     @on(Button.Pressed, "#register")
     def action_register(self) -> None:
+        # The other forms are imported when asked for: some reach core (and the database
+        # stack), which the login form's first paint must not wait for (issue 13).
+        from doctorbook.tui.screens.register import RegisterScreen
+
         self.app.push_screen(RegisterScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self.kiosk and action in self.DOCTOR_ACTIONS)
 
     def action_accept_invite(self) -> None:
+        from doctorbook.tui.screens.accept_invite import AcceptInviteScreen
+
         self.app.push_screen(AcceptInviteScreen())
 
     def action_request_join(self) -> None:
+        from doctorbook.tui.screens.request_join import RequestJoinScreen
+
         self.app.push_screen(RequestJoinScreen())
 
     @on(Button.Pressed, "#forgot")
     def action_forgot_password(self) -> None:
+        from doctorbook.tui.screens.forgot_password import ForgotPasswordScreen
+        from doctorbook.tui.screens.set_password import SET_DONE
+
         def done(email: str | None) -> None:
             if email is not None:
                 self.prefill(email)
@@ -113,6 +119,13 @@ class LoginScreen(Screen[None]):
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
+
+    async def show_hint(self, text: str) -> None:
+        """Add `text` under the form, once (the first-run hint, known only once the database
+        is open)."""
+        if not self.query("#first-run-hint"):
+            await self.query_one("#login-box").mount(
+                Static(text, id="first-run-hint", classes="form-hint"))
 
     def clear_form(self) -> None:
         """Forget what was typed (the kiosk does this when left idle)."""
