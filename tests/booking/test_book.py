@@ -64,7 +64,9 @@ def test_without_auto_confirm_the_booking_is_pending_and_still_holds_the_slot(
 def test_a_taken_slot_is_a_clean_conflict(uow: UnitOfWork, clinic: Clinic) -> None:
     slot = add_slot(uow, clinic.doctor.user_id, TOMORROW_10)
     booking.book(uow, actor=clinic.alice, slot_id=slot)
-    with pytest.raises(Conflict, match=f"slot {slot} is no longer available"):
+    # Named by its time and doctor, never by its id.
+    with pytest.raises(Conflict, match=r"^the 10:00 slot on Wed 25 Nov with Dr Gregory House "
+                                       r"is no longer available; pick another time$"):
         booking.book(uow, actor=clinic.bob, slot_id=slot)
 
 

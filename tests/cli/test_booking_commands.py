@@ -230,7 +230,8 @@ def test_confirm_check_in_complete(clinic, db):
         f"Confirmed appointment {ident}: Alice Patient with Dr Gregory House on "
         "Wed 25 Nov 2026 10:00\u201310:30 (Europe/Berlin) — now confirmed")
     one_line_error(clinic("house", "appointments", "confirm", ident), 1,
-                   f"can't confirm appointment {ident}: it is confirmed")
+                   "can't confirm the visit on Wed 25 Nov 10:00 (Europe/Berlin) with Dr "
+                   "Gregory House: it is confirmed")
 
     one_line_error(clinic("alice", "appointments", "check-in", ident), 1, "may not")
     one_line_error(clinic("desk", "appointments", "complete", ident), 1,
@@ -293,7 +294,8 @@ def test_cancel_by_patient_and_desk(clinic, db):
     # Inside the 24 h window the patient must call; the desk cancels, with a reason.
     late = str(clinic.book("alice", clinic.slot(db, clinic.house, THIS_AFTERNOON)))
     refused = clinic("alice", "appointments", "cancel", late)
-    one_line_error(refused, 1, f"too late to cancel appointment {late}: online cancellation "
+    one_line_error(refused, 1, "too late to cancel the visit on Tue 24 Nov 16:00 "
+                               "(Europe/Berlin) with Dr Gregory House: online cancellation "
                                "closed Mon 23 Nov 16:00 (24 h before the visit)")
     assert "please call the clinic" in refused.stderr
     one_line_error(clinic("desk", "appointments", "cancel", late), 2, "give a reason")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.booking.appointments import AppointmentView
@@ -126,7 +127,22 @@ def describe(view: AppointmentView) -> str:
     General" — the time and the doctor, never an internal id."""
     start = view.local_start
     return (f"the visit on {start:%a} {start.day} {start:%b %H:%M} ({view.timezone}) "
-            f"with {view.doctor_name}")
+            f"with {doctor_title(view.doctor_name)}")
+
+
+def doctor_title(name: str) -> str:
+    """'Dr Jana Novak' for 'Jana Novak', and for 'Dr Jana Novak' too (as the TUI names them)."""
+    if name.split(" ", 1)[0].rstrip(".").casefold() == "dr":
+        return name
+    return f"Dr {name}"
+
+
+def describe_slot(starts_at: datetime, timezone: str, doctor_name: str) -> str:
+    """How people name a slot: "the 10:00 slot on Wed 25 Nov with Dr Alice General" (the
+    clinic's time), never an internal id."""
+    start = starts_at.astimezone(ZoneInfo(timezone))
+    return (f"the {start:%H:%M} slot on {start:%a} {start.day} {start:%b} with "
+            f"{doctor_title(doctor_name)}")
 
 
 def confirmation_again(uow: UnitOfWork, view: AppointmentView) -> None:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, cast, func, or_, select
+from sqlalchemy import Date, and_, cast, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from doctorbook.core.base.db import UnitOfWork
@@ -27,9 +27,16 @@ HOLDING_STATUSES = ("pending", "confirmed", "checked_in", "completed", "no_show"
 
 
 class Scope(StrEnum):
+    """Which appointments a list holds. COMING: still to come and still to happen (active,
+    not ended): what a person calls upcoming. DONE: all the others (ended, or completed,
+    missed or cancelled). UPCOMING and PAST split by the end time alone, whatever the status
+    (the doctor's days show cancelled and completed visits in their place)."""
+
     ALL = "all"
     UPCOMING = "upcoming"
     PAST = "past"
+    COMING = "coming"
+    DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -206,11 +213,14 @@ def list_appointments(
     scope: Scope = Scope.ALL,
     doctor_id: int | None = None,
     on_date: date | None = None,
+    patient_id: int | None = None,
     limit: int = 500,
 ) -> list[AppointmentView]:
     """A patient sees their own, a doctor theirs, a receptionist or admin everyone's.
 
-    `on_date` is a calendar date in each appointment's clinic timezone.
+    `on_date` is a calendar date in each appointment's clinic timezone. `patient_id` narrows
+    the list to one patient's visits (the desk's view of a patient); it never widens what the
+    actor may see: a patient or doctor asking for someone else's gets only their own.
     """
     require(actor, Permission.APPOINTMENTS_VIEW_OWN, Permission.APPOINTMENTS_VIEW_ANY)
     stmt = _select()
@@ -220,11 +230,20 @@ def list_appointments(
                               Appointment.doctor_id == actor.user_id))
     if doctor_id is not None:
         stmt = stmt.where(Appointment.doctor_id == doctor_id)
+    if patient_id is not None:
+        stmt = stmt.where(Appointment.patient_id == patient_id)
     if on_date is not None:
         local = func.timezone(func.coalesce(Doctor.timezone, "UTC"), Appointment.starts_at)
         stmt = stmt.where(cast(local, Date) == on_date)
     now = uow.now()
-    if scope == Scope.UPCOMING:
+    # Coming: still to come and still to happen. A visit completed, missed or cancelled is
+    # done even before its end time (nothing is left to do about it).
+    coming = and_(Appointment.ends_at > now, Appointment.status.in_(ACTIVE_STATUSES))
+    if scope == Scope.COMING:
+        stmt = stmt.where(coming).order_by(Appointment.starts_at)
+    elif scope == Scope.DONE:
+        stmt = stmt.where(not_(coming)).order_by(Appointment.starts_at.desc())
+    elif scope == Scope.UPCOMING:
         stmt = stmt.where(Appointment.ends_at > now).order_by(Appointment.starts_at)
     elif scope == Scope.PAST:
         stmt = stmt.where(Appointment.ends_at <= now).order_by(Appointment.starts_at.desc())

@@ -75,8 +75,10 @@ if TYPE_CHECKING:
 RESCHEDULED = "rescheduled"
 
 
-def slot_gone(slot_id: int) -> Conflict:
-    return Conflict(f"slot {slot_id} is no longer available; pick another time")
+def slot_gone(slot: _Slot | None = None) -> Conflict:
+    """Somebody else has the slot (`slot`, when it could be read; else "that time")."""
+    what = "that time" if slot is None else slot.named
+    return Conflict(f"{what} is no longer available; pick another time")
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,18 @@ class _Slot:
     doctor_active: bool
     lead_minutes: int
     auto_confirm: bool
+    timezone: str = "UTC"
+
+    @property
+    def named(self) -> str:
+        """"the 10:00 slot on Wed 25 Nov with Dr X": how refusals name it (never its id)."""
+        return appointment_mail.describe_slot(self.starts_at, self.timezone, self.doctor_name)
 
 
 def _load_slot(uow: UnitOfWork, slot_id: int) -> _Slot:
     row = uow.session.execute(
         select(AvailabilitySlot, Doctor.status, Doctor.lead_minutes, Doctor.auto_confirm,
-               User.name, User.is_active)
+               User.name, User.is_active, func.coalesce(Doctor.timezone, "UTC"))
         .join(Doctor, Doctor.user_id == AvailabilitySlot.doctor_id)
         .join(User, User.id == Doctor.user_id)
         .where(AvailabilitySlot.id == slot_id)
@@ -107,7 +115,7 @@ def _load_slot(uow: UnitOfWork, slot_id: int) -> _Slot:
     return _Slot(id=slot.id, doctor_id=slot.doctor_id, starts_at=slot.starts_at,
                  ends_at=slot.ends_at, status=slot.status, doctor_name=row[4],
                  doctor_status=row[1], doctor_active=row[5], lead_minutes=row[2],
-                 auto_confirm=row[3])
+                 auto_confirm=row[3], timezone=row[6])
 
 
 def _patient_for(
@@ -145,13 +153,13 @@ def _check_bookable(
     if slot.doctor_status != "active" or not slot.doctor_active:
         raise PolicyViolation(f"{slot.doctor_name} is not taking bookings")
     if slot.status != "open":
-        raise slot_gone(slot.id)
+        raise slot_gone(slot)
     now = uow.now()
     if slot.starts_at <= now:
-        raise PolicyViolation(f"slot {slot.id} has already started")
+        raise PolicyViolation(f"{slot.named} has already started")
     if slot.starts_at >= now + HORIZON:
         raise PolicyViolation(
-            f"slot {slot.id} is beyond the {HORIZON.days}-day booking horizon"
+            f"{slot.named} is beyond the {HORIZON.days}-day booking horizon"
         )
     lead = timedelta(minutes=slot.lead_minutes)
     if slot.starts_at >= now + lead:
@@ -319,8 +327,9 @@ def _why_not(
     )
     if clash is not None:
         who = "you already have" if actor.user_id == patient_id else "the patient already has"
-        return Conflict(f"{who} an appointment at that time (appointment {clash})")
-    return slot_gone(slot_id)  # bookable a moment ago: somebody else just took it
+        other = appointment_mail.describe(load_view(uow, clash))
+        return Conflict(f"{who} an appointment at that time ({other})")
+    return slot_gone(slot)  # bookable a moment ago: somebody else just took it
 
 
 def _create(
@@ -348,7 +357,8 @@ def _create(
         if "patient_no_overlap" in str(exc.orig):
             who = "you already have" if actor.user_id == patient_id else "the patient already has"
             raise Conflict(f"{who} an appointment at that time") from None
-        raise slot_gone(slot_id) from None
+        # The transaction is aborted: the slot can't be read to name it.
+        raise slot_gone() from None
     if row is None:
         raise _why_not(uow, actor, slot_id, patient_id, override_policy)
     view = AppointmentView(
@@ -404,20 +414,19 @@ def reschedule(
     old = lock(uow, appointment_id)
     # Who asks comes first: a stranger learns nothing about the appointment's state.
     check_can_see(actor, patient_id=old.patient_id, doctor_id=old.doctor_id)
-    if old.status == "cancelled":
-        raise PolicyViolation(f"appointment {appointment_id} is cancelled and can't be rescheduled")
     if old.status not in ("pending", "confirmed"):
         raise PolicyViolation(
-            f"appointment {appointment_id} is {old.status.replace('_', ' ')} and can't be "
-            "rescheduled"
+            f"{appointment_mail.describe(load_view(uow, appointment_id))} is "
+            f"{old.status.replace('_', ' ')} and can't be rescheduled"
         )
     if old.slot_id == new_slot_id:
         raise ValidationError("that is the appointment's current slot")
     late = check_may_cancel(uow, actor, old)
-    if _load_slot(uow, new_slot_id).doctor_id != old.doctor_id:
+    new_slot = _load_slot(uow, new_slot_id)
+    if new_slot.doctor_id != old.doctor_id:
         # Another doctor is a new booking and a cancellation, not a reschedule.
         raise ValidationError(
-            f"slot {new_slot_id} is with another doctor; reschedule to one of the same doctor's"
+            f"{new_slot.named} is with another doctor; reschedule to one of the same doctor's"
             " slots"
         )
     before = old.status

@@ -78,6 +78,11 @@ def check_may_manage(actor: Actor, appointment: Appointment) -> None:
                              owner_id=appointment.doctor_id)
 
 
+def _named(uow: UnitOfWork, appointment_id: int) -> str:
+    """The visit as refusals name it: its time and doctor (people never see its id)."""
+    return appointment_mail.describe(load_view(uow, appointment_id))
+
+
 def _status_word(status: str) -> str:
     return status.replace("_", " ")
 
@@ -92,7 +97,7 @@ def change_status(
     verb = action.replace("_", "-")
     if appointment.status not in transition.sources:
         raise PolicyViolation(
-            f"can't {verb} appointment {appointment_id}: it is "
+            f"can't {verb} {_named(uow, appointment_id)}: it is "
             f"{_status_word(appointment.status)}; {transition.needs} can be"
             f" {_status_word(transition.target)}"
         )
@@ -153,7 +158,7 @@ def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) ->
     require(actor, Permission.APPOINTMENTS_CANCEL_OWN, *MANAGE)
     if appointment.status not in ACTIVE_STATUSES:
         raise PolicyViolation(
-            f"appointment {appointment.id} is already {_status_word(appointment.status)}"
+            f"{_named(uow, appointment.id)} is already {_status_word(appointment.status)}"
         )
     hours = uow.session.scalar(
         select(Doctor.cancel_hours).where(Doctor.user_id == appointment.doctor_id)
@@ -167,12 +172,12 @@ def check_may_cancel(uow: UnitOfWork, actor: Actor, appointment: Appointment) ->
         raise PermissionDenied(NOT_YOURS)
     if appointment.status == "checked_in":
         raise PolicyViolation(
-            f"appointment {appointment.id} is checked in; please ask at the desk"
+            f"{_named(uow, appointment.id)} is checked in; please ask at the desk"
         )
     if late:
         view = load_view(uow, appointment.id)
         refusal = view.patient_cancel_refusal(uow.now())
-        raise PolicyViolation(f"too late to cancel appointment {appointment.id}: {refusal}")
+        raise PolicyViolation(f"too late to cancel {appointment_mail.describe(view)}: {refusal}")
     return late
 
 

@@ -101,6 +101,14 @@ def _adjust_totals(uow: UnitOfWork, doctor_id: int, rating: int, sign: int) -> N
     )
 
 
+def reviewed_visits(uow: UnitOfWork, *, actor: Actor) -> frozenset[int]:
+    """The ids of the acting patient's visits they have reviewed (hidden reviews included:
+    a visit is reviewed once, whatever moderation did with it)."""
+    require(actor, Permission.REVIEWS_WRITE)
+    return frozenset(uow.session.scalars(
+        select(Review.appointment_id).where(Review.patient_id == actor.user_id)))
+
+
 def submit_review(
     uow: UnitOfWork, *, actor: Actor, appointment_id: int, rating: int,
     comment: str | None = None, nps: int | None = None,

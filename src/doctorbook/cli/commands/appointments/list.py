@@ -35,9 +35,12 @@ def list_appointments(
         raise fail("choose one of --upcoming and --past", 2)
     # Bad input is refused before anything connects or asks who you are.
     on_date = parse_date(on, "--date")
-    scope = Scope.UPCOMING if upcoming else Scope.PAST if past else Scope.ALL
+    scope = "upcoming" if upcoming else "past" if past else "all"
+    # Upcoming as people mean it (still to come and still to happen; a visit completed or
+    # cancelled today is past), as the TUI's homes list them.
+    wanted = Scope.COMING if upcoming else Scope.DONE if past else Scope.ALL
     ctx = CliContext.from_env()
-    items = ctx.core.run(list_appointments, scope=scope, doctor_id=doctor_id, on_date=on_date)
+    items = ctx.core.run(list_appointments, scope=wanted, doctor_id=doctor_id, on_date=on_date)
     if json_output:
         # Scripts rely on id, status, starts_at, ends_at (UTC), doctor_id and patient_id.
         print_json({"scope": scope, "appointments": [a.to_json() for a in items]})
