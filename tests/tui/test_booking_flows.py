@@ -25,6 +25,7 @@ from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.screens.day_view import DayViewScreen
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
 from doctorbook.tui.screens.login import LoginScreen
+from doctorbook.tui.screens.patient_appointments import PatientAppointmentsScreen
 from doctorbook.tui.screens.patient_home import PatientHomeScreen
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
 from doctorbook.tui.screens.search import SearchScreen
@@ -197,7 +198,8 @@ async def test_a_slot_taken_meanwhile_is_an_error_and_the_slots_reload(
         await settle(pilot)
         assert isinstance(app.screen, DoctorProfileScreen)
         assert (
-            "error", f"Slot {taken} is no longer available; pick another time"
+            "error", "The 10:00 slot on Thu 26 Nov with Dr Henry Heart is no longer available;"
+            " pick another time"
         ) in notifications(app)
         picker: DataTable[str] = app.screen.query_one("#slot-picker", DataTable)
         assert row_values(picker, 0)[:2] == ["10:30", ""]
@@ -218,17 +220,20 @@ async def test_patient_cancels_inside_the_window_and_is_told_why_not_after_it(
         assert [r[3] for r in rows(pilot, "#upcoming")] == [
             "call the clinic", "Wed 25 Nov 10:00"
         ]
-        assert "cancel-visit" in binding_ids(app)
-        await pilot.press("c")  # the cursor is on Wednesday's visit: its window has closed
+        # The cursor is on Wednesday's visit: its window has closed. Cancel is not offered,
+        # and the line under the lists says why.
+        assert "cancel-visit" not in binding_ids(app)
+        assert (
+            "You can't cancel this visit online: online cancellation closed Tue 24 Nov 09:30 "
+            "(24 h before the visit); please call the clinic."
+        ) in text_of(pilot, "#visit-detail")
+        await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, PatientHomeScreen)
-        assert (
-            "warning",
-            "You can't cancel this visit online: online cancellation closed Tue 24 Nov 09:30 "
-            "(24 h before the visit); please call the clinic.",
-        ) in notifications(app)
 
-        await pilot.press("down", "c")
+        await pilot.press("down")
+        assert "cancel-visit" in binding_ids(app)
+        await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         assert "Dr Henry Heart on Thu 26 Nov 10:00 (Europe/Berlin)" in text_of(
@@ -239,9 +244,9 @@ async def test_patient_cancels_inside_the_window_and_is_told_why_not_after_it(
         assert (
             "information", "Cancelled: Dr Henry Heart, Thu 26 Nov 10:00 (Europe/Berlin)."
         ) in notifications(app)
-        assert [r[2:4] for r in rows(pilot, "#upcoming")] == [
-            ["Confirmed", "call the clinic"], ["Cancelled", "—"]
-        ]
+        # Cancelled, it is no longer upcoming: it is listed with the past visits.
+        assert [r[2:4] for r in rows(pilot, "#upcoming")] == [["Confirmed", "call the clinic"]]
+        assert [r[2] for r in rows(pilot, "#past")] == ["Cancelled"]
     assert clinic.appointment(too_late).status == "confirmed"
     assert clinic.appointment(in_time).status == "cancelled"
 
@@ -332,7 +337,12 @@ async def test_desk_finds_a_patient_and_books_for_them_from_the_day_view(
         await settle(pilot)
         assert rows(pilot, "#patients-table") == [["Alice Patient", "alice@example.com", "—"]]
         await pilot.press("enter")  # to the list ...
-        await pilot.press("enter")  # ... and choose Alice
+        await pilot.press("enter")  # ... and choose Alice: her appointments (none yet)
+        await settle(pilot)
+        assert isinstance(app.screen, PatientAppointmentsScreen)
+        assert "Alice Patient has no appointments yet" in text_of(
+            pilot, "#patient-visits-empty")
+        await pilot.press("b")  # book new: the day view, booking for her
         await settle(pilot)
 
         assert isinstance(app.screen, DayViewScreen)

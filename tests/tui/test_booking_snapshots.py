@@ -249,7 +249,9 @@ def test_day_view(
         await settle(pilot)
         await fill(pilot, "#patient-query", "ana")
         await settle(pilot)
-        await pilot.press("enter", "enter")  # choose Ana: the day view opens for her
+        await pilot.press("enter", "enter")  # choose Ana: her appointments
+        await settle(pilot)
+        await pilot.press("b")  # book new: the day view, booking for her
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, DayViewScreen)

@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 
+from doctorbook.core.base.clock import FixedClock
 from doctorbook.core.base.db import Database, UnitOfWork
 from doctorbook.core.base.rbac import Actor
 from doctorbook.core.base.settings import Settings
@@ -41,6 +42,7 @@ SnapCompare = Callable[..., bool]
 DOCTOR = "house@clinic.example"
 ACTION_KEYS = {
     "confirm-appointment", "cancel-appointment", "complete-appointment", "no-show", "add-note",
+    "resend-confirmation",
 }
 
 
@@ -124,8 +126,9 @@ async def test_the_home_lists_the_next_14_days_grouped_by_day(
         # The home's own keys stay, the appointment keys join them.
         offered = binding_ids(app)
         assert {"profile", "schedule", "search", "refresh", "open-appointment"} <= offered
+        # No no-show before the visit has started.
         assert offered & ACTION_KEYS == {
-            "confirm-appointment", "cancel-appointment", "no-show", "add-note",
+            "confirm-appointment", "cancel-appointment", "add-note", "resend-confirmation",
         }
 
 
@@ -157,7 +160,8 @@ async def test_confirm_then_cancel_with_a_reason(
         assert ("information", "Confirmed: Alice Patient · Wed 25 Nov 10:00."
                 " The patient gets an e-mail.") in notifications(app)
         # Confirmed: no second confirm; no complete before the desk checks the patient in.
-        assert binding_ids(app) & ACTION_KEYS == {"cancel-appointment", "no-show", "add-note"}
+        assert binding_ids(app) & ACTION_KEYS == {"cancel-appointment", "add-note",
+                                                  "resend-confirmation"}
 
         # An empty reason is core's to refuse; the appointment stays.
         await pilot.press("x")
@@ -206,22 +210,31 @@ async def test_escape_leaves_the_cancel_dialog_without_cancelling(
         assert not notifications(app)
 
 
-async def test_no_show_is_refused_before_the_start(
-    settings: Settings, db: Database, visits: dict[str, int]
+async def test_no_show_is_offered_only_once_the_visit_has_started(
+    settings: Settings, db: Database, visits: dict[str, int], clock: FixedClock
 ) -> None:
     app = doctor_app(settings, db)
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
+        assert "no-show" not in binding_ids(app)
+        await pilot.press("n")  # tomorrow's visit: nobody has missed it yet
+        await settle(pilot)
+        assert type(app.screen) is DoctorHomeScreen
+        assert not notifications(app)
+
+        clock.advance(timedelta(days=1, minutes=10))  # Wed 25 Nov 10:10: Alice isn't here
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "no-show" in binding_ids(app)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await settle(pilot)
-        assert (
-            "error", "A no-show can only be recorded once the start time has passed"
-        ) in notifications(app)
-        assert status_of(db, visits["alice_tomorrow"]) == "pending"
-        assert rows(app)[0][2] == "Pending"
+        assert ("information", "Marked as a no-show: Alice Patient · Wed 25 Nov 10:00."
+                ) in notifications(app)
+        assert status_of(db, visits["alice_tomorrow"]) == "no_show"
+        assert rows(app)[0][2] == "No show"
 
 
 async def test_a_change_refused_after_someone_else_s_shows_the_visit_as_it_is_now(
@@ -237,8 +250,9 @@ async def test_a_change_refused_after_someone_else_s_shows_the_visit_as_it_is_no
                              reason="Feeling better")
         await pilot.press("c")
         await settle(pilot)
-        assert any(severity == "error" and text.startswith("Can't confirm appointment")
-                   for severity, text in notifications(app))
+        assert ("error", "Can't confirm the visit on Wed 25 Nov 10:00 (Europe/Berlin) with Dr "
+                "Gregory House: it is cancelled; only a pending appointment can be confirmed"
+                ) in notifications(app)
         assert status_of(db, visits["alice_tomorrow"]) == "cancelled"
         assert rows(app)[0][2] == "Cancelled"
         assert binding_ids(app) & ACTION_KEYS == {"add-note"}

@@ -172,7 +172,11 @@ async def test_receptionist_sees_the_staff_home(settings: Settings, db: Database
         assert app.current_mode == "receptionist"
         assert app.screen.sub_title == "Rita Desk · Receptionist"
         assert "Front desk" in str(app.screen.query_one(".screen-title", Static).render())
-        assert "No appointments in the clinic yet." in empty_state_text(app)
+        assert "Front desk · today's arrivals" in str(
+            app.screen.query_one(".screen-title", Static).render())
+        empty = app.screen.query_one("#arrivals-empty", Static)
+        assert empty.display
+        assert "No arrivals today." in str(empty.render())
 
 
 async def test_doctor_gets_their_own_mode(settings: Settings, db: Database) -> None:

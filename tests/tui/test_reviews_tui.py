@@ -25,7 +25,7 @@ from doctorbook.tui.app import DoctorbookApp, make_app
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.review_form import ReviewForm
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen
-from doctorbook.tui.screens.patient_home import THANKS, PatientHomeScreen
+from doctorbook.tui.screens.patient_home import ALREADY_REVIEWED, THANKS, PatientHomeScreen
 from doctorbook.tui.screens.search import SearchScreen
 from doctorbook.tui.widgets.ratings import RatingsPanel
 from tests.conftest import PASSWORD, make_user
@@ -137,6 +137,11 @@ def many_reviews(clinic: Clinic, clock: FixedClock) -> None:
 
 def text_of(pilot: Pilot[None], selector: str) -> str:
     return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+def detail_text(app: DoctorbookApp) -> str:
+    """The line under the patient's lists, about the highlighted visit."""
+    return str(app.screen.query_one("#visit-detail", Static).render())
 
 
 def review_lines(pilot: Pilot[None]) -> list[str]:
@@ -314,29 +319,22 @@ async def test_a_visit_is_reviewed_once(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert ("information", THANKS) in notifications(app)
+        # Reviewed: not offered again (r refreshes), and the line under the lists says so.
+        assert "review" not in binding_ids(app)
+        assert ALREADY_REVIEWED in detail_text(app)
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, PatientHomeScreen)
-        assert (
-            "warning", "You have already reviewed this visit. Thank you!"
-        ) in notifications(app)
 
-        # Tuesday's was reviewed before this session: core refuses it, and says so.
-        await pilot.press("down", "r")
-        await pilot.pause()
-        assert isinstance(app.screen, ReviewForm)
-        await write_review(pilot, 1, "Changed my mind.")
-        await pilot.press("ctrl+s")
+        # Tuesday's was reviewed before this session: not offered either, no form to fill.
+        await pilot.press("down")
+        assert "review" not in binding_ids(app)
+        assert ALREADY_REVIEWED in detail_text(app)
+        await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, PatientHomeScreen)
-        assert (
-            "error", f"You have already reviewed appointment {earlier}"
-        ) in notifications(app)
-        await pilot.press("r")  # now known: refused before the form opens
-        await settle(pilot)
-        assert isinstance(app.screen, PatientHomeScreen)
-        assert notifications(app)[-1] == (
-            "warning", "You have already reviewed this visit. Thank you!")
+        assert ("error", f"You have already reviewed appointment {earlier}"
+                ) not in notifications(app)
     assert [r.rating for r in reviews_of(db, earlier)] == [5]
     assert [r.rating for r in reviews_of(db, later)] == [4]
 

@@ -15,7 +15,9 @@ from doctorbook.tui.widgets.plain import Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """The question, a confirm button and Cancel; Cancel has the focus, y confirms, n cancels."""
+    """The question, a confirm button and `back` (Cancel); `back` has the focus, y confirms,
+    n and Escape go back. A dialog whose own action is a cancel names `back` otherwise ("Keep
+    visit"): "Cancel" next to "Yes, cancel it" reads as two ways to cancel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes", id="confirm-yes"),
@@ -23,9 +25,11 @@ class ConfirmDialog(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, question: str, *, confirm: str = "Yes", title: str = "Please confirm"
+        self, question: str, *, confirm: str = "Yes", title: str = "Please confirm",
+        back: str = "Cancel",
     ) -> None:
         super().__init__()
+        self.back = back
         self.question = question
         self.confirm = confirm
         self.dialog_title = title
@@ -36,7 +40,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(self.question, id="confirm-question", markup=False)
             with Horizontal(classes="form-buttons"):
                 yield Button(self.confirm, variant="error", id="confirm-yes")
-                yield Button("Cancel", id="confirm-cancel")
+                yield Button(self.back, id="confirm-cancel")
         yield Footer()
 
     def on_mount(self) -> None:

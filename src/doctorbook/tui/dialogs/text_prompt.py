@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on
@@ -19,7 +20,10 @@ from doctorbook.tui.widgets.plain import Label, Static
 
 class TextPrompt(ModalScreen[str | None]):
     """A titled dialog with one input; empty text counts as cancelling, unless `allow_empty`
-    (then it is returned as "", for core to refuse with its own message)."""
+    (then it is returned as "", for core to refuse with its own message).
+
+    `back` names the button that leaves without doing anything: "Cancel" unless the dialog's
+    own action is a cancel ("Cancel the visit" next to "Cancel" reads as two ways to cancel)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel-prompt"),
@@ -33,9 +37,11 @@ class TextPrompt(ModalScreen[str | None]):
         value: str = "",
         submit: str = "OK",
         allow_empty: bool = False,
+        back: str = "Cancel",
     ) -> None:
         super().__init__()
         self.allow_empty = allow_empty
+        self.back = back
         self.prompt_title = title
         self.label = label
         self.value = value
@@ -48,10 +54,15 @@ class TextPrompt(ModalScreen[str | None]):
             yield FieldInput(last=True, id="prompt-value")
             with Horizontal(classes="form-buttons"):
                 yield Button(self.submit, variant="primary", id="prompt-ok")
-                yield Button("Cancel", id="prompt-cancel")
+                yield Button(self.back, id="prompt-cancel")
         yield Footer()
 
     def on_mount(self) -> None:
+        # Escape says in the key bar what the button says.
+        self._bindings.key_to_bindings["escape"] = [
+            replace(binding, description=self.back)
+            for binding in self._bindings.key_to_bindings.get("escape", [])
+        ]
         field = self.query_one("#prompt-value", Input)
         field.value = printable(self.value)
         field.focus()
@@ -73,10 +84,11 @@ ASK_WHY = "Say why you disable the account: other admins see the reason."
 
 def ask_reason(
     screen: Screen[Any], *, title: str, label: str, submit: str, asked_again: str,
-    then: Callable[[str], object],
+    then: Callable[[str], object], back: str = "Cancel",
 ) -> None:
     """Ask for a reason (disabling an account, say); an empty one is asked for again with
-    `asked_again` said first; Escape gives up; `then` gets the reason."""
+    `asked_again` said first; Escape gives up; `then` gets the reason. `back` names the way
+    out ("Keep visit" where the reason is a visit's cancellation)."""
 
     def answered(reason: str | None) -> None:
         if reason is None:
@@ -84,9 +96,10 @@ def ask_reason(
         if not reason:
             screen.notify(asked_again, severity="warning", markup=False)
             ask_reason(screen, title=title, label=label, submit=submit,
-                       asked_again=asked_again, then=then)
+                       asked_again=asked_again, then=then, back=back)
             return
         then(reason)
 
     screen.app.push_screen(
-        TextPrompt(title=title, label=label, submit=submit, allow_empty=True), answered)
+        TextPrompt(title=title, label=label, submit=submit, allow_empty=True, back=back),
+        answered)

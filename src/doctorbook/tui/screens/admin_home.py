@@ -1,5 +1,6 @@
-"""The admin's home: all appointments, and the keys to the taxonomy, to doctors joining, to the
-e-mail outbox, to the audit log and to the staff (receptionists and admins)."""
+"""The admin's home: today's arrivals (as at the desk), and the keys to the taxonomy, to
+doctors joining, to the e-mail outbox, to the audit log and to the staff (receptionists and
+admins)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from doctorbook.tui.screens.staff_home import StaffHomeScreen
 
 
 class AdminHomeScreen(StaffHomeScreen):
-    """All appointments; c opens the specialties, d the doctors (suspend/activate), j the
-    invites and requests to join, o the outbox, a the audit log, m the metrics dashboard, t the
-    staff (invite, disable, enable receptionists and admins)."""
+    """Today's arrivals, with the desk's keys (i check in, x cancel, r move); c opens the
+    specialties, d the doctors (suspend/activate), j the invites and requests to join, o the
+    outbox, a the audit log, m the metrics dashboard, t the staff (invite, disable, enable
+    receptionists and admins)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The desk's keys (and refresh) work here as everywhere, and F1 lists them; they stay
@@ -29,6 +31,12 @@ class AdminHomeScreen(StaffHomeScreen):
         Binding("s", "search", "Search", show=False, id="search"),
         Binding("p", "patients", "Patients", show=False, id="patients"),
         Binding("v", "day_view", "Day view", show=False, id="day-view"),
+        # The desk's keys on today's arrivals work here too (x cancels: c is the
+        # specialties', m the metrics'), off the key bar for the admin's own; F1 lists them.
+        Binding("i", "desk_check_in", "Check in", show=False, id="desk-check-in"),
+        Binding("x", "desk_cancel", "Cancel", show=False, id="desk-cancel-x"),
+        Binding("r", "desk_move", "Move", show=False, id="desk-move"),
+        Binding("r", "refresh", "Refresh", show=False, id="refresh-r"),
         Binding("c", "specialties", "Specialties", id="specialties"),
         Binding("j", "doctors_joining", "Joining", id="doctors-joining"),
         Binding("o", "outbox", "Outbox", id="outbox"),

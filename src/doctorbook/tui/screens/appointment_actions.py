@@ -1,9 +1,11 @@
 """What a doctor does to one appointment: confirm, cancel (with a reason), complete, no-show,
-add a private note. Shared by the dashboard and the appointment detail screen."""
+add a private note, send the confirmation again. Shared by the dashboard and the appointment
+detail screen."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -15,7 +17,7 @@ from doctorbook.core.base import live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.live import Changes
 from doctorbook.core.base.rbac import Actor
-from doctorbook.core.booking import lifecycle
+from doctorbook.core.booking import lifecycle, resend
 from doctorbook.core.booking.appointments import ACTIVE_STATUSES, AppointmentView
 from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
@@ -40,6 +42,15 @@ DONE = {
     "cancel": ("Cancelled", " The patient gets an e-mail."),
     "note": ("Note added", ""),
 }
+#: Said on the key bar and in the cancel dialog for leaving it without cancelling.
+KEEP_VISIT = "Keep visit"
+
+
+def resent_text(appointment: AppointmentView) -> str:
+    """'Confirmation queued again for Alice Patient (alice@example.com) · Wed 25 Nov 10:00.'"""
+    to = f" ({appointment.patient_email})" if appointment.patient_email else ""
+    return (f"Confirmation queued again for {appointment.patient_name}{to} · "
+            f"{when(appointment)}.")
 
 
 def done_text(action: str, appointment: AppointmentView) -> str:
@@ -70,7 +81,8 @@ def _as_is(message: Message) -> Message:
 
 @dataclass(frozen=True)
 class Change:
-    """One thing done to an appointment: a status action of core's, 'cancel' or 'note'."""
+    """One thing done to an appointment: a status action of core's, 'cancel', 'note' or
+    'resend' (the confirmation e-mail once more)."""
 
     action: str
     #: The reason of a cancel, the text of a note.
@@ -89,6 +101,7 @@ class AppointmentActionsScreen(Screen[None], CoreCalls):
         Binding("k", "complete_visit", "Complete", id="complete-appointment"),
         Binding("n", "no_show", "No-show", id="no-show"),
         Binding("o", "add_note", "Note", id="add-note"),
+        Binding("e", "resend", "Resend", id="resend-confirmation"),
     ]
 
     @property
@@ -129,6 +142,11 @@ class AppointmentActionsScreen(Screen[None], CoreCalls):
             elif change.action == "note":
                 lifecycle.add_note(uow, actor=actor, appointment_id=appointment.id,
                                    text=change.text or "")
+            elif change.action == "resend":
+                # Said with the address core sent it to (the patient's, as it is now).
+                sent = resend.resend_confirmation(uow, actor=actor,
+                                                  appointment_id=appointment.id)
+                return self.read_state(uow, actor=actor, note=resent_text(sent))
             else:
                 lifecycle.change_status(uow, actor=actor, appointment_id=appointment.id,
                                         action=change.action)
@@ -149,17 +167,28 @@ class AppointmentActionsScreen(Screen[None], CoreCalls):
     # --- keys ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Only the changes core allows from the selected appointment's status are offered;
-        the time rules (no no-show before the start) are core's to explain."""
+        """Only the changes core allows from the selected appointment's status (and, for a
+        no-show or a resend, its time) are offered."""
         appointment = self.selected
         if action in STATUS_ACTIONS:
             transition = lifecycle.TRANSITIONS[STATUS_ACTIONS[action]]
-            return appointment is not None and appointment.status in transition.sources
+            if appointment is None or appointment.status not in transition.sources:
+                return False
+            # Nobody missed a visit that hasn't started yet (core refuses it too).
+            return action != "no_show" or appointment.starts_at <= self._now()
         if action == "cancel_visit":
             return appointment is not None and appointment.status in ACTIVE_STATUSES
+        if action == "resend":
+            return (appointment is not None and appointment.status in resend.RESENDABLE
+                    and appointment.starts_at > self._now())
         if action == "add_note":
             return appointment is not None
         return super().check_action(action, parameters)
+
+    def _now(self) -> datetime:
+        """The clinic's clock, as core reads it."""
+        now: datetime = self.app.now()  # type: ignore[attr-defined]
+        return now
 
     def _run(self, change: Change) -> None:
         appointment = self.selected
@@ -170,7 +199,26 @@ class AppointmentActionsScreen(Screen[None], CoreCalls):
         self._run(Change("confirm"))
 
     def action_complete_visit(self) -> None:
-        self._run(Change("complete"))
+        appointment = self.selected
+        if appointment is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run(Change("complete"))
+
+        # Like a no-show, a completed visit can't be changed back: asked first.
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Record that {appointment.patient_name}'s visit on {when(appointment)} "
+                "took place?",
+                confirm="Complete", title="Complete the visit",
+            ),
+            answered,
+        )
+
+    def action_resend(self) -> None:
+        self._run(Change("resend"))
 
     def action_no_show(self) -> None:
         appointment = self.selected
@@ -203,7 +251,7 @@ class AppointmentActionsScreen(Screen[None], CoreCalls):
             TextPrompt(
                 title=f"Cancel the visit: {describe(appointment)}",
                 label="Reason (the patient is told it by e-mail)",
-                submit="Cancel the visit", allow_empty=True,
+                submit="Cancel the visit", allow_empty=True, back=KEEP_VISIT,
             ),
             answered,
         )

@@ -21,7 +21,12 @@ from doctorbook.core.base.audit import AuditView
 from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
-from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
+from doctorbook.tui.widgets.tables import (
+    MAX_WIDTH,
+    key_at_cursor,
+    show_rows,
+    show_rows_keeping_cursor,
+)
 
 COLUMNS = ("Time", "Actor", "Action", "Entity", "Data")
 LOADING = "Loading the audit log…"
@@ -105,11 +110,42 @@ def entity_text(entry: AuditView) -> str:
     return entry.entity_kind + (f":{entry.entity_id}" if entry.entity_id is not None else "")
 
 
+#: Long words of record kinds and actions, shortened in the table (80 columns): the
+#: "appointment.cancelled" of an "appointment:12" is "appt.cancelled" of "appt:12". The line
+#: under the table and Enter show them whole.
+SHORT = (("appointment", "appt"), ("specialty", "spec"))
+
+
+def short(text: str) -> str:
+    for word, abbreviation in SHORT:
+        text = text.replace(word, abbreviation)
+    return text
+
+
+def zone_name() -> str:
+    """The zone the times are shown in (this machine's, where the admin is), e.g. "CET"."""
+    return datetime.now().astimezone().strftime("%Z") or "local time"
+
+
+def columns() -> tuple[str, ...]:
+    """The headings; the time's says its zone."""
+    return (f"Time ({zone_name()})", *COLUMNS[1:])
+
+
 def entry_row(entry: AuditView) -> tuple[str, tuple[str, ...]]:
     return str(entry.id), (
-        entry.at.astimezone().strftime("%Y-%m-%d %H:%M"), actor_text(entry), entry.action,
-        cut(entity_text(entry), ENTITY_WIDTH), entry.data_text or "—",
+        entry.at.astimezone().strftime("%Y-%m-%d %H:%M"), actor_text(entry), short(entry.action),
+        short(cut(entity_text(entry), ENTITY_WIDTH)), entry.data_text or "—",
     )
+
+
+def detail_text(entry: AuditView | None) -> str:
+    """The highlighted entry whole but its data, under the table: what the table cut."""
+    if entry is None:
+        return ""
+    when = entry.at.astimezone().strftime("%a %Y-%m-%d %H:%M %Z")
+    return (f"{when} · {actor_text(entry)} · {entry.action} · {entity_text(entry)}"
+            f" · {entry.data_text or '—'}")
 
 
 def details(entry: AuditView) -> DetailDialog:
@@ -156,12 +192,13 @@ class AuditLogScreen(Screen[None], CoreCalls):
             yield Static(HINT, id="audit-hint", markup=False)
             yield Static(LOADING, id="audit-empty", classes="empty-state")
             yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="audit-detail")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Audit log"
         table: DataTable[str] = self.query_one("#audit-table", DataTable)
-        show_rows(table, COLUMNS, [])
+        show_rows(table, columns(), [])
         table.display = False
         self.query_one("#audit-entity", Input).focus()
         self._reload()
@@ -189,11 +226,19 @@ class AuditLogScreen(Screen[None], CoreCalls):
         self.entries = message.entries
         self._show()
 
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the tables' new width is known then)."""
+        self.call_after_refresh(self._show)
+
     def _show(self) -> None:
         table: DataTable[str] = self.query_one("#audit-table", DataTable)
         empty = self.query_one("#audit-empty", Static)
         rows = [entry_row(e) for e in self.entries or ()]
-        show_rows_keeping_cursor(table, COLUMNS, rows)
+        headers = columns()
+        # The time, who and what stay readable; the record and its data give way first.
+        show_rows_keeping_cursor(table, headers, rows, fit=True,
+                                 least={headers[0]: MAX_WIDTH, "Actor": 12, "Action": 16})
         empty.update(LOADING if self.entries is None else EMPTY)
         empty.display = not rows
         table.display = bool(rows)
@@ -203,7 +248,12 @@ class AuditLogScreen(Screen[None], CoreCalls):
                 focus_results or self.focused is None or not self.focused.display
             ):
                 table.focus()
+        self._show_detail()
         self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _show_detail(self) -> None:
+        self.query_one("#audit-detail", Static).update(detail_text(self.highlighted))
 
     @property
     def highlighted(self) -> AuditView | None:

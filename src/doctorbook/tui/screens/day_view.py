@@ -139,13 +139,25 @@ class DayViewScreen(Screen[None], CoreCalls):
         Binding("escape", "back", "Back", id="back"),
     ]
 
-    def __init__(self, *, patient: UserView | None = None, doctor_id: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        patient: UserView | None = None,
+        doctor_id: int | None = None,
+        day: date | None = None,
+        move: int | None = None,
+    ) -> None:
+        """`doctor_id` and `day`: open on them (else on those looked at last). `move`: an
+        appointment of that day to move, marked as if r had been pressed on it (the desk's
+        home and a patient's appointments move a visit this way)."""
         super().__init__()
         #: Whom `b` books for.
         self.patient = patient
         self.doctor_id = doctor_id
         self.doctors: tuple[SearchResult, ...] | None = None
-        self.day: date | None = None
+        self.day: date | None = day
+        #: The appointment to mark as moving once its day is read (see `move`).
+        self._move_id = move
         self.slots: tuple[DaySlot, ...] | None = None
         #: The booked visit being rescheduled (r), until it is moved or Escape.
         self.moving: DaySlot | None = None
@@ -384,6 +396,10 @@ class DayViewScreen(Screen[None], CoreCalls):
         if (message.doctor_id, message.day) != (self.doctor_id, self.day):
             return  # the desk has moved on to another day (or doctor) meanwhile
         self.slots = message.slots
+        if self._move_id is not None:
+            move_id, self._move_id = self._move_id, None
+            self.moving = next((s for s in message.slots if s.appointment_id == move_id
+                                and s.appointment_status in MOVABLE), None)
         self._show()
         self._remember(DayMemory(message.doctor_id, message.day))
 
@@ -629,7 +645,7 @@ class DayViewScreen(Screen[None], CoreCalls):
         self.app.push_screen(
             TextPrompt(title=f"Cancel {visit(slot)}",
                        label="Reason (required; it goes into the patient's e-mail)",
-                       submit="Cancel visit"),
+                       submit="Cancel visit", back="Keep visit"),
             reason_given,
         )
 

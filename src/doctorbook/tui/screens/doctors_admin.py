@@ -21,6 +21,7 @@ from doctorbook.tui.calls import CallFailed, CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import (
+    MAX_WIDTH,
     item_at_cursor,
     show_listing,
     show_rows,
@@ -37,6 +38,10 @@ HINT = "s: suspend · r: reactivate · a suspended doctor is hidden from patient
 NAME_WIDTH = 24
 EMAIL_WIDTH = 26
 CITY_WIDTH = 14
+#: At 80 columns every column stays on screen: status, visibility and rating whole, the name
+#: readable; the line under the table shows the highlighted doctor whole.
+LEAST = {"Name": 22, "City": CITY_WIDTH, "Status": MAX_WIDTH, "Visible": MAX_WIDTH,
+         "Rating": MAX_WIDTH}
 
 
 def cut(text: str | None, width: int) -> str:
@@ -54,6 +59,15 @@ def doctor_row(doctor: DoctorSummary) -> tuple[str, tuple[str, ...]]:
         cut(doctor.city, CITY_WIDTH) or "—", doctor.status,
         "yes" if doctor.visible else "no", rating_text(doctor),
     )
+
+
+def detail_text(doctor: DoctorSummary | None) -> str:
+    """The highlighted doctor whole: name, address, city, and whether patients find them."""
+    if doctor is None:
+        return ""
+    seen = "visible to patients" if doctor.visible else "hidden from patients"
+    return (f"{doctor.name} <{doctor.email}> · {doctor.city or 'no city yet'} · "
+            f"{doctor.status}, {seen} · rating {rating_text(doctor)}")
 
 
 def counts_text(listed: tuple[DoctorSummary, ...] | None) -> str:
@@ -89,6 +103,7 @@ class DoctorsAdminScreen(CoreCalls, Screen[None]):
             yield Static(HINT, id="doctors-admin-hint")
             yield Static(LOADING, id="doctors-admin-empty", classes="empty-state")
             yield DataTable(id="doctors-admin-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="doctors-admin-detail")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -138,6 +153,11 @@ class DoctorsAdminScreen(CoreCalls, Screen[None]):
         self.listed = message.listed
         self._show()
 
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the tables' new width is known then)."""
+        self.call_after_refresh(self._show)
+
     def _show(self) -> None:
         self.query_one("#doctors-admin-counts", Static).update(counts_text(self.listed))
         table: DataTable[str] = self.query_one("#doctors-admin-table", DataTable)
@@ -145,8 +165,13 @@ class DoctorsAdminScreen(CoreCalls, Screen[None]):
         rows = [doctor_row(d) for d in self.listed or ()]
         self._focus_results = show_listing(
             self, table, empty, COLUMNS, rows,
-            empty_text=LOADING if self.listed is None else EMPTY, take_focus=self._focus_results)
+            empty_text=LOADING if self.listed is None else EMPTY, take_focus=self._focus_results,
+            fit=True, least=LEAST)
+        self._show_detail()
         self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        self.query_one("#doctors-admin-detail", Static).update(detail_text(self.highlighted))
 
     @property
     def highlighted(self) -> DoctorSummary | None:
@@ -158,6 +183,7 @@ class DoctorsAdminScreen(CoreCalls, Screen[None]):
 
     @on(DataTable.RowHighlighted, "#doctors-admin-table")
     def _highlight_moved(self) -> None:
+        self._show_detail()
         self.refresh_bindings()
 
     def on_descendant_focus(self) -> None:

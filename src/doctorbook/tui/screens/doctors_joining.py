@@ -24,7 +24,7 @@ from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.specialty_picker import SpecialtyPicker
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import MAX_WIDTH, show_rows
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 LOADING = "Loading requests…"
 EMPTY = "No requests waiting."
 COLUMNS = ("Name", "E-mail", "Received", "Message")
+#: At 80 columns every column stays on screen: the date whole, the rest cut short; the line
+#: under the table shows the highlighted request whole.
+LEAST = {"Name": 16, "Received": MAX_WIDTH}
 #: Actions on the highlighted request; offered while the requests table has the focus.
 ROW_ACTIONS = frozenset({"approve", "reject"})
 #: The calls that send an invite, and that decide on a request (changes: a second one must not
@@ -42,6 +45,14 @@ DECIDE = "decide"
 
 def received(request: RequestView) -> str:
     return request.created_at.astimezone().strftime("%d %b %Y")
+
+
+def detail_text(request: RequestView | None) -> str:
+    """The highlighted request whole: who, from which address, and what they wrote."""
+    if request is None:
+        return ""
+    message = f" · {request.message}" if request.message else ""
+    return f"{request.name} <{request.email}> · received {received(request)}{message}"
 
 
 # CoreCalls after the screen class: Textual takes a screen's CSS from its first DOMNode base.
@@ -75,6 +86,7 @@ class DoctorsJoiningScreen(Screen[None], CoreCalls):
             yield Label("Requests to join (a approve · x reject)", classes="section-title")
             yield Static(LOADING, id="requests-empty", classes="empty-state")
             yield DataTable(id="requests-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="joining-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -154,13 +166,19 @@ class DoctorsJoiningScreen(Screen[None], CoreCalls):
     def watch_specialties(self, specialties: tuple[SpecialtyView, ...] | None) -> None:
         self.query_one(SpecialtyPicker).keep_ticks_and_show(specialties or ())
 
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the tables' new width is known then)."""
+        self.call_after_refresh(lambda: self.watch_requests(self.requests))
+
     def watch_requests(self, requests: tuple[RequestView, ...] | None) -> None:
         table: DataTable[str] = self.query_one("#requests-table", DataTable)
         empty = self.query_one("#requests-empty", Static)
         had_focus = table.has_focus
         show_rows(table, COLUMNS, [
-            (str(r.id), (r.name, r.email, received(r), r.message or "")) for r in requests or ()
-        ])
+            (str(r.id), (r.name, r.email, received(r), " ".join((r.message or "").split())))
+            for r in requests or ()
+        ], fit=True, least=LEAST)
         empty.update(LOADING if requests is None else EMPTY)
         empty.display = not requests
         table.display = bool(requests)
@@ -188,6 +206,7 @@ class DoctorsJoiningScreen(Screen[None], CoreCalls):
 
     @on(DataTable.RowHighlighted, "#requests-table")
     def _highlight_moved(self) -> None:
+        self.query_one("#joining-detail", Static).update(detail_text(self.highlighted))
         self.refresh_bindings()
 
     def on_descendant_focus(self) -> None:

@@ -32,9 +32,11 @@ def role_label(user: UserView) -> str:
 
 
 def appointment_lists(uow: UnitOfWork, *, actor: Actor) -> AppointmentLists:
-    """A home screen's lists, and when they were read (one unit of work)."""
-    upcoming = list_appointments(uow, actor=actor, scope=Scope.UPCOMING)
-    past = list_appointments(uow, actor=actor, scope=Scope.PAST)
+    """A home screen's lists, and when they were read (one unit of work): upcoming are the
+    visits still to come and still to happen; a visit completed, missed or cancelled today is
+    past already (nothing is left to do about it)."""
+    upcoming = list_appointments(uow, actor=actor, scope=Scope.COMING)
+    past = list_appointments(uow, actor=actor, scope=Scope.DONE)
     return AppointmentLists(tuple(upcoming), tuple(past), uow.now())
 
 

@@ -25,6 +25,7 @@ from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.detail import DetailDialog
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import (
+    MAX_WIDTH,
     item_at_cursor,
     show_listing,
     show_rows,
@@ -35,13 +36,18 @@ from doctorbook.tui.widgets.tables import (
 READ = "read"
 CHANGE = "change"
 ALL = "all"
-#: The filter's choices; the screen opens on the failed messages, the ones needing an admin.
+#: The filter's choices; the screen opens on every message, pending ones included (the
+#: counts above say how many failed; "Failed" is one choice away).
 STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
     ("All statuses", ALL), *((status.capitalize(), status) for status in STATUSES),
 )
-DEFAULT_STATUS = "failed"
-#: What an admin needs first (who, what state, why it failed) fits 80 columns; the rest scrolls.
-COLUMNS = ("ID", "Status", "Tries", "To", "Last error", "Subject", "Kind", "Next / sent")
+DEFAULT_STATUS = ALL
+#: Every column fits 80 columns (the long ones cut short); the line under the table shows
+#: the highlighted message's recipient, subject, kind and error whole. The last heading
+#: names the zone of its times (see `columns`).
+COLUMNS = ("ID", "Status", "Tries", "To", "Subject", "Last error", "Next / sent")
+#: Short columns never cut at 80 columns (nor the time): recipient, subject and error give way.
+KEPT_WHOLE = ("ID", "Status", "Tries")
 LOADING = "Loading the outbox…"
 HINT = "Enter: details · r: retry a failed e-mail"
 #: Long cells are cut to this many characters in the table; Enter shows them whole.
@@ -81,12 +87,28 @@ def next_or_sent(message: OutboxView) -> str:
     return "—"
 
 
+def columns() -> tuple[str, ...]:
+    """The headings; the times' says their zone (this machine's, where the admin is)."""
+    zone = datetime.now().astimezone().strftime("%Z") or "local"
+    return (*COLUMNS[:-1], f"{COLUMNS[-1]} ({zone})")
+
+
 def message_row(message: OutboxView) -> tuple[str, tuple[str, ...]]:
     return str(message.id), (
         str(message.id), message.status, attempts(message), cut(message.to, TO_WIDTH),
-        cut(message.last_error, ERROR_WIDTH) or "—", cut(message.subject, SUBJECT_WIDTH),
-        message.kind, next_or_sent(message),
+        cut(message.subject, SUBJECT_WIDTH), cut(message.last_error, ERROR_WIDTH) or "—",
+        next_or_sent(message),
     )
+
+
+def detail_text(message: OutboxView | None) -> str:
+    """The highlighted message under the table, what its row cut short: recipient, kind,
+    subject, error (Enter shows everything)."""
+    if message is None:
+        return ""
+    to = f"{message.to_name} <{message.to}>" if message.to_name else message.to
+    error = f" · {cut(message.last_error, 200)}" if message.last_error else ""
+    return f"{to} · {message.kind} · {message.subject}{error}"
 
 
 def counts_text(counts: dict[str, int] | None) -> str:
@@ -171,12 +193,13 @@ class OutboxScreen(CoreCalls, Screen[None]):
                 yield Static(HINT, id="outbox-hint")
             yield Static(LOADING, id="outbox-empty", classes="empty-state")
             yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="outbox-detail")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Outbox"
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
-        show_rows(table, COLUMNS, [])
+        show_rows(table, columns(), [])
         table.display = False
         self._reload()
 
@@ -239,16 +262,26 @@ class OutboxScreen(CoreCalls, Screen[None]):
         self.messages = message.messages
         self._show()
 
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the tables' new width is known then)."""
+        self.call_after_refresh(self._show)
+
     def _show(self) -> None:
         self.query_one("#outbox-counts", Static).update(counts_text(self.counts))
         table: DataTable[str] = self.query_one("#outbox-table", DataTable)
         empty = self.query_one("#outbox-empty", Static)
         rows = [message_row(m) for m in self.messages or ()]
         self._focus_results = show_listing(
-            self, table, empty, COLUMNS, rows,
+            self, table, empty, columns(), rows,
             empty_text=LOADING if self.messages is None else empty_text(self.status),
-            take_focus=self._focus_results)
+            take_focus=self._focus_results, fit=True,
+            least={header: MAX_WIDTH for header in (*KEPT_WHOLE, columns()[-1])})
+        self._show_detail()
         self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        self.query_one("#outbox-detail", Static).update(detail_text(self.highlighted))
 
     @property
     def highlighted(self) -> OutboxView | None:
@@ -269,6 +302,7 @@ class OutboxScreen(CoreCalls, Screen[None]):
 
     @on(DataTable.RowHighlighted, "#outbox-table")
     def _highlight_moved(self) -> None:
+        self._show_detail()
         self.refresh_bindings()
 
     def on_descendant_focus(self) -> None:

@@ -1,19 +1,25 @@
 """The patient's home: their upcoming and past appointments, the way to find a doctor,
 cancelling an upcoming visit while the doctor's cancellation window allows it, and reviewing a
-completed one (r on the past visit)."""
+completed one (r on the past visit); under the lists, the highlighted visit's whole reason and
+what can (or can't) be done about it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
 from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.errors import Conflict
+from doctorbook.core.base.rbac import Actor
 from doctorbook.core.booking import lifecycle
 from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.feedback import reviews
@@ -22,9 +28,11 @@ from doctorbook.tui.calls import CallFailed
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.review_form import ReviewDraft, ReviewForm
 from doctorbook.tui.messages import AppointmentChanged, AppointmentLists
-from doctorbook.tui.screens.home import HomeScreen
+from doctorbook.tui.screens.home import HomeScreen, appointment_lists
 from doctorbook.tui.screens.search import SearchScreen
+from doctorbook.tui.text import literal
 from doctorbook.tui.widgets.appointments import AppointmentList, clinic_when, doctor_title
+from doctorbook.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -61,6 +69,34 @@ def review_refusal(appointment: AppointmentView) -> str | None:
     return f"You can review a visit once it is completed; this one is {state}."
 
 
+def lists_and_reviews(
+    uow: UnitOfWork, *, actor: Actor
+) -> tuple[AppointmentLists, frozenset[int]]:
+    """The patient's lists and which of their visits they have reviewed (one unit of work:
+    a visit is never shown reviewable after its review was read)."""
+    return appointment_lists(uow, actor=actor), reviews.reviewed_visits(uow, actor=actor)
+
+
+def visit_detail(
+    appointment: AppointmentView, *, upcoming: bool, reviewed: bool, now: datetime
+) -> Text:
+    """Under the lists, the highlighted visit: its whole reason (cut in the table at 80
+    columns), then what the patient can do about it, or why not."""
+    text = Text("Reason: ", style="bold", end="")
+    text.append_text(literal(appointment.reason or "none given"))
+    if upcoming:
+        refusal = appointment.patient_cancel_refusal(now)
+        hint = (f"You can't cancel this visit online: {refusal}." if refusal is not None
+                else "Press c to cancel this visit.")
+    elif appointment.status != "completed":
+        hint = ""
+    else:
+        hint = ALREADY_REVIEWED if reviewed else "Press r to review this visit."
+    if hint:
+        text.append(f"\n{hint}", style="dim")
+    return text
+
+
 class PatientHomeScreen(HomeScreen):
     """My appointments; c cancels the highlighted upcoming one (or says why it can't), r on a
     past one reviews it (or says why it can't)."""
@@ -73,9 +109,18 @@ class PatientHomeScreen(HomeScreen):
         Binding("r", "refresh", "Refresh", show=False, id="refresh-r"),
     ]
 
+    DEFAULT_CSS = """
+    PatientHomeScreen #visit-detail {
+        height: auto;
+        max-height: 4;
+        padding: 0 1;
+    }
+    """
+
     def __init__(self, user: UserView) -> None:
         super().__init__(user)
-        #: Visits reviewed (or found reviewed) in this session: not offered a second time.
+        #: Visits reviewed (as core read them with the lists, or in this session): Review is
+        #: not offered for them.
         self._reviewed: set[int] = set()
         #: The visit whose review is being sent.
         self._reviewing: int | None = None
@@ -88,14 +133,48 @@ class PatientHomeScreen(HomeScreen):
     def doctorbook(self) -> DoctorbookApp:
         return cast("DoctorbookApp", self.app)
 
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Static("", id="visit-detail")
+
     def action_search(self) -> None:
         self.app.push_screen(SearchScreen())
+
+    class VisitsLoaded(Message):
+        """The patient's lists, and the ids of the visits they have reviewed."""
+
+        def __init__(self, found: tuple[AppointmentLists, frozenset[int]]) -> None:
+            super().__init__()
+            self.lists, self.reviewed = found
+
+    def refresh_lists(self) -> None:
+        """The lists with the reviews, so that a visit reviewed (here, on another terminal,
+        with the CLI) is not offered for review again."""
+        self.call(self.VisitsLoaded, lists_and_reviews)
+
+    def on_patient_home_screen_visits_loaded(self, message: VisitsLoaded) -> None:
+        self._reviewed |= message.reviewed
+        self.appointments = message.lists
 
     def watch_appointments(self, lists: AppointmentLists | None) -> None:
         appointments = self.query_one(AppointmentList)
         appointments.lists = lists
         if self.is_current and (self.focused is None or not self.focused.display):
             appointments.focus_upcoming()
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted visit's detail line, and the keys that apply to it."""
+        detail = self.query_one("#visit-detail", Static)
+        past = self.review_target
+        appointment = past or self.selected
+        if appointment is None:
+            detail.display = False
+        else:
+            detail.update(visit_detail(appointment, upcoming=past is None,
+                                       reviewed=appointment.id in self._reviewed,
+                                       now=self.doctorbook.now()))
+            detail.display = True
         self.refresh_bindings()
 
     @property
@@ -104,27 +183,28 @@ class PatientHomeScreen(HomeScreen):
 
     @property
     def review_target(self) -> AppointmentView | None:
-        """The visit r would review: the highlighted past one (or a completed upcoming one)."""
-        appointments = self.query_one(AppointmentList)
-        past = appointments.highlighted_past()
-        if past is not None:
-            return past
-        upcoming = appointments.highlighted_upcoming()
-        return upcoming if upcoming is not None and upcoming.status == "completed" else None
+        """The visit r would review: the highlighted past one (completed, missed and
+        cancelled visits are all past)."""
+        return self.query_one(AppointmentList).highlighted_past()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_visit":
-            return self.selected is not None
+            # Offered only where the patient may cancel; the detail line says why not.
+            selected = self.selected
+            return (self.review_target is None and selected is not None
+                    and selected.patient_cancel_refusal(self.doctorbook.now()) is None)
         if action == "review":
-            return self.review_target is not None
+            # A visit reviewed already is not offered again (r refreshes there).
+            target = self.review_target
+            return target is not None and target.id not in self._reviewed
         return True
 
     @on(DataTable.RowHighlighted)
     def _highlight_moved(self) -> None:
-        self.refresh_bindings()
+        self._show_detail()
 
     def on_descendant_focus(self) -> None:
-        self.refresh_bindings()
+        self._show_detail()
 
     def action_cancel_visit(self) -> None:
         appointment = self.selected
@@ -142,7 +222,7 @@ class PatientHomeScreen(HomeScreen):
 
         self.app.push_screen(
             ConfirmDialog(cancel_question(appointment), confirm="Yes, cancel it",
-                          title="Cancel a visit"),
+                          title="Cancel a visit", back="Keep visit"),
             confirmed,
         )
 
@@ -184,6 +264,7 @@ class PatientHomeScreen(HomeScreen):
         self._reviewing = None
         self._reviewed.add(message.appointment.id)
         self.notify(THANKS, markup=False)
+        self._show_detail()
 
     def _cancel(self, appointment: AppointmentView) -> None:
         def cancelled(view: AppointmentView) -> AppointmentChanged:
@@ -200,7 +281,8 @@ class PatientHomeScreen(HomeScreen):
         changed meanwhile. (The app, next, says why.)"""
         if message.group == REVIEW:
             if isinstance(message.refusal, Conflict) and self._reviewing is not None:
-                self._reviewed.add(self._reviewing)  # reviewed before (core said so)
+                self._reviewed.add(self._reviewing)  # reviewed elsewhere meanwhile
             self._reviewing = None
+            self._show_detail()
         if message.group in (CHANGE, REVIEW) and message.refusal is not None:
             self.refresh_lists()

@@ -24,7 +24,7 @@ from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.exception_form import KIND_LABELS, ExceptionDialog, ExceptionForm
 from doctorbook.tui.dialogs.rule_form import DAY_NAMES, RuleDialog, RuleForm
 from doctorbook.tui.widgets.plain import Label, Static
-from doctorbook.tui.widgets.tables import key_at_cursor, show_rows_keeping_cursor
+from doctorbook.tui.widgets.tables import MAX_WIDTH, key_at_cursor, show_rows_keeping_cursor
 
 #: The calls that change the schedule: not exclusive (a second change must not silence the
 #: first one's answer); a refusal goes to the app, which says it.
@@ -249,6 +249,11 @@ class ScheduleEditorScreen(CoreCalls, Screen[None]):
             )
         self.view = message.view
 
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the tables' new width is known then)."""
+        self.call_after_refresh(lambda: self.watch_view(self.view))
+
     def watch_view(self, view: ScheduleView | None) -> None:
         self.query_one("#rules-title", Label).update(rules_title(view))
         focused = self.focused
@@ -275,7 +280,9 @@ class ScheduleEditorScreen(CoreCalls, Screen[None]):
         there are none."""
         table: DataTable[str] = self.query_one(f"#{name}-table", DataTable)
         empty = self.query_one(f"#{name}-empty", Static)
-        show_rows_keeping_cursor(table, columns, rows or [])
+        # At 80 columns a long reason is what gives way (ending in "…"), never a date or hours.
+        show_rows_keeping_cursor(table, columns, rows or [], fit=True,
+                                 least={c: MAX_WIDTH for c in columns if c != "Reason"})
         empty.update(LOADING if rows is None else empty_text)
         empty.display = not rows
         table.display = bool(rows)

@@ -28,18 +28,41 @@ from doctorbook.tui.messages import SearchQuery
 from doctorbook.tui.screens.doctor_profile import DoctorProfileScreen, format_price
 from doctorbook.tui.text import literal
 from doctorbook.tui.widgets.plain import Label, Static
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import (
+    MAX_WIDTH,
+    item_at_cursor,
+    room_for,
+    show_rows,
+    show_rows_keeping_cursor,
+)
 
 SEARCHING = "Searching…"
-#: Most telling first: at 80 columns whatever doesn't fit is cut at the right edge.
+#: Most telling first. Every column stays on screen at 80 columns (long names cut short);
+#: the line under the table shows the highlighted doctor whole.
 COLUMNS = ("Name", "Price", "Next slot", "Specialties", "City", "Clinic")
+#: Narrower than this (80 columns), the clinic is left to the line under the table, so that
+#: the city and the specialties get room.
+CLINIC_ROOM = 100
+#: What the columns keep when the table is narrow: the price and the next slot whole, enough
+#: of the name to tell doctors apart; the rest share what is left.
+LEAST = {"Name": 22, "Price": MAX_WIDTH, "Next slot": MAX_WIDTH}
 
 
 def next_slot(result: SearchResult) -> str:
     """The first open slot in the clinic's own time (slots carry its offset), or a dash."""
     if not result.next_slots:
         return "—"
-    return f"{result.next_slots[0].starts_at:%a %d %b %H:%M}"
+    return f"{result.next_slots[0].starts_at:%d %b %H:%M}"
+
+
+def detail_text(result: SearchResult | None) -> str:
+    """The highlighted doctor whole, what the row cut short; the next slot with its zone."""
+    if result is None:
+        return ""
+    soonest = (f"next slot {result.next_slots[0].starts_at:%a %d %b %H:%M} ({result.timezone})"
+               if result.next_slots else "no open slot soon")
+    return (f"{result.name} · {', '.join(result.specialties) or '—'} · {result.clinic}, "
+            f"{result.city} · {format_price(result.price, result.currency)} · {soonest}")
 
 
 def found_text(count: int) -> str:
@@ -80,6 +103,7 @@ class SearchScreen(Screen[None], CoreCalls):
                 yield Input(placeholder="Name contains", id="name")
             yield Static(SEARCHING, id="search-status", classes="form-hint")
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="search-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -173,9 +197,25 @@ class SearchScreen(Screen[None], CoreCalls):
                                 ", ".join(r.specialties), r.city, r.clinic))
             for r in results or ()
         ]
-        show_rows(self.query_one("#results", DataTable), COLUMNS, rows)
+        table: DataTable[str] = self.query_one("#results", DataTable)
+        shown = len(COLUMNS) if room_for(table, len(rows)) >= CLINIC_ROOM else -1
+        show_rows_keeping_cursor(table, COLUMNS[:shown],
+                                 [(key, cells[:shown]) for key, cells in rows],
+                                 fit=True, least=LEAST)
         if results is not None:
             self.query_one("#search-status", Static).update(found_text(len(results)))
+        self._show_detail()
+
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one."""
+        # After the layout (the table's new width is known then), what is shown then.
+        self.call_after_refresh(lambda: self.watch_results(self.results))
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _show_detail(self) -> None:
+        table: DataTable[str] = self.query_one("#results", DataTable)
+        shown = item_at_cursor(table, self.results, lambda r: str(r.doctor_id))
+        self.query_one("#search-detail", Static).update(detail_text(shown))
 
     @on(DataTable.RowSelected, "#results")
     def _open_profile(self, event: DataTable.RowSelected) -> None:

@@ -23,9 +23,10 @@ from doctorbook.tui.calls import CoreCalls
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
 from doctorbook.tui.widgets.plain import Label, Static
-from doctorbook.tui.widgets.tables import cell_text
+from doctorbook.tui.widgets.tables import cell_text, cut_to
 
 LOADING = "Loading specialties…"
+NAME_WIDTH = 60
 EMPTY = "No specialties yet. Press a to add the first one."
 #: Actions that work on the highlighted row.
 ROW_ACTIONS = frozenset({"rename", "remove"})
@@ -61,7 +62,9 @@ class SpecialtiesScreen(Screen[None], CoreCalls):
     def on_mount(self) -> None:
         self.sub_title = "Specialties"
         table: DataTable[Text | int] = self.query_one("#specialties-table", DataTable)
-        table.add_column("Specialty", width=40)
+        # Wide enough for long names at 80 columns (with the count and a scroll bar); a
+        # longer one ends in an ellipsis, and Rename shows it whole.
+        table.add_column("Specialty", width=NAME_WIDTH)
         table.add_column("Doctors", width=8)
         table.display = False
         self.call(self.SpecialtiesLoaded, taxonomy.list_specialties, as_="open")
@@ -96,7 +99,7 @@ class SpecialtiesScreen(Screen[None], CoreCalls):
         highlighted, row = self.highlighted, table.cursor_row
         table.clear()
         for s in specialties or ():
-            table.add_row(cell_text(s.name), s.doctor_count, key=s.name)
+            table.add_row(cut_to(cell_text(s.name), NAME_WIDTH), s.doctor_count, key=s.name)
         empty.update(LOADING if specialties is None else EMPTY)
         empty.display = not specialties
         table.display = bool(specialties)

@@ -28,6 +28,7 @@ from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import (
+    MAX_WIDTH,
     item_at_cursor,
     show_listing,
     show_rows,
@@ -36,6 +37,9 @@ from doctorbook.tui.widgets.tables import (
 #: The calls: reading the staff (a newer read replaces one on its way), the changes and the
 #: invitations (each answered with the staff as they are then).
 READ = "read"
+#: At 80 columns every column stays on screen: role and status whole, the name readable; the
+#: line under the table shows the highlighted person whole.
+LEAST = {"Name": 16, "E-mail": 22, "Role": MAX_WIDTH, "Status": MAX_WIDTH}
 CHANGE = "change"
 INVITE = "invite"
 COLUMNS = ("Name", "E-mail", "Role", "Status", "Note")
@@ -236,6 +240,11 @@ class StaffScreen(CoreCalls, Screen[None]):
         if message.note:
             self.notify(message.note, markup=False)
 
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the tables' new width is known then)."""
+        self.call_after_refresh(self._show)
+
     def _show(self, follow: str | None = None) -> None:
         self.query_one("#staff-counts", Static).update(counts_line(self.listed))
         table: DataTable[str] = self.query_one("#staff-table", DataTable)
@@ -244,7 +253,7 @@ class StaffScreen(CoreCalls, Screen[None]):
         self._focus_results = show_listing(
             self, table, empty, COLUMNS, rows,
             empty_text=LOADING if self.listed is None else EMPTY, take_focus=self._focus_results,
-            follow=follow)
+            follow=follow, fit=True, least=LEAST)
         self._highlight_moved()
 
     @property
