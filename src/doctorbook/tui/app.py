@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypedDict, Unpack, cast
 
 from textual import events, work
 from textual.app import App
@@ -701,28 +701,30 @@ class KioskApp(DoctorbookApp):
         self.bell()
 
 
+class AppOptions(TypedDict, total=False):
+    """What `make_app` passes on to the app as it is (see `DoctorbookApp.__init__`)."""
+
+    idle_seconds: float | None
+    login_hint: str | None
+    notice: str | None
+    crash_after_login: bool
+    restart_embedded: bool
+    monotonic: Callable[[], float]
+    after_first_paint: Callable[[], object] | None
+
+
 def make_app(
     *,
     settings: Settings,
     db: AppDatabase,
     store: SessionStore | None,
     kiosk: bool = False,
-    idle_seconds: float | None = None,
-    login_hint: str | None = None,
-    notice: str | None = None,
-    crash_after_login: bool = False,
-    restart_embedded: bool = False,
-    monotonic: Callable[[], float] = time.monotonic,
-    after_first_paint: Callable[[], object] | None = None,
+    **options: Unpack[AppOptions],
 ) -> DoctorbookApp:
     """Build the app; the kiosk (and a missing store) keeps tokens in memory only. `monotonic`
     is the clock idle time is measured on (a test's fake clock; see `check_idle_logout`);
     `after_first_paint` is called once the login form is on screen."""
     if kiosk or store is None:
         store = MemoryStore()
-    factory: Callable[..., DoctorbookApp] = KioskApp if kiosk else DoctorbookApp
-    return factory(
-        settings=settings, db=db, store=store, idle_seconds=idle_seconds, login_hint=login_hint,
-        notice=notice, crash_after_login=crash_after_login, restart_embedded=restart_embedded,
-        monotonic=monotonic, after_first_paint=after_first_paint,
-    )
+    factory = KioskApp if kiosk else DoctorbookApp
+    return factory(settings=settings, db=db, store=store, **options)
