@@ -104,10 +104,14 @@ class DeskVisitActions(_Calls):
 
     def desk_check(self, action: str) -> bool:
         appointment = self.highlighted_visit()
+        now: datetime = self.app.now()  # type: ignore[attr-defined]
         if action == "desk_resend":
             # Only a visit still to come has a confirmation worth sending again.
             return (appointment is not None and appointment.status in resend.RESENDABLE
-                    and appointment.starts_at > self.app.now())  # type: ignore[attr-defined]
+                    and appointment.starts_at > now)
+        if action == "desk_check_in" and appointment is not None and (
+                appointment.starts_at - now > lifecycle.CHECK_IN_OPENS):
+            return False  # check-in opens 12 h before the visit (core's rule)
         return desk_action_applies(action, appointment)
 
     def action_desk_resend(self) -> None:
