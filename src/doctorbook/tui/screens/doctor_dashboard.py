@@ -137,12 +137,15 @@ class DoctorDashboardScreen(AppointmentActionsScreen, StaffHomeScreen):
     """A home screen (the header, refresh, search) whose content is the doctor's next 14
     days, read when shown and after every change."""
 
-    #: At 80 columns the key bar has room for the appointment's keys, help and a few more:
-    #: refresh (automatic anyway) and search move to the help screen, and Help is declared
-    #: here again so that it comes right after the appointment's keys.
+    #: At 80 columns the key bar has room for the visit's status keys, help, the doctor's
+    #: profile and schedule, quit and log out: refresh (automatic anyway), search, a note
+    #: and resending the confirmation (both also on the visit's detail, Enter) move to the
+    #: help screen, and Help is declared here again so it comes right after the visit's keys.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Refresh", show=False, id="refresh"),
         Binding("s", "search", "Search", show=False, id="search"),
+        Binding("o", "add_note", "Note", show=False, id="add-note"),
+        Binding("e", "resend", "Resend", show=False, id="resend-confirmation"),
         Binding("f1", "app.help", "Help", id="help"),
     ]
 
