@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,13 +84,8 @@ def clinic(db: Database) -> Clinic:
     return Clinic(db)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+#: Times shown in the terminal's local zone read the same on every machine (conftest).
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 def rows(app: DoctorbookApp) -> list[list[object]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,14 +60,8 @@ def berlin(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour - 1, minute, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Anything shown in the terminal's local time comes out the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+#: Times shown in the terminal's local zone read the same on every machine (conftest).
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 class Clinic:

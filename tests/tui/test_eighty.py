@@ -4,8 +4,7 @@ zone of their times, and their key bars fit (issue 13, part 7); the outbox opens
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,14 +57,8 @@ LONG_SPECIALTY = "Paediatric cardiology and electrophysiology"
 LONG_SUBJECT = "Your visit with " + LONG_NAME + " on Fri 27 Nov at 10:00 has been moved"
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times shown in the terminal's local zone come out the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+#: Times shown in the terminal's local zone read the same on every machine (conftest).
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 @dataclass(frozen=True)
