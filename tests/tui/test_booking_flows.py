@@ -335,7 +335,7 @@ async def test_desk_finds_a_patient_and_books_for_them_from_the_day_view(
         assert [r[0] for r in rows(pilot, "#patients-table")] == ["Alice Patient", "Bob Patient"]
         await fill(pilot, "#patient-query", "ALI")
         await settle(pilot)
-        assert rows(pilot, "#patients-table") == [["Alice Patient", "alice@example.com", "—"]]
+        assert rows(pilot, "#patients-table") == [["Alice Patient", "alice@example.com", "—", "—"]]
         await pilot.press("enter")  # to the list ...
         await pilot.press("enter")  # ... and choose Alice: her appointments (none yet)
         await settle(pilot)

@@ -8,7 +8,12 @@ from rich.text import Text
 
 from doctorbook.core.base.text import REPLACEMENT, printable
 
-__all__ = ["REPLACEMENT", "literal", "pasteable", "printable"]
+__all__ = ["REPLACEMENT", "addressed", "literal", "pasteable", "printable"]
+
+
+def addressed(name: str, email: str | None) -> str:
+    """"Jan Novak <jan@example.com>", or just "Jan Novak" for a walk-in without an e-mail."""
+    return f"{name} <{email}>" if email else name
 
 
 def literal(text: str, style: str = "", *, multiline: bool = False, **kwargs: Any) -> Text:

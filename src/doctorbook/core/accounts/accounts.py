@@ -85,9 +85,20 @@ class StaffView:
 class PasswordSet:
     """A password set from an e-mailed token; every earlier login of the account ended."""
 
-    user: auth.UserView
+    user: auth.AccountView
     sessions_ended: int
     activated: bool
+
+
+def who(user: User) -> str:
+    """How a refusal names an account: its e-mail, or a walk-in patient's name (no e-mail)."""
+    return user.email if user.email is not None else user.name
+
+
+def _staff_email(user: User) -> str:
+    # Staff log in by e-mail: the users CHECK email_or_walk_in lets only a patient lack one.
+    assert user.email is not None
+    return user.email
 
 
 # --- staff -----------------------------------------------------------------------------------
@@ -133,7 +144,7 @@ def list_staff(uow: UnitOfWork, *, actor: Actor) -> list[StaffView]:
     """Receptionists and admins, then invitations nobody accepted yet (newest first)."""
     require(actor, Permission.STAFF_MANAGE)
     views = [
-        StaffView(user.id, user.email, user.name, Role(user.role),
+        StaffView(user.id, _staff_email(user), user.name, Role(user.role),
                   StaffStatus.ACTIVE if user.is_active else StaffStatus.DISABLED,
                   user.created_at, user.disabled_reason)
         for user in uow.session.scalars(
@@ -191,7 +202,7 @@ def _set_active(
                 select(func.count()).select_from(User).where(
                     has_role(User.role, Role.ADMIN), User.is_active, User.id != user.id))
             if not others:
-                raise PolicyViolation(f"{user.email} is the last active admin; "
+                raise PolicyViolation(f"{who(user)} is the last active admin; "
                                       "invite or enable another admin first")
     changed = user.is_active != active
     user.is_active = active
@@ -222,7 +233,7 @@ def set_staff_active(
     if not is_staff_role(user.role):
         where = "doctorbook patients disable" if Role(user.role).is_patient else \
             "doctorbook doctors suspend"
-        raise ValidationError(f"{user.email} is a {user.role}, not staff; use {where}")
+        raise ValidationError(f"{who(user)} is a {user.role}, not staff; use {where}")
     view = _set_active(uow, actor=actor, user=user, active=active, reason=reason)
     uow.commit()
     return view
@@ -236,7 +247,7 @@ def set_patient_active(
     require(actor, Permission.USERS_DISABLE)
     user = _user_by_ref(uow, ref)
     if not Role(user.role).is_patient:
-        raise ValidationError(f"{user.email} is a {user.role}, not a patient")
+        raise ValidationError(f"{who(user)} is a {user.role}, not a patient")
     view = _set_active(uow, actor=actor, user=user, active=active, reason=reason)
     uow.commit()
     return view
@@ -282,6 +293,8 @@ def _issue_token(
 
 def _mail_token(uow: UnitOfWork, user: User, token: str, row: AccountToken) -> int:
     template = "password_reset" if row.purpose == Purpose.PASSWORD_RESET else "account_activation"
+    # Callers found the account by its e-mail, or refused one without (_send_activation).
+    assert user.email is not None
     return outbox.enqueue(
         uow, kind=template, to=user.email, to_name=user.name, template=template,
         context={"name": user.name, "email": user.email, "token": token,
@@ -322,7 +335,10 @@ def request_password_reset(uow: UnitOfWork, *, email: str) -> str:
 
 
 def send_activation(uow: UnitOfWork, *, actor: Actor, patient_id: int) -> int:
-    """The desk (re)sends "set your password" to a patient it created; returns the outbox id."""
+    """The desk (re)sends "set your password" to a patient it created; returns the outbox id.
+
+    A walk-in without an e-mail is refused: the desk adds one first (patients.set_patient_email,
+    which sends it)."""
     require(actor, Permission.PATIENTS_MANAGE)
     user = _user_by_ref(uow, patient_id)
     if not Role(user.role).is_patient:
@@ -334,10 +350,15 @@ def send_activation(uow: UnitOfWork, *, actor: Actor, patient_id: int) -> int:
 
 def _send_activation(uow: UnitOfWork, *, actor: Actor, user: User) -> int:
     """In the caller's transaction: patients.create_patient sends it with the new record."""
+    if user.erased_at is not None:
+        raise PolicyViolation(f"patient {user.id} was erased")
+    if user.email is None:
+        raise PolicyViolation(f"{user.name} has no e-mail address to send it to; "
+                              "add their e-mail first")
     if not user.is_active:
-        raise PolicyViolation(f"{user.email}'s account is disabled")
+        raise PolicyViolation(f"{who(user)}'s account is disabled")
     if user.password_hash is not None:
-        raise PolicyViolation(f"{user.email} already has a password; "
+        raise PolicyViolation(f"{who(user)} already has a password; "
                               "they can use Forgot password on the login screen")
     token, row = _issue_token(uow, user, Purpose.ACTIVATION)
     outbox_id = _mail_token(uow, user, token, row)
@@ -353,7 +374,8 @@ def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> Pa
     row = _live_token(uow, token, (Purpose.PASSWORD_RESET, Purpose.ACTIVATION))
     now = uow.now()
     user = uow.session.get(User, row.user_id, with_for_update=True)
-    assert user is not None
+    # The code went by e-mail, so the account has an address (none can be removed).
+    assert user is not None and user.email is not None
     if not user.is_active:
         raise PolicyViolation("this account is disabled; ask the clinic")
     passwords.check_policy(password, email=user.email)
@@ -369,7 +391,7 @@ def set_password_with_token(uow: UnitOfWork, *, token: str, password: str) -> Pa
     audit.record(uow, actor=owner,
                  action="account.activated" if activated else "password.reset",
                  entity_kind="user", entity_id=user.id, data={"sessions_ended": ended})
-    view = auth._view(user)
+    view = auth._account(user)
     uow.commit()
     return PasswordSet(view, ended, activated)
 
@@ -426,7 +448,7 @@ def change_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) ->
 UNCHANGED: Any = object()
 
 
-def own_details(uow: UnitOfWork, *, actor: Actor) -> auth.UserView:
+def own_details(uow: UnitOfWork, *, actor: Actor) -> auth.AccountView:
     require(actor, Permission.ACCOUNT_EDIT_OWN)
     return auth.whoami(uow, actor=actor)
 
@@ -453,6 +475,9 @@ def update_own_details(
         changed.append("date_of_birth")
     if not changed:
         raise ValidationError("nothing to change: give --phone and/or --date-of-birth")
+    if user.email is None and user.phone is None and user.date_of_birth is None:
+        # A record without an e-mail is found by these (users CHECK email_or_walk_in).
+        raise ValidationError("keep a phone number or a date of birth: there is no e-mail")
     user.updated_at = uow.now()
     # Which fields, never their values.
     audit.record(uow, actor=actor, action="account.updated", entity_kind="user",
@@ -488,7 +513,7 @@ def request_email_change(uow: UnitOfWork, *, actor: Actor, new_email: str) -> in
 
 def confirm_email_change(
     uow: UnitOfWork, *, token: str, actor: Actor | None = None,
-) -> auth.UserView:
+) -> auth.AccountView:
     """The code from the new address proves it is theirs: the account's e-mail becomes it.
 
     Given a logged-in actor (the app, the CLI when logged in), the code must be for their own
@@ -513,6 +538,6 @@ def confirm_email_change(
     owner = Actor(user.id, Role(user.role), user.email)
     audit.record(uow, actor=owner, action="account.email_changed", entity_kind="user",
                  entity_id=user.id)
-    view = auth._view(user)
+    view = auth._account(user)
     uow.commit()
     return view

@@ -17,6 +17,7 @@ from doctorbook.core.accounts import passwords
 
 # Authenticating a token and whoami live in identity (Core SQL, no ORM: every command's path);
 # they stay importable from here, with the rest of logging in and out.
+from doctorbook.core.accounts.identity import AccountView as AccountView
 from doctorbook.core.accounts.identity import SessionExpired as SessionExpired
 from doctorbook.core.accounts.identity import UserView as UserView
 from doctorbook.core.accounts.identity import authenticate as authenticate
@@ -52,12 +53,23 @@ class LoginResult:
     refresh_token: str
     access_expires_at: datetime
     refresh_expires_at: datetime
-    user: UserView
+    user: AccountView
 
 
 def _view(user: object) -> UserView:
     assert isinstance(user, User)
     return UserView(
+        id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
+        is_active=user.is_active, created_at=user.created_at,
+        date_of_birth=user.date_of_birth, has_password=user.password_hash is not None,
+        disabled_reason=user.disabled_reason, erased=user.erased_at is not None,
+    )
+
+
+def _account(user: object) -> AccountView:
+    """The view of someone found by, or created with, their e-mail (a login, a registration)."""
+    assert isinstance(user, User) and user.email is not None
+    return AccountView(
         id=user.id, email=user.email, name=user.name, role=Role(user.role), phone=user.phone,
         is_active=user.is_active, created_at=user.created_at,
         date_of_birth=user.date_of_birth, has_password=user.password_hash is not None,
@@ -119,12 +131,12 @@ def _create_user(
 
 def register(
     uow: UnitOfWork, *, email: str, name: str, password: str, phone: str | None = None
-) -> UserView:
+) -> AccountView:
     """A patient registers themselves (no login needed)."""
     user = _create_user(
         uow, email=email, name=name, password=password, role=Role.PATIENT, phone=phone
     )
-    view = _view(user)
+    view = _account(user)
     audit.record(
         uow, actor=Actor(view.id, view.role, view.email), action="user.registered",
         entity_kind="user", entity_id=view.id, data={"role": str(view.role)},
@@ -139,7 +151,7 @@ def admin_exists(uow: UnitOfWork) -> bool:
 
 def create_admin(
     uow: UnitOfWork, *, actor: Actor, email: str, name: str, password: str
-) -> UserView:
+) -> AccountView:
     """The first admin may be created by anyone at the console; later ones only by an admin."""
     # Serialise "first admin" checks so two racing consoles can't both bootstrap.
     uow.session.execute(text("SELECT pg_advisory_xact_lock(7263542)"))
@@ -149,7 +161,7 @@ def create_admin(
     user = _create_user(
         uow, email=email, name=name, password=password, role=Role.ADMIN, phone=None
     )
-    view = _view(user)
+    view = _account(user)
     audit.record(
         uow, actor=actor if not actor.is_anonymous else Actor(view.id, view.role, view.email),
         action="admin.created", entity_kind="user", entity_id=view.id, data={"first": first},
@@ -160,13 +172,13 @@ def create_admin(
 
 def create_staff(
     uow: UnitOfWork, *, actor: Actor, email: str, name: str, password: str, role: Role
-) -> UserView:
+) -> AccountView:
     """An admin creates a receptionist (doctors join by invite, admins by create_admin)."""
     require(actor, Permission.USERS_CREATE_ADMIN)
     if not Role(role).is_receptionist:
         raise ValidationError("only receptionists are created this way")
     user = _create_user(uow, email=email, name=name, password=password, role=role, phone=None)
-    view = _view(user)
+    view = _account(user)
     audit.record(
         uow, actor=actor, action="user.created", entity_kind="user", entity_id=view.id,
         data={"role": str(role)},
@@ -400,7 +412,7 @@ def login(
     _prune_throttles(uow, now)
     access, refresh_token, row = _issue_session(uow, user.id, uuid.uuid4())
     assert isinstance(row, AuthSession)
-    view = _view(user)
+    view = _account(user)
     audit.record(uow, actor=Actor(view.id, view.role, view.email), action="login.succeeded",
                  entity_kind="session", entity_id=str(row.id))
     uow.commit()
@@ -468,7 +480,7 @@ def refresh(uow: UnitOfWork, *, refresh_token: str) -> LoginResult:
     assert isinstance(row, AuthSession)
     uow.commit()
     return LoginResult(access, new_refresh, row.access_expires_at, row.refresh_expires_at,
-                       _view(user))
+                       _account(user))
 
 
 def logout(

@@ -77,11 +77,15 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
     reviews = len(uow.session.execute(
         update(Review).where(Review.patient_id == user.id).values(comment=None)
         .returning(Review.id)).all())
-    # E-mails to them: nothing of the message stays, and nothing still queued goes out.
-    emails = len(uow.session.execute(
+    # E-mails to them: nothing of the message stays, and nothing still queued goes out. A
+    # walk-in without an e-mail was never written to (and `== None` would match nothing).
+    emails = 0 if user.email is None else len(uow.session.execute(
         update(EmailOutbox).where(EmailOutbox.to_address == user.email)
-        .values(to_address=erased_email(user.id), to_name=None, subject=REDACTED,
-                text_body=REDACTED, html_body=None, attachments=[], last_error=None)
+        # The facts a message is rendered from hold their name and visits too: gone, and the
+        # row keeps only the placeholder words (the outbox shows stored words without facts).
+        .values(to_address=erased_email(user.id), to_name=None, template=None, facts=None,
+                stored_subject=REDACTED, stored_text=REDACTED, stored_html=None,
+                attachments=[], last_error=None)
         .returning(EmailOutbox.id)).all())
     if emails:
         uow.changed(live.OUTBOX)
@@ -93,15 +97,18 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
         delete(AuthSession).where(AuthSession.user_id == user.id)
         .returning(AuthSession.id)).all())
     uow.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
-    _forget_throttles(uow, user.email)
+    if user.email is not None:
+        _forget_throttles(uow, user.email)
     # Audit entries about them keep their ids, actions and times; any value of theirs goes
     # (failed logins name the e-mail typed). The trigger lets only `data` change, and only
     # in a transaction that says it is erasing.
     uow.session.execute(text("SELECT set_config('doctorbook.erasure', 'on', true)"))
     about = [str(user.id), *(str(i) for i in appointment_ids)]
-    for entry in uow.session.scalars(select(AuditEntry).where(or_(
-            AuditEntry.actor_id == user.id, AuditEntry.entity_id.in_(about),
-            AuditEntry.data["email"].astext == user.email))):
+    concerning = [AuditEntry.actor_id == user.id, AuditEntry.entity_id.in_(about)]
+    if user.email is not None:
+        # Not for NULL: `->> 'email' = NULL` is no match, but IS NULL would be every entry.
+        concerning.append(AuditEntry.data["email"].astext == user.email)
+    for entry in uow.session.scalars(select(AuditEntry).where(or_(*concerning))):
         redacted = _redact_json(entry.data, secrets)
         if redacted != entry.data:
             entry.data = redacted

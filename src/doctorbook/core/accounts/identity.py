@@ -40,7 +40,8 @@ class SessionExpired(AuthenticationError):
 @dataclass(frozen=True)
 class UserView:
     id: int
-    email: str
+    #: None for a walk-in patient the desk created without one (known by phone or birth date).
+    email: str | None
     name: str
     role: Role
     phone: str | None
@@ -55,6 +56,16 @@ class UserView:
     erased: bool = False
 
 
+@dataclass(frozen=True)
+class AccountView(UserView):
+    """Someone who logs in (or just set up how to): the e-mail is their login, so there is one.
+
+    Only a walk-in patient the desk created may lack an e-mail, and such a record has no
+    password and no session until the desk adds an address (users' CHECK email_or_walk_in)."""
+
+    email: str
+
+
 def authenticate(uow: UnitOfWork, *, access_token: str) -> Actor:
     """The actor behind an access token; refuses expired, revoked and disabled sessions."""
     found = uow.execute(_SESSION_SQL, {"access_hash": tokens.digest(access_token)}).first()
@@ -67,13 +78,13 @@ def authenticate(uow: UnitOfWork, *, access_token: str) -> Actor:
     return Actor(found.user_id, Role(found.role), found.email, str(found.id))
 
 
-def whoami(uow: UnitOfWork, *, actor: Actor) -> UserView:
+def whoami(uow: UnitOfWork, *, actor: Actor) -> AccountView:
     if actor.is_anonymous:
         raise AuthenticationError("you are not logged in; run `doctorbook login` first")
     row = uow.execute(_USER_SQL, {"id": actor.user_id}).first()
     if row is None:
         raise NotFound("your account no longer exists")
-    return UserView(
+    return AccountView(
         id=row.id, email=row.email, name=row.name, role=Role(row.role), phone=row.phone,
         is_active=row.is_active, created_at=row.created_at, date_of_birth=row.date_of_birth,
         has_password=row.has_password, disabled_reason=row.disabled_reason, erased=row.erased,

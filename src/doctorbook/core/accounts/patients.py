@@ -1,7 +1,9 @@
 """Patients at the front desk: find a patient record, or create one on the spot.
 
-A patient created by the desk has no password: they can't log in until they set one (a later
-feature), but the desk can book for them at once and the e-mails reach them as usual.
+A patient created by the desk has no password: they can't log in until they set one from the
+activation e-mail, but the desk can book for them at once. A walk-in may give no e-mail at all
+(a phone number or a date of birth instead): booked for like anyone, mailed nothing, and able to
+log in once the desk adds their address (set_patient_email).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import String, func, or_, select
+from sqlalchemy import String, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,7 +21,7 @@ from doctorbook.core.accounts.auth import _view as auth_view
 from doctorbook.core.base import audit
 from doctorbook.core.base.account_models import User
 from doctorbook.core.base.db import UnitOfWork
-from doctorbook.core.base.errors import Conflict, ValidationError
+from doctorbook.core.base.errors import Conflict, NotFound, PolicyViolation, ValidationError
 from doctorbook.core.base.rbac import Actor, Permission, Role, has_role, require
 from doctorbook.core.base.text import clean_text
 
@@ -31,6 +33,11 @@ MAX_PHONE = 40
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]+$")
 #: A query that looks like (part of) a phone number also matches however the number was stored.
 _PHONE_QUERY_MIN_DIGITS = 3
+#: A number typed with its country code ("+420 601 234 567") finds one stored without it
+#: ("601 234 567") when at least this many trailing digits agree: fewer would match strangers.
+_PHONE_SUFFIX_MIN_DIGITS = 8
+#: The one-line refusal of a patient the desk could never find again nor write to.
+NO_CONTACT = "give an e-mail, a phone number or a date of birth: the desk finds patients by these"
 
 
 def _taken(email: str) -> Conflict:
@@ -112,23 +119,40 @@ def find_patients(
                 func.coalesce(User.phone, ""), "[^0-9]", "", "g", type_=String
             )
             matches.append(stored_digits.like(f"%{digits}%"))
+            if len(digits) > _PHONE_SUFFIX_MIN_DIGITS:
+                # The stored number is the end of the one typed (typed with a country code).
+                matches.append(and_(
+                    func.length(stored_digits) >= _PHONE_SUFFIX_MIN_DIGITS,
+                    func.right(digits, func.length(stored_digits)) == stored_digits,
+                ))
         stmt = stmt.where(or_(*matches))
     stmt = stmt.order_by(func.lower(User.name), User.id).limit(limit)
     return [auth_view(user) for user in uow.session.scalars(stmt)]
 
 
+def _optional_email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    return normalise_email(email)
+
+
 def create_patient(
-    uow: UnitOfWork, *, actor: Actor, email: str, name: str, phone: str | None = None,
-    date_of_birth: date | None = None,
+    uow: UnitOfWork, *, actor: Actor, name: str, email: str | None = None,
+    phone: str | None = None, date_of_birth: date | None = None,
 ) -> UserView:
     """The desk creates a patient record (no password) so it can book for them at once; the
-    patient gets an e-mail to set a password (accounts.send_activation resends it)."""
+    patient gets an e-mail to set a password (accounts.send_activation resends it).
+
+    A walk-in may give no e-mail (None or blank) when a phone number or a date of birth
+    identifies them; then nothing is mailed."""
     require(actor, Permission.PATIENTS_MANAGE)
-    email = normalise_email(email)
     name = clean_name(name)
+    email = _optional_email(email)
     phone = clean_phone(phone)
     date_of_birth = check_birth_date(uow, date_of_birth)
-    if email_registered(uow, email):
+    if email is None and phone is None and date_of_birth is None:
+        raise ValidationError(NO_CONTACT)
+    if email is not None and email_registered(uow, email):
         raise _taken(email)
     now = uow.now()
     user = User(
@@ -140,6 +164,7 @@ def create_patient(
         uow.session.flush()
     except IntegrityError:
         # Two desks creating one e-mail at once: the unique constraint decides.
+        assert email is not None  # without an e-mail nothing here is unique
         raise _taken(email) from None
     view = auth_view(user)
     audit.record(
@@ -148,6 +173,54 @@ def create_patient(
               "has_date_of_birth": date_of_birth is not None},
     )
     # "Set your password" goes with the record: the patient can then use the kiosk and the CLI.
-    accounts._send_activation(uow, actor=actor, user=user)
+    if email is not None:
+        accounts._send_activation(uow, actor=actor, user=user)
+    uow.commit()
+    return view
+
+
+def set_patient_email(
+    uow: UnitOfWork, *, actor: Actor, patient_id: int, email: str,
+) -> UserView:
+    """The desk gives a patient it created an e-mail (a walk-in's, or a mistyped one), and the
+    "set your password" e-mail goes to it at once; a code sent to an earlier address stops
+    working.
+
+    Only until the patient has a password: from then on the address is their login, which they
+    change themselves (`doctorbook account email`), so the desk can't hand their account to
+    someone else's mailbox."""
+    require(actor, Permission.PATIENTS_MANAGE)
+    email = normalise_email(email)
+    if isinstance(patient_id, bool) or not isinstance(patient_id, int) \
+            or not 0 < patient_id < 2**63:
+        raise NotFound(f"no patient {patient_id}")
+    user = uow.session.get(User, patient_id, with_for_update=True)
+    if user is None or not Role(user.role).is_patient:
+        raise NotFound(f"no patient {patient_id}")
+    if user.erased_at is not None:
+        raise PolicyViolation(f"patient {patient_id} was erased")
+    if user.password_hash is not None:
+        raise PolicyViolation(f"{accounts.who(user)} has set a password: they change their "
+                              "e-mail themselves (My details, or `doctorbook account email`)")
+    if user.email == email:
+        raise ValidationError(f"{email} is already their e-mail address")
+    if email_registered(uow, email):
+        raise _taken(email)
+    had_email = user.email is not None
+    now = uow.now()
+    user.email = email
+    user.updated_at = now
+    # Codes mailed to the earlier address stop working (a disabled patient gets no new one).
+    accounts._revoke_tokens(uow, user.id, None, now)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise _taken(email) from None
+    # Whether there was one, never the addresses (the record says what it is now).
+    audit.record(uow, actor=actor, action="patient.email_set", entity_kind="user",
+                 entity_id=user.id, data={"had_email": had_email})
+    if user.is_active:
+        accounts._send_activation(uow, actor=actor, user=user)
+    view = auth_view(user)
     uow.commit()
     return view

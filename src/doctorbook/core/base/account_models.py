@@ -31,13 +31,20 @@ class User(Base):
     __table_args__ = (
         # Stored lower-cased, so the unique constraint is case-insensitive by construction.
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Staff sign in by e-mail; a walk-in patient without one is known by phone or birth date.
+        CheckConstraint(
+            "email IS NOT NULL OR (role = 'patient' AND "
+            "(phone IS NOT NULL OR date_of_birth IS NOT NULL))",
+            name="email_or_walk_in",
+        ),
         CheckConstraint(
             "role IN ('patient', 'doctor', 'receptionist', 'admin')", name="role_known"
         ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: None for a walk-in patient who gave no address (known by phone or date of birth).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20))

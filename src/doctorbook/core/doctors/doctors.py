@@ -131,6 +131,7 @@ def _load(uow: UnitOfWork, doctor_id: int) -> DoctorProfile | None:
     values = {"specialties": names, "clinic_name": doctor.clinic_name, "city": doctor.city,
               "timezone": doctor.timezone, "price": doctor.price}
     missing = tuple(f for f in REQUIRED_FIELDS if values[f] in (None, "", ()))
+    assert user.email is not None  # only a walk-in patient may have none; a doctor logs in
     return DoctorProfile(
         doctor_id=doctor.user_id, name=user.name, email=user.email, status=doctor.status,
         bio=doctor.bio, price=doctor.price, currency=doctor.currency,
@@ -233,7 +234,8 @@ def show_doctor(
 ) -> DoctorProfile:
     """A doctor's public profile; hidden ones exist only for admins and the doctor.
 
-    Opened from a search (`search_id`): the `result_opened` event is committed with it.
+    Opened from a search (`search_id`): the `result_opened` event is committed with it (on
+    the primary, after the read, when this runs on the hot standby: `write_on_primary`).
     """
     opened_from = events.parse_search_id(search_id)
     profile = _load(uow, doctor_id)
@@ -241,7 +243,8 @@ def show_doctor(
     if profile is None or (not profile.visible and not allowed_hidden):
         raise NotFound(f"no doctor {doctor_id}")
     if opened_from is not None:
-        events.record(uow, "result_opened", search_id=opened_from, doctor_id=doctor_id)
+        uow.write_on_primary(lambda primary: events.record(
+            primary, "result_opened", search_id=opened_from, doctor_id=doctor_id))
         uow.commit()
     return profile
 
@@ -279,7 +282,8 @@ def list_doctors(uow: UnitOfWork, *, actor: Actor) -> list[DoctorSummary]:
             for value in (doctor.clinic_name, doctor.city, doctor.timezone, doctor.price)
         )
         summaries.append(DoctorSummary(
-            doctor_id=doctor.user_id, name=name, email=email, status=doctor.status,
+            # Only a walk-in patient may have no e-mail; a doctor logs in with theirs.
+            doctor_id=doctor.user_id, name=name, email=email or "", status=doctor.status,
             city=doctor.city, clinic_name=doctor.clinic_name,
             visible=doctor.status == "active" and complete,
             review_count=doctor.review_count,

@@ -162,7 +162,7 @@ def reject_request(uow: UnitOfWork, *, actor: Actor, request_id: int) -> Request
 
 def accept_invite(
     uow: UnitOfWork, *, token: str, password: str, currency: str = "EUR"
-) -> auth.UserView:
+) -> auth.AccountView:
     """Create the invited account from a valid, unused, unexpired token (single use): a doctor
     (with a profile to complete) or staff (a receptionist or an admin)."""
     invite = uow.session.scalars(
@@ -202,7 +202,7 @@ def accept_invite(
                  action="doctor.joined" if role.is_doctor else "staff.joined",
                  entity_kind="invite", entity_id=invite.id,
                  data={"user_id": user.id, "role": str(role)})
-    view = auth.UserView(user.id, user.email, user.name, role, None, True, now)
+    view = auth.AccountView(user.id, invite.email, user.name, role, None, True, now)
     uow.commit()
     return view
 

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 
 from doctorbook.core.accounts.auth import UserView
+from doctorbook.tui.text import addressed
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
@@ -20,7 +21,7 @@ CONFIRM_WORD = "ERASE"
 
 
 def erase_question(patient: UserView) -> str:
-    return (f"Erase {patient.name} <{patient.email}>? Their name, contact details, booking "
+    return (f"Erase {addressed(patient.name, patient.email)}? Their name, contact details, booking "
             "reasons, review comments and e-mails are removed for good; their visits and "
             "ratings stay, anonymous. This cannot be undone.")
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 
 from doctorbook.core.accounts import accounts
-from doctorbook.core.accounts.auth import UserView
+from doctorbook.core.accounts.auth import AccountView
 from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.change_email import ChangeEmailDialog, email_changed_text
 from doctorbook.tui.dialogs.rule_form import sentence
@@ -62,7 +62,7 @@ class MyDetailsDialog(ModalScreen[bool | None], CoreCalls):
     def __init__(self) -> None:
         super().__init__()
         self._busy = True  # until the details are read
-        self._loaded: UserView | None = None
+        self._loaded: AccountView | None = None
         #: The changes last asked to be saved (a refusal goes back to the field it is about).
         self._saving: dict[str, Any] = {}
 
@@ -104,7 +104,7 @@ class MyDetailsDialog(ModalScreen[bool | None], CoreCalls):
     class DetailsLoaded(Message):
         """The user's details as core has them."""
 
-        def __init__(self, view: UserView) -> None:
+        def __init__(self, view: AccountView) -> None:
             super().__init__()
             self.view = view
 

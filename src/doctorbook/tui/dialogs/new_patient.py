@@ -1,4 +1,5 @@
-"""The desk's form for a new patient record: name, e-mail, and (optionally) phone and birth date."""
+"""The desk's form for a new patient record: a name, and an e-mail, a phone number or a birth
+date (a walk-in may have no e-mail)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ from doctorbook.tui.dialogs.rule_form import sentence
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 
-HINT = "You can book for them now; they get an e-mail to set a password for the kiosk."
+HINT = ("Give an e-mail, or a phone number or date of birth; with an e-mail they can set a "
+        "password for the kiosk.")
+#: Said when none of the three is given (core would refuse the same, in its words).
+NO_CONTACT = "Enter the patient's e-mail, or a phone number or date of birth"
 #: The call that creates the record.
 CREATE = "create-patient"
 FIELDS = ("#patient-name", "#patient-email", "#patient-phone", "#patient-born")
@@ -51,7 +55,8 @@ def field_of(message: str) -> str:
 
 class NewPatientDialog(ModalScreen[UserView | None], CoreCalls):
     """Core creates the record from here; the dialog then dismisses with it. A refusal (an
-    e-mail taken or malformed, a name with control characters) shows in the dialog, which
+    e-mail taken or malformed, a name with control characters, no e-mail, phone or date of
+    birth at all) shows in the dialog, which
     stays open with what was typed. Enter moves through the fields and in the last one
     creates; Escape: None, nothing created."""
 
@@ -78,12 +83,12 @@ class NewPatientDialog(ModalScreen[UserView | None], CoreCalls):
                 yield Label("Name", classes="form-label")
                 yield FieldInput(id="patient-name", placeholder="first and last name")
                 yield Label("E-mail", classes="form-label")
-                yield FieldInput(id="patient-email", placeholder="name@example.com")
+                yield FieldInput(id="patient-email", placeholder="name@example.com (if any)")
                 yield Label("Phone", classes="form-label")
-                yield FieldInput(id="patient-phone", placeholder="optional")
+                yield FieldInput(id="patient-phone", placeholder="e.g. +420 601 234 567")
                 yield Label("Born", classes="form-label")
                 yield FieldInput(id="patient-born", last=True,
-                                 placeholder="optional: 12.03.1980 or 1980-03-12")
+                                 placeholder="e.g. 12.03.1980 or 1980-03-12")
             yield Static(HINT, classes="form-hint", id="new-patient-hint")
             with Horizontal(classes="form-buttons"):
                 yield Button("Create", variant="primary", id="create-patient")
@@ -116,9 +121,11 @@ class NewPatientDialog(ModalScreen[UserView | None], CoreCalls):
         if self._busy:
             return
         name, email, phone, born_text = (self._value(f) for f in FIELDS)
-        if not name or not email:
-            what, field = ("name", FIELDS[0]) if not name else ("e-mail", FIELDS[1])
-            self._show_error(f"Enter the patient's {what}", field)
+        if not name:
+            self._show_error("Enter the patient's name", FIELDS[0])
+            return
+        if not (email or phone or born_text):
+            self._show_error(NO_CONTACT, FIELDS[1])
             return
         born: date | None = None
         if born_text:
@@ -129,7 +136,7 @@ class NewPatientDialog(ModalScreen[UserView | None], CoreCalls):
                 return
         self._busy = True
         self.call(self.Created, refusable(patients.create_patient), group=CREATE,
-                  exclusive=False, email=email, name=name, phone=phone or None,
+                  exclusive=False, email=email or None, name=name, phone=phone or None,
                   date_of_birth=born)
 
     def on_new_patient_dialog_created(self, message: Created) -> None:

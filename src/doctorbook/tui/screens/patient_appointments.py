@@ -190,6 +190,16 @@ def patient_visits(uow: UnitOfWork, *, actor: Actor, patient_id: int) -> Patient
     return PatientVisits(tuple(upcoming), tuple(past), uow.now())
 
 
+def contact_text(patient: UserView) -> str:
+    """E-mail ("—" for a walk-in without one), phone and date of birth, as far as known."""
+    parts = [patient.email or "—"]
+    if patient.phone:
+        parts.append(patient.phone)
+    if patient.date_of_birth:
+        parts.append(f"born {patient.date_of_birth.isoformat()}")
+    return " · ".join(parts)
+
+
 def visit_cells(appointment: AppointmentView) -> tuple[str, ...]:
     """Date and time in the clinic's time (its zone is said by Enter), doctor, status,
     reason."""
@@ -223,8 +233,7 @@ class PatientAppointmentsScreen(Screen[None], DeskVisitActions, CoreCalls):
         with Vertical(classes="home-body"):
             yield Label(f"{self.patient.name} · appointments", classes="screen-title",
                         id="patient-visits-title")
-            phone = f" · {self.patient.phone}" if self.patient.phone else ""
-            yield Static(f"{self.patient.email}{phone}", id="patient-visits-contact")
+            yield Static(contact_text(self.patient), id="patient-visits-contact")
             yield Static(LOADING, id="patient-visits-empty", classes="empty-state")
             with Vertical(id="patient-visits-tables"):
                 yield Label("Upcoming", classes="section-title")

@@ -1,7 +1,8 @@
-"""The desk's patient lookup: type part of a name, e-mail or phone; Enter on a patient selects
-them; n (ctrl+n while typing) creates a patient record on the spot; a (on the list) e-mails a
-patient without a password a code to set one; an admin also disables (x), enables (e) and
-erases (E) the highlighted patient's account."""
+"""The desk's patient lookup: type part of a name, e-mail or phone, or a date of birth; Enter on
+a patient selects them; n (ctrl+n while typing) creates a patient record on the spot (a walk-in
+may have no e-mail); a (on the list) e-mails a patient without a password a code to set one,
+m adds or corrects such a patient's e-mail; an admin also disables (x), enables (e) and erases
+(E) the highlighted patient's account."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.erase_patient import ErasePatientDialog
 from doctorbook.tui.dialogs.new_patient import NewPatientDialog, NewPatientForm
+from doctorbook.tui.dialogs.patient_email import PatientEmailDialog
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
 from doctorbook.tui.widgets.plain import Label, Static
-from doctorbook.tui.widgets.tables import show_rows
+from doctorbook.tui.widgets.tables import MAX_WIDTH, show_rows
 
 if TYPE_CHECKING:
     from doctorbook.tui.app import DoctorbookApp
@@ -38,7 +40,12 @@ FIND = "find"
 ACTIVATION = "activation"
 ACCOUNT = "account"
 ERASE = "erase"
-COLUMNS = ("Name", "E-mail", "Phone")
+#: Phone and date of birth tell two "Jan Novák"s apart, so they are never cut at 80 columns;
+#: a cut name or e-mail is whole in the detail line under the list.
+COLUMNS = ("Name", "E-mail", "Phone", "Born")
+LEAST = {"Name": 14, "E-mail": 14, "Phone": MAX_WIDTH, "Born": MAX_WIDTH}
+#: What stands for an e-mail, phone or date of birth the patient didn't give.
+UNKNOWN = "—"
 SEARCHING = "Searching…"
 NONE_FOUND = "No patient matches. Press Enter (or ctrl+n) to create a patient record."
 
@@ -52,6 +59,33 @@ def found_text(count: int, query: str) -> str:
 
 def shown_name(patient: UserView) -> str:
     return f"{patient.name} (disabled)" if not patient.is_active else patient.name
+
+
+def born_text(patient: UserView) -> str:
+    return patient.date_of_birth.isoformat() if patient.date_of_birth else UNKNOWN
+
+
+def patient_cells(patient: UserView) -> tuple[str, str, str, str]:
+    return (shown_name(patient), patient.email or UNKNOWN, patient.phone or UNKNOWN,
+            born_text(patient))
+
+
+def detail_text(patient: UserView | None) -> str:
+    """The highlighted patient whole (the list may cut a long name or e-mail)."""
+    if patient is None:
+        return ""
+    email = patient.email or "no e-mail"
+    phone = f"phone {patient.phone}" if patient.phone else "no phone"
+    born = f"born {born_text(patient)}" if patient.date_of_birth else "date of birth unknown"
+    return f"{shown_name(patient)} · {email} · {phone} · {born}"
+
+
+def created_text(patient: UserView) -> str:
+    if patient.email is None:
+        return (f"Patient record created: {patient.name}, without an e-mail (nothing was "
+                "sent). m in the patient list adds one.")
+    return (f"Patient record created: {patient.name} <{patient.email}>. They get an e-mail "
+            "to set their password.")
 
 
 def draft_from(query: str) -> NewPatientForm:
@@ -69,6 +103,10 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
         Binding("n", "new_patient", "New patient", id="new-patient"),
         Binding("ctrl+n", "new_patient_typing", "New patient", id="new-patient-ctrl"),
         Binding("a", "send_activation", "Activation e-mail", id="send-activation"),
+        # One key, two bindings: the key bar offers adding a walk-in's missing e-mail; fixing a
+        # mistyped one works the same but isn't shown (the bar has no room for it at 80).
+        Binding("m", "add_email", "Add e-mail", id="add-patient-email"),
+        Binding("m", "change_email", "Change e-mail", show=False, id="change-patient-email"),
         # An admin's keys; check_action offers only the one that applies to the highlight.
         Binding("x", "disable", "Disable", id="disable-patient"),
         Binding("e", "enable", "Enable", id="enable-patient"),
@@ -76,6 +114,15 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
         Binding("down", "to_results", "To the list", show=False, id="to-results"),
         Binding("escape", "back", "Back", id="back"),
     ]
+
+    # This screen's own section (app.tcss has the rest of the lookup's).
+    DEFAULT_CSS = """
+    #patient-detail {
+        height: auto;
+        max-height: 2;
+        color: $text-muted;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,15 +139,17 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
         yield Header(icon="+")
         with Vertical(classes="home-body"):
             yield Label("Find a patient", classes="screen-title")
-            yield Input(placeholder="Name, e-mail or phone", id="patient-query")
+            yield Input(placeholder="Name, e-mail, phone or date of birth", id="patient-query")
             yield Static(SEARCHING, id="lookup-status", classes="form-hint")
             yield DataTable(id="patients-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="patient-detail")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Patients"
         self.manages_accounts = cast("DoctorbookApp", self.app).can(Permission.USERS_DISABLE)
-        show_rows(self.query_one("#patients-table", DataTable), COLUMNS, [])
+        show_rows(self.query_one("#patients-table", DataTable), COLUMNS, [], fit=True,
+                  least=LEAST)
         self.query_one("#patient-query", Input).focus()
         self._search("")
 
@@ -135,14 +184,29 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
         if message.query != self._query:
             return  # a newer search is on its way
         self.found = message.patients
-        table: DataTable[str] = self.query_one("#patients-table", DataTable)
-        show_rows(table, COLUMNS, [
-            (str(p.id), (shown_name(p), p.email, p.phone or "—")) for p in message.patients
-        ])
+        self._show()
         self.query_one("#lookup-status", Static).update(
             found_text(len(message.patients), self._query.strip())
         )
-        self.refresh_bindings()
+        self._highlight_moved()
+
+    def _show(self) -> None:
+        table: DataTable[str] = self.query_one("#patients-table", DataTable)
+        show_rows(table, COLUMNS, [(str(p.id), patient_cells(p)) for p in self.found or ()],
+                  fit=True, least=LEAST)
+
+    def on_resize(self) -> None:
+        """The columns were fitted to the width there was: fit them to the new one, after the
+        layout (the table's new width is known then)."""
+        if self.found is not None:
+            self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        table: DataTable[str] = self.query_one("#patients-table", DataTable)
+        row = table.cursor_row
+        self._show()
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
 
     # --- choosing --------------------------------------------------------------------------
 
@@ -174,7 +238,13 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
             return typing
         patient = None if typing else self.highlighted
         if action == "send_activation":
-            return patient is not None and patient.is_active and not patient.has_password
+            return (patient is not None and patient.is_active and not patient.has_password
+                    and patient.email is not None)
+        if action in ("add_email", "change_email"):
+            # Until they set a password the desk's record is all there is; then the address is
+            # their login, theirs to change.
+            return (patient is not None and not patient.has_password
+                    and (patient.email is None) == (action == "add_email"))
         if action in ("disable", "enable", "erase"):
             if patient is None or not self.manages_accounts:
                 return False
@@ -186,6 +256,7 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
 
     @on(DataTable.RowHighlighted, "#patients-table")
     def _highlight_moved(self) -> None:
+        self.query_one("#patient-detail", Static).update(detail_text(self.highlighted))
         self.refresh_bindings()
 
     # --- the e-mail to set a password --------------------------------------------------------
@@ -212,6 +283,30 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
         self.notify(f"Activation e-mail sent to {patient.name} <{patient.email}>: its code "
                     "lets them set a password (Forgot password? then I have a code).",
                     markup=False, timeout=10)
+
+    # --- the desk adds (or corrects) an e-mail -------------------------------------------------
+
+    def action_add_email(self) -> None:
+        self._set_email("add_email")
+
+    def action_change_email(self) -> None:
+        self._set_email("change_email")
+
+    def _set_email(self, action: str) -> None:
+        patient = self.highlighted
+        if patient is None or not self.check_action(action, ()):
+            return
+
+        def saved(view: UserView | None) -> None:
+            if view is None:
+                return
+            sent = (" A code to set their password is on its way." if view.is_active
+                    else " Their account is disabled: nothing was sent.")
+            self.notify(f"{view.name}'s e-mail is now {view.email}.{sent}", markup=False,
+                        timeout=10)
+            self._search(self._query)
+
+        self.app.push_screen(PatientEmailDialog(patient), saved)
 
     # --- calls about one patient's account -----------------------------------------------------
 
@@ -327,8 +422,7 @@ class PatientLookupScreen(CoreCalls, Screen[UserView | None]):
         def created(patient: UserView | None) -> None:
             if patient is None:
                 return
-            self.notify(f"Patient record created: {patient.name} <{patient.email}>. They get "
-                        "an e-mail to set their password.", markup=False)
+            self.notify(created_text(patient), markup=False)
             self.dismiss(patient)
 
         start = draft_from(self.query_one("#patient-query", Input).value)

@@ -21,4 +21,4 @@ def resend(appointment_id: AppointmentId, json_output: JsonOutput = False) -> No
         print_json(view.to_json())
         return
     echo_changed(view, f"Confirmation of appointment {view.id} queued again for "
-                       f"{view.patient_email}")
+                       f"{view.patient_email or view.patient_name}")

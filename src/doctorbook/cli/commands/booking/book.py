@@ -8,8 +8,8 @@ import typer
 
 from doctorbook.cli.appointment_render import status_word, when
 from doctorbook.cli.context import CliContext
-from doctorbook.cli.errors import translate_errors
-from doctorbook.cli.ids import id_argument
+from doctorbook.cli.errors import EXIT_BAD_INPUT, fail, translate_errors
+from doctorbook.cli.ids import id_argument, id_option
 from doctorbook.cli.options import JsonOutput, OverridePolicy
 from doctorbook.cli.render import echo, print_json
 
@@ -22,6 +22,10 @@ def book(
     patient: Annotated[str | None, typer.Option(
         "--patient", metavar="EMAIL",
         help="Desk staff: the patient's e-mail. Patients book for themselves.")] = None,
+    patient_id: Annotated[int | None, id_option(
+        "patient", "--patient-id",
+        help="Desk staff: the patient's id (`patients find`), for one without an e-mail.")]
+        = None,
     reason: Annotated[str | None, typer.Option(
         "--reason", help="Why the visit, for the doctor (at most 500 characters).")] = None,
     override_policy: OverridePolicy = False,
@@ -37,9 +41,11 @@ def book(
 
     # A malformed search id is bad input: refused before anything connects (exit 2).
     from_search = parse_search_id(search_id)
+    if patient is not None and patient_id is not None:
+        raise fail("give --patient or --patient-id, not both", EXIT_BAD_INPUT)
     view = CliContext.from_env().core.run(book_slot, slot_id=slot_id, patient_email=patient,
-                                          reason=reason, override_policy=override_policy,
-                                          search_id=from_search)
+                                          patient_id=patient_id, reason=reason,
+                                          override_policy=override_policy, search_id=from_search)
     if json_output:
         print_json(view.to_json())
         return

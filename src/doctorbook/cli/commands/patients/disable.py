@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from doctorbook.cli.commands.patients.shown import named
 from doctorbook.cli.commands.staff.disable import AccountRef
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
@@ -23,4 +24,4 @@ def disable(
 
     view = CliContext.from_env().core.run(accounts.set_patient_active, ref=account, active=False,
                                           reason=reason)
-    echo(f"disabled {view.name} <{view.email}>; their sessions ended")
+    echo(f"disabled {named(view)}; their sessions ended")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from doctorbook.cli.commands.patients.shown import named
 from doctorbook.cli.commands.staff.disable import AccountRef
 from doctorbook.cli.context import CliContext
 from doctorbook.cli.errors import translate_errors
@@ -14,4 +15,4 @@ def enable(account: AccountRef) -> None:
     from doctorbook.core.accounts import accounts
 
     view = CliContext.from_env().core.run(accounts.set_patient_active, ref=account, active=True)
-    echo(f"enabled {view.name} <{view.email}>")
+    echo(f"enabled {named(view)}")
