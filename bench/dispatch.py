@@ -85,34 +85,35 @@ def serve_sink() -> None:
 
 
 def queue_messages(engine: Any, n: int) -> None:
-    """Bulk-insert n realistic rows (rendered like a booking confirmation would be)."""
+    """Bulk-insert n realistic rows: facts, as every use case queues them (the dispatcher
+    renders the words when it sends, so rendering is part of what is measured)."""
     import uuid
 
-    from sqlalchemy import insert
+    from sqlalchemy import Table, insert
 
     from doctorbook.core.base.models import EmailOutbox
-    from doctorbook.core.mail.outbox import render
 
     now = datetime.now(UTC)
     rows = []
     for i in range(n):
-        rendered = render("test_message", {
+        facts = {
             "subject": f"Your appointment #{i} is confirmed",
             "body": f"Dear patient {i},\n\nyour visit with Dr Example on Monday 09:30 at the "
                     "City Clinic, 1 Main Street, is confirmed. Please arrive ten minutes early "
                     "and bring your insurance card.\n\nTo cancel, run `doctorbook appointments "
                     "cancel` at least 24 hours before the visit.\n",
-        })
+        }
         rows.append({
             "kind": "booking_confirmation", "to_address": f"patient{i}@example.com",
-            "to_name": f"Patient {i}", "subject": rendered.subject, "text_body": rendered.text,
-            "html_body": f"<p>{rendered.text}</p>", "attachments": [], "status": "pending",
+            "to_name": f"Patient {i}", "template": "test_message", "facts": facts,
+            "attachments": [], "status": "pending",
             "attempts": 0, "next_attempt_at": now, "idempotency_key": uuid.uuid4().hex,
             "created_at": now, "updated_at": now,
         })
+    table: Table = EmailOutbox.__table__  # type: ignore[assignment]
     with engine.begin() as conn:
         for start in range(0, n, 1000):
-            conn.execute(insert(EmailOutbox), rows[start : start + 1000])
+            conn.execute(insert(table), rows[start : start + 1000])
 
 
 def bodies_as_the_dispatcher_sends_them(db: Any, settings: Any) -> list[tuple[str, bytes]]:
@@ -121,6 +122,7 @@ def bodies_as_the_dispatcher_sends_them(db: Any, settings: Any) -> list[tuple[st
 
     from doctorbook.core.base.models import EmailOutbox
     from doctorbook.core.mail.message import OutgoingMessage, sender_from
+    from doctorbook.core.mail.outbox import compose
     from doctorbook.core.mail.providers.http import payload
 
     sender = sender_from(settings.email_from, settings.email_from_name)
@@ -128,11 +130,13 @@ def bodies_as_the_dispatcher_sends_them(db: Any, settings: Any) -> list[tuple[st
     out = []
     with db.unit_of_work() as uow:
         for r in uow.session.scalars(select(EmailOutbox).order_by(EmailOutbox.id)):
+            assert r.template is not None and r.facts is not None
+            words = compose(r.template, r.facts, to_address=r.to_address, at=now)
             m = OutgoingMessage(
                 outbox_id=r.id, kind=r.kind, idempotency_key=r.idempotency_key, sender=sender,
-                to_address=r.to_address, to_name=r.to_name, subject=r.subject,
-                text=r.text_body, html=r.html_body, attachments=(), created_at=r.created_at,
-                date=now, attempt=1, max_attempts=5,
+                to_address=r.to_address, to_name=r.to_name, subject=words.subject,
+                text=words.text, html=words.html, attachments=words.attachments,
+                created_at=r.created_at, date=now, attempt=1, max_attempts=5,
             )
             out.append((m.idempotency_key,
                         json.dumps(payload(m), ensure_ascii=False).encode("utf-8")))

@@ -1,4 +1,5 @@
-"""Booking e-mails: confirmation with .ics, reminders at their time, cancellation, re-checks."""
+"""Booking e-mails: confirmation with .ics, cancellation, moves, and the dispatcher's derived
+reminders with their re-check (tests/booking/test_derived_reminders.py has the timing)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from doctorbook.core.base.models import Appointment, EmailOutbox
 from doctorbook.core.base.rbac import Role
 from doctorbook.core.base.settings import Settings
 from doctorbook.core.booking import booking, lifecycle
+from doctorbook.core.mail import outbox
 from doctorbook.core.mail.dispatcher import Dispatcher
 from tests.booking.conftest import IN_3_DAYS_10, TOMORROW_10, Clinic, add_slot
 from tests.conftest import make_user
@@ -31,18 +33,23 @@ def mails(uow: UnitOfWork, appointment_id: int) -> list[EmailOutbox]:
         .order_by(EmailOutbox.id)))
 
 
+def sent_as(row: EmailOutbox) -> outbox.Composed:
+    """The e-mail as the dispatcher renders it from the row's facts at its next attempt."""
+    assert row.template is not None and row.facts is not None
+    return outbox.compose(row.template, row.facts, to_address=row.to_address,
+                          at=row.next_attempt_at)
+
+
 def ics_of(row: EmailOutbox, index: int = 0) -> str:
-    import base64
-
-    return base64.b64decode(row.attachments[index]["data_b64"]).decode()
+    return sent_as(row).attachments[index].data.decode()
 
 
-def test_booking_queues_a_confirmation_with_an_invite_and_both_reminders_at_their_time(
+def test_booking_queues_one_confirmation_with_an_invite_and_no_reminder_rows(
     uow: UnitOfWork, clinic: Clinic
 ) -> None:
     view = booking.book(uow, actor=clinic.alice,
                         slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
-    confirmation, day_before, two_hours = mails(uow, view.id)
+    [confirmation] = mails(uow, view.id)
 
     assert confirmation.kind == "appointment_update" and confirmation.status == "pending"
     assert confirmation.to_address == "alice@example.com"
@@ -53,7 +60,8 @@ def test_booking_queues_a_confirmation_with_an_invite_and_both_reminders_at_thei
     assert "Friday 27 November 2026, 10:00 to 10:30 (Europe/Berlin, CET)" in (
         confirmation.text_body)
     assert "Berlin Clinic, Hauptstr. 1, Berlin" in confirmation.text_body
-    assert confirmation.attachments[0]["content_type"].startswith("text/calendar; method=REQUEST")
+    [attachment] = sent_as(confirmation).attachments
+    assert attachment.content_type.startswith("text/calendar; method=REQUEST")
     invite = ics_of(confirmation)
     assert "METHOD:REQUEST\r\n" in invite
     assert f"UID:appointment-{view.id}@doctorbook\r\n" in invite
@@ -61,31 +69,14 @@ def test_booking_queues_a_confirmation_with_an_invite_and_both_reminders_at_thei
     assert "DTSTART:20261127T090000Z\r\n" in invite and "DTEND:20261127T093000Z\r\n" in invite
     assert "STATUS:CONFIRMED" in invite and "mailto:alice@example.com" in invite
 
-    assert (day_before.kind, two_hours.kind) == ("appointment_reminder",) * 2
-    assert day_before.next_attempt_at == view.starts_at - timedelta(hours=24)
-    assert two_hours.next_attempt_at == view.starts_at - timedelta(hours=2)
-    assert "tomorrow" in day_before.subject and "in 2 hours" in two_hours.subject
 
-
-def test_a_reminder_whose_time_has_passed_is_not_queued(uow: UnitOfWork, clinic: Clinic) -> None:
-    # 6 h ahead: the 24 h reminder's time is already past, the 2 h one is still to come.
-    view = booking.book(uow, actor=clinic.alice, slot_id=add_slot(
-        uow, clinic.doctor.user_id, uow.now() + timedelta(hours=6)))
-    reminders = [m for m in mails(uow, view.id) if m.kind == "appointment_reminder"]
-    assert [m.next_attempt_at for m in reminders] == [view.starts_at - timedelta(hours=2)]
-
-
-def test_cancelling_withdraws_the_event_and_cancels_pending_reminders(
-    uow: UnitOfWork, clinic: Clinic
-) -> None:
+def test_cancelling_withdraws_the_event(uow: UnitOfWork, clinic: Clinic) -> None:
     view = booking.book(uow, actor=clinic.alice,
                         slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
     lifecycle.cancel(uow, actor=clinic.doctor, appointment_id=view.id, reason="on call")
     rows = mails(uow, view.id)
     assert [(m.kind, m.status) for m in rows] == [
         ("appointment_update", "pending"),
-        ("appointment_reminder", "cancelled"),
-        ("appointment_reminder", "cancelled"),
         ("appointment_update", "pending"),
     ]
     cancellation = rows[-1]
@@ -104,15 +95,14 @@ def test_reschedule_sends_one_mail_with_the_new_event_and_the_old_withdrawn(
                         slot_id=add_slot(uow, clinic.doctor.user_id, TOMORROW_10))
     new = booking.reschedule(uow, actor=clinic.alice, appointment_id=view.id,
                              new_slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
-    assert all(m.status == "cancelled" for m in mails(uow, view.id)
-               if m.kind == "appointment_reminder")
-    moved, *reminders = mails(uow, new.id)
+    [moved] = mails(uow, new.id)
     assert moved.subject.startswith("Appointment moved:")
     assert "Wednesday 25 November 2026, 10:00 to 10:30" in moved.text_body  # the old time
-    assert [a["filename"] for a in moved.attachments] == ["appointment.ics", "cancelled.ics"]
+    assert [a.filename for a in sent_as(moved).attachments] == [
+        "appointment.ics", "cancelled.ics"]
     assert f"UID:appointment-{new.id}@" in ics_of(moved, 0)
     assert f"UID:appointment-{view.id}@" in ics_of(moved, 1) and "METHOD:CANCEL" in ics_of(moved, 1)
-    assert len(reminders) == 2
+    assert "SEQUENCE:1\r\n" in ics_of(moved, 1)  # the old event's cancel outranks its invite
 
 
 def test_confirming_a_pending_booking_sends_the_confirmation(
@@ -138,7 +128,8 @@ def test_private_notes_never_reach_an_email(uow: UnitOfWork, clinic: Clinic) -> 
     lifecycle.add_note(uow, actor=clinic.doctor, appointment_id=view.id, text="PRIVATE-XYZ")
     lifecycle.cancel(uow, actor=clinic.doctor, appointment_id=view.id, reason="moved away")
     for m in mails(uow, view.id):
-        assert "PRIVATE-XYZ" not in m.text_body + (m.html_body or "") + str(m.attachments)
+        assert "PRIVATE-XYZ" not in m.text_body + (m.html_body or "") + str(m.facts)
+        assert all(b"PRIVATE-XYZ" not in a.data for a in sent_as(m).attachments)
 
 
 def test_the_dispatcher_sends_due_reminders_but_rechecks_the_appointment_first(
@@ -153,17 +144,20 @@ def test_the_dispatcher_sends_due_reminders_but_rechecks_the_appointment_first(
         kept = booking.book(uow, actor=alice, slot_id=add_slot(uow, doctor.user_id, IN_3_DAYS_10))
         gone = booking.book(uow, actor=bob, slot_id=add_slot(
             uow, doctor.user_id, IN_3_DAYS_10 + timedelta(minutes=30)))
-        # A change that bypassed the use case (say, a race with the queueing): the reminders
-        # were not cancelled with it, so the dispatcher must notice on its own.
-        uow.session.execute(update(Appointment).where(Appointment.id == gone.id)
-                            .values(status="cancelled"))
         uow.commit()
     settings = settings_for()
     dispatcher = dispatcher_for(settings)
     assert dispatcher.run_once().sent == 3  # the invite and both confirmations, now
     clock.advance(IN_3_DAYS_10 - timedelta(hours=24) - clock.now())
     clock.advance(timedelta(minutes=30))
-    assert dispatcher.run_once().sent == 1  # alice's 24 h reminder only; bob's is due too
+    dispatcher.queue_reminders()  # both visits' 24 h reminders are queued...
+    with db.unit_of_work() as uow:
+        # ...then a change that bypassed the use case (say, a race with the queueing): the
+        # claim re-checks the visit, so bob's reminder is not sent.
+        uow.session.execute(update(Appointment).where(Appointment.id == gone.id)
+                            .values(status="cancelled"))
+        uow.commit()
+    assert dispatcher.run_once().sent == 1  # alice's 24 h reminder only
 
     with db.unit_of_work() as uow:
         by_kind = {(m.entity_id, m.kind, m.status) for m in uow.session.scalars(

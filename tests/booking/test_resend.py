@@ -56,3 +56,16 @@ def test_only_who_manages_the_visit_and_only_for_a_visit_to_come(
     lifecycle.cancel(uow, actor=clinic.desk, appointment_id=other.id, reason="ill")
     with pytest.raises(PolicyViolation, match="is cancelled"):
         resend_confirmation(uow, actor=clinic.desk, appointment_id=other.id)
+
+
+def test_no_resend_to_a_patient_without_an_email(uow: UnitOfWork, clinic: Clinic) -> None:
+    from sqlalchemy import text
+
+    view = booking.book(uow, actor=clinic.alice,
+                        slot_id=add_slot(uow, clinic.doctor.user_id, TOMORROW_10))
+    uow.session.execute(text("UPDATE users SET email = NULL, phone = '+49 30 1234' "
+                             "WHERE id = :id"), {"id": clinic.alice.user_id})
+    before = len(mails(uow, view.id))
+    with pytest.raises(PolicyViolation, match="Alice Patient has no e-mail address"):
+        resend_confirmation(uow, actor=clinic.desk, appointment_id=view.id)
+    assert len(mails(uow, view.id)) == before

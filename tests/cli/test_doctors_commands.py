@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.cli.conftest import PW
 
-TOKEN_RE = re.compile(r"doctorbook accept-invite (dbi_[A-Za-z0-9_-]+)")
-
 
 def _latest_token(url: str, email: str) -> str:
     engine = create_engine(url)
     with engine.connect() as conn:
-        body = conn.execute(
-            text("SELECT text_body FROM email_outbox WHERE to_address = :e ORDER BY id DESC"),
+        token = conn.execute(
+            text("SELECT facts ->> 'token' FROM email_outbox WHERE to_address = :e "
+                 "ORDER BY id DESC"),
             {"e": email},
         ).scalar()
     engine.dispose()
-    match = TOKEN_RE.search(body or "")
-    assert match, body
-    return match.group(1)
+    assert token is not None and token.startswith("dbi_"), token
+    return str(token)
 
 
 @pytest.fixture

@@ -209,9 +209,8 @@ def test_a_new_email_takes_effect_only_once_confirmed(
 def _code_for(uow: UnitOfWork, to: str) -> str:
     import re
 
-    body = uow.session.execute(text(
-        "SELECT text_body FROM email_outbox WHERE to_address = :to ORDER BY id DESC LIMIT 1"),
-        {"to": to}).scalar_one()
-    match = re.search(r"confirm-email (dbe_[A-Za-z0-9_-]+)", body)
-    assert match, body
-    return match.group(1)
+    token = uow.session.execute(text(
+        "SELECT facts ->> 'token' FROM email_outbox WHERE to_address = :to "
+        "ORDER BY id DESC LIMIT 1"), {"to": to}).scalar_one()
+    assert re.fullmatch(r"dbe_[A-Za-z0-9_-]+", token or ""), token
+    return str(token)

@@ -158,8 +158,7 @@ def _seed_history(db: Database) -> None:
             day = (uow.now() - timedelta(weeks=weeks)).astimezone(berlin).date()
             start = datetime.combine(day, time(10), tzinfo=berlin).astimezone(UTC)
             slot = AvailabilitySlot(doctor_id=people[doctor].id, starts_at=start,
-                                    ends_at=start + timedelta(minutes=30), status="booked",
-                                    created_at=start, updated_at=start)
+                                    ends_at=start + timedelta(minutes=30), status="booked")
             uow.session.add(slot)
             uow.session.flush()
             visit = Appointment(

@@ -234,7 +234,7 @@ def _book_sql() -> str:
     )
     u = cast(Alias, slots.alias("u"))  # the typing stubs say "a named from clause"
     claimed = (
-        update(u).values(status="booked", updated_at=now)
+        update(u).values(status="booked")
         .where(u.c.id == target.c.id, u.c.status == "open",
                or_(bare("override", Boolean), not_(target.c.short_notice)))
         .returning(u.c.id).cte("claimed")

@@ -122,8 +122,7 @@ def change_status(
     if action == "confirm":
         appointment_mail.confirmed(uow, view)
     elif action in ("complete", "no_show"):
-        # A visit that happened (or was missed) needs no more reminders.
-        appointment_mail.cancel_reminders(uow, appointment_id)
+        # No reminder to withdraw: the dispatcher derives them for pending or confirmed visits.
         events.record(uow, "visit_completed" if action == "complete" else "visit_no_show",
                       doctor_id=appointment.doctor_id, appointment_id=appointment_id)
     uow.commit()
@@ -148,7 +147,7 @@ def release(
             update(AvailabilitySlot)
             .where(AvailabilitySlot.id == appointment.slot_id,
                    AvailabilitySlot.status == "booked")
-            .values(status="open", updated_at=now)
+            .values(status="open")
         )
     record_change(uow, appointment.id, appointment.doctor_id, slot=appointment.slot_id is not None)
 

@@ -20,7 +20,8 @@ def resend_confirmation(
     """Queue the visit's confirmation (with its calendar invitation) once more; audited.
 
     Who may manage the visit may do it (its doctor, the desk). Only for a visit still to
-    come and not cancelled: anything else would tell the patient about a visit that isn't."""
+    come and not cancelled: anything else would tell the patient about a visit that isn't;
+    and only to a patient with an e-mail address."""
     appointment = lock(uow, appointment_id)
     check_may_manage(actor, appointment)
     view = load_view(uow, appointment_id)
@@ -28,6 +29,11 @@ def resend_confirmation(
         raise PolicyViolation(
             f"no confirmation to send again: {appointment_mail.describe(view)} is "
             f"{'over' if view.starts_at <= uow.now() else view.status.replace('_', ' ')}"
+        )
+    if view.patient_email is None:
+        # A walk-in known by phone: nothing would be sent, so say so rather than "queued".
+        raise PolicyViolation(
+            f"no confirmation to send again: {view.patient_name} has no e-mail address"
         )
     appointment_mail.confirmation_again(uow, view)
     audit.record(uow, actor=actor, action="appointment.confirmation_resent",

@@ -40,7 +40,9 @@ class OutboxView:
 
 def _view(row: EmailOutbox) -> OutboxView:
     return OutboxView(
-        id=row.id, kind=row.kind, to=row.to_address, to_name=row.to_name, subject=row.subject,
+        id=row.id, kind=row.kind, to=row.to_address, to_name=row.to_name,
+        # Rendered from the facts for rows queued as facts (see EmailOutbox.subject).
+        subject=row.subject,
         status=row.status, attempts=row.attempts, max_attempts=row.max_attempts,
         next_attempt_at=row.next_attempt_at, last_error=row.last_error,
         created_at=row.created_at, sent_at=row.sent_at,

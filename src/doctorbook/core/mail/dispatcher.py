@@ -31,6 +31,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from doctorbook.core.base import events, live
 from doctorbook.core.base.errors import DatabaseUnavailable
+from doctorbook.core.mail import outbox
 from doctorbook.core.mail.message import (
     BODY_REMOVED_FAILED,
     BODY_REMOVED_SENT,
@@ -135,6 +136,11 @@ class _Skipped:
 _Result = _Sent | _Failed | _Skipped
 
 
+# Blanking a secret-carrying row (sent, or failed for good) replaces its bodies and the token
+# among its facts (outbox.SECRET_FACTS) with a note saying why; admin.retry refuses those.
+# (A row queued as facts has no stored text yet: it gets the note as its HTML too, as every
+# template that carries a token has an HTML part.)
+
 # Expired leases of rows already at their last attempt: the dispatcher holding them died (or
 # hung) every time; sending once more would exceed max attempts, so they fail here.
 _GIVE_UP_SQL = """
@@ -143,8 +149,10 @@ UPDATE email_outbox SET
     last_error = 'the dispatcher stopped during attempt ' || attempts || ' (lease expired)'
                  || COALESCE('; before that: ' || last_error, ''),
     text_body = CASE WHEN contains_secret THEN :removed ELSE text_body END,
-    html_body = CASE WHEN contains_secret AND html_body IS NOT NULL THEN :removed
-                     ELSE html_body END
+    html_body = CASE WHEN contains_secret AND (html_body IS NOT NULL OR text_body IS NULL)
+                     THEN :removed ELSE html_body END,
+    facts = CASE WHEN contains_secret AND facts ? 'token'
+                 THEN facts || jsonb_build_object('token', CAST(:removed AS text)) ELSE facts END
 WHERE id IN (
     SELECT id FROM email_outbox
     WHERE status = 'sending' AND lease_until <= :now
@@ -168,6 +176,51 @@ WHERE o.kind = 'appointment_reminder' AND o.entity_kind = 'appointment'
   AND ((o.status = 'pending' AND o.next_attempt_at <= :now)
        OR (o.status = 'sending' AND o.lease_until <= :now))
   AND (a.status NOT IN ('pending', 'confirmed') OR a.starts_at <= :now)
+"""
+
+
+# Reminders are derived, not queued by the booking: each run first queues those now due, one
+# row per (visit, lead) under the key `reminder:<appointment id>:<lead>`, so a reminder is
+# queued at most once whoever runs this and however often. Due means: the visit is still to
+# come and pending or confirmed, its lead (24 h or 2 h before the start) has been reached, and
+# it was booked before that moment (a visit booked 5 h ahead gets the 2 h one only). Once the
+# 2 h one is due, a 24 h one not yet queued never will be (a dispatcher back after a day).
+# The patient needs an e-mail address and must not be erased. The facts are the keys
+# `appointment_mail` writes, so the same template renders them; the range on starts_at is
+# served by ix_appointments_starts_at, the NOT EXISTS by the outbox key's unique index.
+_QUEUE_REMINDERS_SQL = """
+INSERT INTO email_outbox (
+    kind, to_address, to_name, template, facts, attachments, status, attempts,
+    next_attempt_at, idempotency_key, entity_kind, entity_id, contains_secret,
+    created_at, updated_at)
+SELECT 'appointment_reminder', pu.email, pu.name, 'appointment',
+       jsonb_build_object(
+           'event', 'reminder', 'lead', r.lead, 'status', a.status,
+           'appointment_id', a.id, 'sequence', a.sequence,
+           'starts_at', a.starts_at, 'ends_at', a.ends_at, 'tz', COALESCE(d.timezone, 'UTC'),
+           'patient_name', pu.name, 'doctor_name', du.name, 'doctor_email', du.email,
+           'clinic_name', d.clinic_name, 'address', d.address, 'city', d.city,
+           'reason', a.reason, 'cancel_hours', d.cancel_hours, 'cancel_reason', a.cancel_reason),
+       '[]'::jsonb, 'pending', 0, :now, r.key, 'appointment', CAST(a.id AS text), false,
+       :now, :now
+FROM appointments AS a
+CROSS JOIN LATERAL (
+    -- The lead now due: the 2 h one from 2 h before the start, else the 24 h one.
+    SELECT CASE WHEN due_2h THEN '2h' ELSE '24h' END AS lead,
+           CASE WHEN due_2h THEN interval '2 hours' ELSE interval '24 hours' END AS before,
+           'reminder:' || a.id || ':' || CASE WHEN due_2h THEN '2h' ELSE '24h' END AS key
+    FROM (SELECT a.starts_at - interval '2 hours' <= :now AS due_2h) AS due
+) AS r
+JOIN users AS pu ON pu.id = a.patient_id
+JOIN users AS du ON du.id = a.doctor_id
+JOIN doctors AS d ON d.user_id = a.doctor_id
+WHERE a.starts_at > :now AND a.starts_at <= :now + interval '24 hours'
+  AND a.status IN ('pending', 'confirmed')
+  AND a.created_at < a.starts_at - r.before
+  AND pu.email IS NOT NULL AND pu.erased_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM email_outbox AS o WHERE o.idempotency_key = r.key)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id
 """
 
 
@@ -203,7 +256,7 @@ UPDATE email_outbox AS o SET
 FROM picked
 WHERE o.id = picked.id
 RETURNING o.id, o.kind, o.idempotency_key, o.to_address, o.to_name, o.subject, o.text_body,
-          o.html_body, o.attachments, o.created_at, o.attempts,
+          o.html_body, o.template, o.facts, o.attachments, o.created_at, o.attempts,
           COALESCE(o.max_attempts, :max_attempts) AS max_attempts
 """
 
@@ -213,8 +266,11 @@ UPDATE email_outbox AS o SET
     status = 'sent', sent_at = :now, updated_at = :now, lease_until = NULL, last_error = NULL,
     provider_message_id = v.provider_id,
     text_body = CASE WHEN o.contains_secret THEN :removed ELSE o.text_body END,
-    html_body = CASE WHEN o.contains_secret AND o.html_body IS NOT NULL THEN :removed
-                     ELSE o.html_body END
+    html_body = CASE WHEN o.contains_secret AND (o.html_body IS NOT NULL OR o.text_body IS NULL)
+                     THEN :removed ELSE o.html_body END,
+    facts = CASE WHEN o.contains_secret AND o.facts ? 'token'
+                 THEN o.facts || jsonb_build_object('token', CAST(:removed AS text))
+                 ELSE o.facts END
 FROM unnest(CAST(:ids AS bigint[]), CAST(:provider_ids AS text[])) AS v(id, provider_id)
 WHERE o.id = v.id AND o.status = 'sending' AND o.lease_until = :lease
 RETURNING o.id
@@ -234,8 +290,11 @@ _MARK_FAILED_SQL = """
 UPDATE email_outbox AS o SET
     status = 'failed', lease_until = NULL, updated_at = :now, last_error = v.error,
     text_body = CASE WHEN o.contains_secret THEN :removed ELSE o.text_body END,
-    html_body = CASE WHEN o.contains_secret AND o.html_body IS NOT NULL THEN :removed
-                     ELSE o.html_body END
+    html_body = CASE WHEN o.contains_secret AND (o.html_body IS NOT NULL OR o.text_body IS NULL)
+                     THEN :removed ELSE o.html_body END,
+    facts = CASE WHEN o.contains_secret AND o.facts ? 'token'
+                 THEN o.facts || jsonb_build_object('token', CAST(:removed AS text))
+                 ELSE o.facts END
 FROM unnest(CAST(:ids AS bigint[]), CAST(:errors AS text[])) AS v(id, error)
 WHERE o.id = v.id AND o.status = 'sending' AND o.lease_until = :lease
 RETURNING o.id
@@ -325,7 +384,17 @@ class Dispatcher:
         # A margin of half the lease or more would leave no time to send at all.
         self.lease_margin = max(0.0, min(self.lease_margin, self.lease_seconds / 2))
 
-    # -- the three phases --------------------------------------------------------------
+    # -- the phases ----------------------------------------------------------------------
+
+    def queue_reminders(self) -> int:
+        """Queue the reminders due now (see _QUEUE_REMINDERS_SQL); returns how many."""
+        now = self.db.clock.now()
+        with self.db.unit_of_work() as uow:
+            ids = [r.id for r in uow.session.execute(text(_QUEUE_REMINDERS_SQL), {"now": now})]
+            if ids:
+                uow.changed(live.OUTBOX, *ids)
+            uow.commit()
+        return len(ids)
 
     def claim(self, limit: int | None = None) -> Claim:
         """Take up to `limit` due rows under a fresh lease, committed before returning."""
@@ -471,6 +540,7 @@ class Dispatcher:
 
     def dispatch_batch(self) -> BatchResult:
         """Claim one batch, send it, record it; logs each attempt through `on_attempt`."""
+        self.queue_reminders()
         claim = self.claim()
         if not claim.messages and not claim.given_up:
             return BatchResult(claimed=0, logs=())
@@ -486,6 +556,7 @@ class Dispatcher:
         Each row is still claimed by one batch and sent by one thread.
         """
         summary = DispatchSummary()
+        self.queue_reminders()
         claim = self._claim_if_due()
         waiting = self._start(claim) if claim is not None else None
         while claim is not None and waiting is not None:
@@ -586,19 +657,32 @@ class Dispatcher:
             return _Failed(message, TransientError(f"{type(exc).__name__}: {exc}"))
 
     def _message(self, row: Any, now: datetime) -> OutgoingMessage:
+        """The claimed row as a message: stored words as they are (rows queued before the
+        outbox held facts), else rendered from its facts now, at the sending instant."""
         defect = None
+        subject, body, html = row["subject"], row["text_body"], row["html_body"]
         try:
             attachments = attachments_from_json(row["attachments"] or [])
         except (KeyError, TypeError, ValueError) as exc:
             # Claimed already: it must be recorded as failed, not break the whole batch.
             attachments, defect = (), f"unreadable attachment in the outbox row: {exc!r}"
+        if body is None and defect is None:
+            try:
+                if row["template"] is None or row["facts"] is None:
+                    raise ValueError("neither words nor facts")
+                composed = outbox.compose(row["template"], row["facts"],
+                                          to_address=row["to_address"], at=now)
+            except Exception as exc:
+                # Bad facts or a template gone: permanent, retrying renders the same.
+                defect = f"the e-mail could not be rendered: {type(exc).__name__}: {exc}"
+            else:
+                subject, body, html = composed.subject, composed.text, composed.html
+                attachments = (*composed.attachments, *attachments)
         return OutgoingMessage(
             outbox_id=row["id"], kind=row["kind"], idempotency_key=row["idempotency_key"],
             sender=self.sender, to_address=row["to_address"], to_name=row["to_name"],
-            subject=row["subject"], text=row["text_body"], html=row["html_body"],
+            subject=subject or "", text=body or "", html=html,
             attachments=attachments,
             created_at=row["created_at"], date=now, attempt=row["attempts"],
             max_attempts=row["max_attempts"], defect=defect,
         )
-
-

@@ -1,11 +1,15 @@
-"""iCalendar (RFC 5545/5546) invitations for appointments: one stable UID, SEQUENCE per change."""
+"""iCalendar (RFC 5545/5546) invitations for appointments: one stable UID, SEQUENCE per change.
+
+Built with the `icalendar` library, which escapes and folds text (names, places and reasons
+are user input) the way calendars expect to parse it.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from doctorbook.core.mail.outbox import Attachment
+from icalendar import Calendar, Event, vCalAddress
 
 
 class Method(StrEnum):
@@ -18,31 +22,12 @@ def uid(appointment_id: int) -> str:
     return f"appointment-{appointment_id}@doctorbook"
 
 
-def _escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "")
-    )
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 sequence (RFC 5545 §3.1)."""
-    raw = line.encode("utf-8")
-    if len(raw) <= 75:
-        return line
-    parts: list[str] = []
-    start, limit = 0, 75
-    while start < len(raw):
-        end = min(start + limit, len(raw))
-        while end < len(raw) and (raw[end] & 0xC0) == 0x80:
-            end -= 1
-        parts.append(raw[start:end].decode("utf-8"))
-        start, limit = end, 74  # continuation lines start with one space
-    return "\r\n ".join(parts)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def _address(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = name
+    for key, value in params.items():
+        address.params[key] = value
+    return address
 
 
 def calendar(
@@ -60,35 +45,29 @@ def calendar(
     attendee_name: str,
     attendee_email: str,
     tentative: bool = False,
-) -> str:
+) -> bytes:
+    """The .ics file (CRLF lines, folded at 75 octets), times in UTC."""
     status = "CANCELLED" if method == Method.CANCEL else ("TENTATIVE" if tentative else "CONFIRMED")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//doctorbook//appointments//EN",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{uid(appointment_id)}",
-        f"SEQUENCE:{sequence}",
-        f"DTSTAMP:{_utc(stamp)}",
-        f"DTSTART:{_utc(starts_at)}",
-        f"DTEND:{_utc(ends_at)}",
-        f"SUMMARY:{_escape(summary)}",
-        f"LOCATION:{_escape(location)}",
-        f"ORGANIZER;CN=\"{organizer_name.replace(chr(34), '')}\":mailto:{organizer_email}",
-        f"ATTENDEE;CN=\"{attendee_name.replace(chr(34), '')}\";ROLE=REQ-PARTICIPANT:"
-        f"mailto:{attendee_email}",
-        f"STATUS:{status}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(_fold(line) + "\r\n" for line in lines)
+    cal = Calendar()
+    cal.add("prodid", "-//doctorbook//appointments//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", str(method))
+    event = Event()
+    event.add("uid", uid(appointment_id))
+    event.add("sequence", sequence)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", starts_at.astimezone(UTC))
+    event.add("dtend", ends_at.astimezone(UTC))
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("organizer", _address(organizer_email, organizer_name))
+    event.add("attendee", _address(attendee_email, attendee_name, ROLE="REQ-PARTICIPANT"))
+    event.add("status", status)
+    cal.add_component(event)
+    data: bytes = cal.to_ical()
+    return data
 
 
-def attachment(method: Method, body: str, filename: str = "appointment.ics") -> Attachment:
-    return Attachment(
-        filename=filename,
-        content_type=f"text/calendar; method={method}; charset=UTF-8",
-        data=body.encode("utf-8"),
-    )
+def content_type(method: Method) -> str:
+    return f"text/calendar; method={method}; charset=UTF-8"

@@ -1,7 +1,8 @@
 """The e-mail outbox: every use case queues its e-mail here, inside its own transaction.
 
-Rendering happens at queue time (subject, text and HTML from the package's templates), so what
-is sent is exactly what the business change decided, whenever the dispatcher gets to it.
+A row holds facts, not words: the template's name and the small JSON context it needs, frozen
+at queue time. The dispatcher renders subject, text, HTML and calendar files when it sends
+(`compose`), so a business change writes a few hundred bytes instead of kilobytes of e-mail.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, insert
 
 from doctorbook.core.base import live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.models import EmailOutbox
+from doctorbook.core.mail import visits
+
+#: Facts that are one-time secrets: blanked in the row once it is sent or failed for good (the
+#: dispatcher's SQL names them).
+SECRET_FACTS = ("token",)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,16 @@ class Rendered:
     html: str | None
 
 
+@dataclass(frozen=True)
+class Composed:
+    """One e-mail's words and calendar files, as sent."""
+
+    subject: str
+    text: str
+    html: str | None
+    attachments: tuple[Attachment, ...]
+
+
 @functools.cache
 def _environment(html: bool) -> Environment:
     # HTML templates autoescape (names and bios are user input); text ones must not.
@@ -56,16 +72,67 @@ def _environment(html: bool) -> Environment:
     )
 
 
+def _subject(template: str, context: Mapping[str, Any]) -> str:
+    subject = _environment(False).get_template(f"{template}.subject.txt").render(context)
+    return " ".join(subject.split())
+
+
+def _html(template: str, context: Mapping[str, Any]) -> str | None:
+    try:
+        return _environment(True).get_template(f"{template}.html").render(context)
+    except TemplateNotFound:
+        return None
+
+
 def render(template: str, context: Mapping[str, Any]) -> Rendered:
     """Render `<template>.subject.txt`, `.txt` and (if present) `.html`."""
-    text_env, html_env = _environment(False), _environment(True)
-    subject = text_env.get_template(f"{template}.subject.txt").render(context)
-    text = text_env.get_template(f"{template}.txt").render(context)
+    text = _environment(False).get_template(f"{template}.txt").render(context)
+    return Rendered(subject=_subject(template, context), text=text,
+                    html=_html(template, context))
+
+
+def context_of(template: str, facts: Mapping[str, Any], at: datetime) -> Mapping[str, Any]:
+    """The template's context from a row's facts; `at` is the sending instant."""
+    return visits.context(facts, at) if template == visits.TEMPLATE else facts
+
+
+def compose(
+    template: str, facts: Mapping[str, Any], *, to_address: str, at: datetime
+) -> Composed:
+    """The e-mail as sent at `at`: words from the templates, calendar files from the facts."""
+    rendered = render(template, context_of(template, facts, at))
+    files = tuple(
+        Attachment(filename=name, content_type=kind, data=data)
+        for name, kind, data in visits.calendars(facts, to_address=to_address, stamp=at)
+    )
+    return Composed(subject=rendered.subject, text=rendered.text, html=rendered.html,
+                    attachments=files)
+
+
+def _render_row(row: EmailOutbox, part: str) -> str | None:
+    """`EmailOutbox.subject` / `.text_body` / `.html_body` of a row queued as facts: the words
+    as sent (or as they will be, at the row's next attempt)."""
+    assert row.template is not None and row.facts is not None
+    at = row.sent_at or row.next_attempt_at
     try:
-        html: str | None = html_env.get_template(f"{template}.html").render(context)
-    except TemplateNotFound:
-        html = None
-    return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+        context = context_of(row.template, row.facts, at)
+        if part == "subject":
+            return _subject(row.template, context)
+        if part == "html":
+            return _html(row.template, context)
+        return render(row.template, context).text
+    except Exception as exc:
+        # A row that can't be rendered still lists; the dispatcher fails it when it tries.
+        return f"[cannot render {row.template!r}: {type(exc).__name__}]"
+
+
+EmailOutbox.renderer = _render_row
+
+
+def _check_template(template: str) -> None:
+    """A typo in a template name fails the business change, not the e-mail hours later
+    (compiled templates are cached, so this is a dictionary lookup after the first)."""
+    _environment(False).get_template(f"{template}.subject.txt")
 
 
 def enqueue(
@@ -84,17 +151,17 @@ def enqueue(
 ) -> int:
     """Queue one e-mail in the caller's transaction (no commit here); returns the outbox id.
 
-    A rolled-back change therefore leaves no e-mail behind.
+    A rolled-back change therefore leaves no e-mail behind. `context` is stored as the row's
+    facts (plain JSON values); with `contains_secret`, its `token` is blanked once sent.
     """
-    rendered = render(template, context)
+    _check_template(template)
     now = uow.now()
     row = EmailOutbox(
         kind=kind,
         to_address=to,
         to_name=to_name,
-        subject=rendered.subject,
-        text_body=rendered.text,
-        html_body=rendered.html,
+        template=template,
+        facts=dict(context),
         attachments=[a.to_json() for a in attachments],
         status="pending",
         attempts=0,
@@ -135,11 +202,11 @@ def enqueue_many(uow: UnitOfWork, mails: Sequence[Mail]) -> None:
     now = uow.now()
     rows = []
     for mail in mails:
-        rendered = render(mail.template, mail.context)
+        _check_template(mail.template)
         rows.append({
             "kind": mail.kind, "to_address": mail.to, "to_name": mail.to_name,
-            "subject": rendered.subject, "text_body": rendered.text,
-            "html_body": rendered.html, "attachments": [a.to_json() for a in mail.attachments],
+            "template": mail.template, "facts": dict(mail.context),
+            "attachments": [a.to_json() for a in mail.attachments],
             "status": "pending", "attempts": 0, "next_attempt_at": mail.send_at or now,
             "idempotency_key": uuid.uuid4().hex, "entity_kind": mail.entity_kind,
             "entity_id": None if mail.entity_id is None else str(mail.entity_id),
@@ -149,21 +216,3 @@ def enqueue_many(uow: UnitOfWork, mails: Sequence[Mail]) -> None:
     # (insertmanyvalues), none of the ORM's per-row bookkeeping.
     uow.session.execute(insert(cast("Table", EmailOutbox.__table__)), rows)
     uow.changed(live.OUTBOX)
-
-
-def cancel_pending(uow: UnitOfWork, *, entity_kind: str, entity_id: str | int, kind: str) -> int:
-    """Cancel queued, unsent e-mails of one kind for an entity (reminders of a cancelled visit)."""
-    result = uow.session.execute(
-        update(EmailOutbox)
-        .where(
-            EmailOutbox.entity_kind == entity_kind,
-            EmailOutbox.entity_id == str(entity_id),
-            EmailOutbox.kind == kind,
-            EmailOutbox.status == "pending",
-        )
-        .values(status="cancelled", updated_at=uow.now())
-    )
-    cancelled = int(getattr(result, "rowcount", 0) or 0)
-    if cancelled:
-        uow.changed(live.OUTBOX)
-    return cancelled
