@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 # identity, not auth: authenticating is Core SQL, and a command needing nothing more (whoami)
 # never imports the ORM; auth (the models) comes in when a login must be renewed.
@@ -140,6 +140,35 @@ class Core:
             result = use_case(uow, **kwargs)
             uow.commit_now()
         return result
+
+    def run_read(self, use_case: Callable[..., R], /, **kwargs: Any) -> R:
+        """`use_case(uow, **kwargs)`, taking no actor, on the read side: the hot standby
+        (DOCTORBOOK_READ_DATABASE_URL) when there is one, else the primary, in a READ ONLY
+        transaction. Only for use cases that may read a moment behind the primary (search):
+        what they must write (a product event) goes through `uow.write_on_primary`, to the
+        primary after the read (`Database.read`). Reads that must see the caller's own writes
+        (a day view, appointments, the booking itself, whoami) use `run`."""
+        return self._database().read(lambda uow: use_case(uow, **kwargs))
+
+    def run_read_as_user(self, use_case: Callable[..., R], /, **kwargs: Any) -> R:
+        """`run_read` for the logged-in caller (`use_case(uow, actor=..., **kwargs)`). The
+        caller is authenticated on the primary, in a transaction of its own: a login made a
+        moment ago may not have reached the standby yet."""
+        actor = self.whoami()
+        return self._database().read(lambda uow: use_case(uow, actor=actor, **kwargs))
+
+    def run_read_as_anyone(self, use_case: Callable[..., R], /, **kwargs: Any) -> R:
+        """`run_read` as whoever is there, maybe nobody (`run_as_anyone`'s actor, found on the
+        primary): a doctor's public profile."""
+        actor = self.run_as_anyone(_caller)
+        return self._database().read(lambda uow: use_case(uow, actor=actor, **kwargs))
+
+    def _database(self) -> Database:
+        """The database to read from. The TUI's is still opening in a thread at first
+        (launch.py's OpeningDatabase hands out units of work, and the opened Database once
+        `ready()`, waiting for it): its read side is the opened one's."""
+        ready = getattr(self.db, "ready", None)
+        return cast("Database", ready()) if callable(ready) else self.db
 
     def whoami(self) -> Actor:
         """The logged-in caller (a use case of its own: one unit of work)."""

@@ -38,8 +38,14 @@ R = TypeVar("R")
 
 #: How the call presents itself to core: as the logged-in user ("user"), as whoever is
 #: there, maybe nobody ("anyone": public reads), or with no actor at all ("open": log in,
-#: codes from e-mails, public lists).
-As = Literal["user", "anyone", "open"]
+#: codes from e-mails, public lists). "read" (no actor) and "read_user" (the logged-in user)
+#: run a use case that only reads, on the hot standby when there is one (`Core.run_read`):
+#: search and doctors' profiles, never what must show the user's own change at once.
+As = Literal["user", "anyone", "open", "read", "read_user"]
+
+#: Who called, as a failure is handled (the app ends the login on an AuthenticationError of
+#: a call as the user): where the call read from is no matter there.
+_CALLER: dict[str, As] = {"read": "open", "read_user": "user"}
 
 
 class Refused(Exception):
@@ -133,15 +139,17 @@ class CoreCalls(_Node):
         `answer` is called in the worker's thread (it only builds a message); returning None
         posts nothing."""
         core: Core = self.app.core  # type: ignore[attr-defined]
-        runner = {"user": core.run, "anyone": core.run_as_anyone, "open": core.run_open}[as_]
+        runner = {"user": core.run, "anyone": core.run_as_anyone, "open": core.run_open,
+                  "read": core.run_read, "read_user": core.run_read_as_user}[as_]
         name: str = group or str(getattr(use_case, "__name__", "call"))
         where = f"{type(self).__name__}.{name}"
+        caller = _CALLER.get(as_, as_)
 
         def work() -> _Outcome:
             try:
                 return _Outcome(message=answer(runner(use_case, **kwargs)))
             except Exception as error:
-                return _Outcome(failed=CallFailed(error, group=name, as_=as_, where=where))
+                return _Outcome(failed=CallFailed(error, group=name, as_=caller, where=where))
 
         return self.run_worker(
             work, name=name, group=name, thread=True, exclusive=exclusive,

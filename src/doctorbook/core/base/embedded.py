@@ -148,6 +148,25 @@ def program(name: str) -> Path:
     return _bin_dir() / name
 
 
+def prepare_server_dir(path: Path) -> None:
+    """Make `path` (0700, created if missing) a directory the server's account owns and can
+    reach, and let that account run the programs: for a server of one's own beside the
+    embedded one (a test's primary and hot standby, started with `run_program`)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    account = _server_account(create=True)
+    if account is not None:
+        os.chown(path, account.pw_uid, account.pw_gid)
+        _let_traverse(path, account)
+        _let_run_binaries(account)
+
+
+def run_program(name: str, args: list[str], *, timeout: float = 60) -> None:
+    """Run one of the server's programs (initdb, pg_ctl, pg_basebackup...) as the account the
+    embedded server runs as (PostgreSQL refuses root); a failure is DatabaseUnavailable with
+    the program's last line."""
+    _run(name, args, _server_account(create=True), timeout=timeout)
+
+
 def _start_lock(pgdata: Path) -> contextlib.AbstractContextManager[None]:
     """One starter at a time: two commands starting at once must not start two servers."""
     return file_lock(pgdata.parent / "pgdata.lock")

@@ -97,16 +97,22 @@ class Settings:
         shown_default="the user data dir (`/var/lib/doctorbook` as root); config.toml in the "
                        "user config dir"))
     config_dir: Path  # not a setting: DOCTORBOOK_HOME, else the user config dir
-    database_url: str | None = field(metadata=declare(
+    # repr=False on every secret (URLs may hold a password): a repr ends up in logs and
+    # tracebacks.
+    database_url: str | None = field(repr=False, metadata=declare(
         "Any PostgreSQL 15 or newer, instead of the embedded server.", kind="url",
         shown_default="the embedded server"))
+    read_database_url: str | None = field(default=None, repr=False, metadata=declare(
+        "A hot standby (a streaming replica of the database) that search and public profiles "
+        "read from; when it can't be reached they read from the primary.", kind="url",
+        shown_default="none: every read goes to the primary"))
     profile: str = field(default="default", metadata=declare(
         "The name the CLI's login is kept under (keyring entry or `sessions/<profile>.json`).",
         check=_is_profile, shown_values="a name (no `/`, `\\`, control characters or leading "
                                          "`.`; 128 characters at most)",
         problem="must be a name of at most 128 characters without '/', '\\' or control "
                 "characters, not starting with '.'"))
-    token: str | None = field(default=None, metadata=declare(
+    token: str | None = field(default=None, repr=False, metadata=declare(
         "A session token for automation, used instead of a stored login.",
         check=_is_token, problem="is not a session token", env_only=True))
     now: str | None = field(default=None, metadata=declare(
@@ -141,7 +147,7 @@ class Settings:
         "How often the dispatcher daemon looks for messages due.", minimum=0.01))
     email_http_url: str | None = field(default=None, metadata=declare(
         "The http provider's endpoint (a JSON POST with an `Idempotency-Key` header)."))
-    email_http_token: str | None = field(default=None, metadata=declare(
+    email_http_token: str | None = field(default=None, repr=False, metadata=declare(
         "The http provider's bearer token."))
     email_http_timeout_seconds: float = field(default=10.0, metadata=declare(
         "The http provider's timeout.", minimum=0.1))
@@ -150,7 +156,7 @@ class Settings:
         "The SMTP server's port.", minimum=1, maximum=MAX_PORT))
     smtp_user: str | None = field(default=None, metadata=declare(
         "The SMTP login, if the server wants one."))
-    smtp_password: str | None = field(default=None, metadata=declare(
+    smtp_password: str | None = field(default=None, repr=False, metadata=declare(
         "The SMTP password."))
     smtp_starttls: bool = field(default=False, metadata=declare(
         "Upgrade the SMTP connection with STARTTLS."))
@@ -366,7 +372,11 @@ class _Sources:
             parts = urlsplit(url)
             _ = parts.port  # raises for a port that is not a number from 0 to 65535
         except ValueError as exc:
-            raise self.fail(name, f"is not a valid URL ({exc})") from None
+            # Not urlsplit's words: they may quote the URL, password and all (a '/' in the
+            # password ends the host part, and the rest is read as the port).
+            what = "its port" if "port" in str(exc).lower() else "its host"
+            raise self.fail(name, f"is not a valid URL ({what} can't be read; a password "
+                                  "holding '/', '@', ':' or '#' must be %-escaped)") from None
         if any(ch.isspace() or not ch.isprintable() for ch in url):
             raise self.fail(name, "must not contain spaces or control characters")
         return url

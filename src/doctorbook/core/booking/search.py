@@ -181,14 +181,17 @@ def _statement(
 def search_recorded(
     uow: UnitOfWork, **filters: Any
 ) -> tuple[uuid.UUID, list[SearchResult]]:
-    """`search`, and the `search_shown` event (with the result count) committed with it.
+    """`search`, and the `search_shown` event (with the result count) written with it.
 
     The returned id goes with the results: opening a profile or booking from them passes it
-    back, so metrics can follow a search to its click and its booking.
+    back, so metrics can follow a search to its click and its booking. Run on the read side
+    (`Core.run_read`: the hot standby), the results are read there and the event is written
+    on the primary just after (`write_on_primary`); on the primary, in the same transaction.
     """
     results = search(uow, **filters)
-    search_id = uuid.uuid4()
-    events.record(uow, "search_shown", search_id=search_id, count=len(results))
+    search_id, count = uuid.uuid4(), len(results)
+    uow.write_on_primary(
+        lambda primary: events.record(primary, "search_shown", search_id=search_id, count=count))
     uow.commit()
     return search_id, results
 
@@ -209,7 +212,11 @@ def doctor_page(
 ) -> DoctorPage:
     """A doctor's page as `actor` may see it (`doctors.show_doctor` decides; opened from a
     search, the `result_opened` event is recorded with it), its `page` of reviews and the week
-    of open slots from `first_day` (default: today in the clinic's timezone)."""
+    of open slots from `first_day` (default: today in the clinic's timezone).
+
+    Reads only (the event goes through `write_on_primary`), so it may run on the hot standby
+    (`Core.run_read_as_anyone`): a slot taken a moment ago may still show open there, and the
+    booking, on the primary, refuses it."""
     profile = doctors.show_doctor(uow, actor=actor, doctor_id=doctor_id, search_id=search_id)
     ratings = reviews.ratings(uow, doctor_id=doctor_id, page=page)
     week = availability.doctor_week(uow, profile=profile, first_day=first_day)

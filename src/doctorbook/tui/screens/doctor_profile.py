@@ -176,7 +176,9 @@ class DoctorProfileScreen(Screen[None], CoreCalls):
             self._reload()
 
     def _reload(self) -> None:
-        self._load(search_id=None)
+        # From the primary: after this user's booking, or a change just announced, the hot
+        # standby may not have replayed it yet, and nothing would announce it again.
+        self._load(search_id=None, fresh=True)
 
     @property
     def _is_patient(self) -> bool:
@@ -264,7 +266,7 @@ class DoctorProfileScreen(Screen[None], CoreCalls):
         if ratings is None or not 1 <= ratings.page + step <= ratings.pages:
             return
         self.reviews_page = ratings.page + step
-        self._reload()
+        self._load(search_id=None)
 
     @on(DataTable.CellHighlighted, "#slot-picker")
     def _highlight_moved(self) -> None:
@@ -315,10 +317,12 @@ class DoctorProfileScreen(Screen[None], CoreCalls):
     class Booked(Message):
         """The booking went through (the app has been told)."""
 
-    def _load(self, *, search_id: uuid.UUID | None) -> None:
-        """Read the page (a read still on its way is dropped: this one is newer)."""
-        self.call(self.PageLoaded, search.doctor_page, doctor_id=self.doctor_id,
-                  search_id=search_id, page=self.reviews_page)
+    def _load(self, *, search_id: uuid.UUID | None, fresh: bool = False) -> None:
+        """Read the page (a read still on its way is dropped: this one is newer). Unless it
+        must be `fresh`, on the hot standby when there is one: a slot taken a moment ago may
+        show open there, and the booking, on the primary, refuses it."""
+        self.call(self.PageLoaded, search.doctor_page, as_="user" if fresh else "read_user",
+                  doctor_id=self.doctor_id, search_id=search_id, page=self.reviews_page)
 
     def on_doctor_profile_screen_page_loaded(self, message: PageLoaded) -> None:
         page = message.page

@@ -1,7 +1,10 @@
 """Find a doctor by specialty, city and name; Enter on a result opens the doctor's profile.
 
 Each search is recorded (core's `search_recorded`); the screen keeps the id of the one shown and
-hands it to the profile it opens, so opening and booking are counted against that search."""
+hands it to the profile it opens, so opening and booking are counted against that search. A search's
+results are read on the hot standby when there is one (`as_="read"`): a slot taken a moment ago
+may still show there, and booking it is refused by the primary. Refreshes after a change read
+the primary, which has it."""
 
 from __future__ import annotations
 
@@ -151,6 +154,8 @@ class SearchScreen(Screen[None], CoreCalls):
                              or changes.touches(live.SLOTS, *shown)):
             return
         # The same search shown again, not a new one: the metrics count searches people made.
+        # From the primary: the hot standby may not have replayed the change just announced,
+        # and nothing would announce it again.
         self.call(lambda found: self.DoctorsFound(query, (search_id, found)), search.search,
                   as_="open", group="search_recorded", specialty=query.specialty,
                   city=query.city, name=query.name)
@@ -161,7 +166,7 @@ class SearchScreen(Screen[None], CoreCalls):
         the search, for the click-through and conversion metrics."""
         query = self.search_query = self._filters()
         self.query_one("#search-status", Static).update(SEARCHING)
-        self.call(partial(self.DoctorsFound, query), search.search_recorded, as_="open",
+        self.call(partial(self.DoctorsFound, query), search.search_recorded, as_="read",
                   specialty=query.specialty, city=query.city, name=query.name)
 
     def on_search_screen_specialties_loaded(self, message: SpecialtiesLoaded) -> None:

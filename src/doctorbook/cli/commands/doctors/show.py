@@ -42,7 +42,8 @@ def show(
     # Bad input is refused before anything connects or asks who you are (exit 2, one line).
     first_day = parse_date(on, "--date")
     opened_from = parse_search_id(search_id)
-    shown = CliContext.from_env().core.run_as_anyone(
+    # On the hot standby when there is one (the click's event goes to the primary).
+    shown = CliContext.from_env().core.run_read_as_anyone(
         core_search.doctor_page, doctor_id=doctor_id, search_id=opened_from, page=page,
         first_day=first_day)
     if json_output:

@@ -37,7 +37,8 @@ def search(
     # Bad input is refused before the database is opened (exit 2, one line).
     day = parse_date(on, "--date")
     check_slot_count(slots)
-    search_id, results = CliContext.from_env().core.run_open(
+    # On the hot standby when there is one (the event goes to the primary): see run_read.
+    search_id, results = CliContext.from_env().core.run_read(
         core_search.search_recorded, specialty=specialty, city=city, name=name, date=day,
         slots=slots)
     if json_output:
