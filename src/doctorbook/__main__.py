@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doctorbook.cli.main import run
+from doctorbook.launcher import run
 
 if __name__ == "__main__":
     run()

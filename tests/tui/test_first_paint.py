@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,23 +26,25 @@ FORM = "Log in to doctorbook"
 FIRST_RUN = "No accounts yet: `doctorbook admin create` makes the first admin."
 
 #: What the login form's first paint must not wait for (issue 13: 600 ms against Textual's
-#: 150): the database stack (SQLAlchemy, the driver, migrations; the database opens in a thread
-#: once the form is drawn), core's use cases and the way into them, and the screens after login.
+#: 150): the CLI's parser (the console script opens the app without it), the database stack
+#: (SQLAlchemy, the driver, migrations; the database opens in a thread once the form is
+#: drawn), core's use cases and the way into them, and the screens after login.
 NOT_BEFORE_FIRST_PAINT = (
+    "typer", "click", "doctorbook.cli.main", "doctorbook.cli.errors",
     "sqlalchemy", "psycopg", "alembic", "doctorbook.core.base.db", "doctorbook.core.boundary",
     "doctorbook.core.accounts.auth", "doctorbook.core.booking", "doctorbook.core.doctors",
     "doctorbook.core.scheduling", "doctorbook.tui.calls", "doctorbook.tui.screens.home",
     "doctorbook.tui.screens.register", "doctorbook.tui.screens.forgot_password",
 )
 
-#: `doctorbook tui` (`run_tui`, as the CLI calls it) in a fresh interpreter, headless at 80x24;
-#: once the login form is drawn it lists what was imported and quits, before the database
-#: opens (what opens it is called after the first paint: here it is never called).
+#: `doctorbook tui` (the console script's `run`, argv as typed) in a fresh interpreter, headless
+#: at 80x24; once the login form is drawn it lists what was imported and quits, before the
+#: database opens (what opens it is called after the first paint: here it is never called).
 FIRST_PAINT_PROBE = f"""
 import json, sys
+import doctorbook.cli.commands.app.terminal as terminal
 import doctorbook.tui.app as tui_app
-from doctorbook.core.base.settings import load_settings
-from doctorbook.tui.launch import run_tui
+from doctorbook.launcher import run as console_script
 
 made, run = tui_app.make_app, tui_app.DoctorbookApp.run
 seen = {{}}
@@ -58,7 +61,9 @@ def make_app(**kwargs):
 
 tui_app.make_app = make_app
 tui_app.DoctorbookApp.run = lambda self, **kw: run(self, headless=True, size=(80, 24))
-run_tui(load_settings(), kiosk=sys.argv[1] == "kiosk")
+terminal._is_terminal = lambda stream: True  # headless: no terminal to refuse
+sys.argv = ["doctorbook", "kiosk" if sys.argv[1] == "kiosk" else "tui"]
+console_script()
 print(json.dumps(seen))
 """
 
@@ -80,6 +85,34 @@ def test_the_login_form_is_drawn_before_the_database_stack_is_imported(
     assert seen["title"] == (
         "Patient kiosk: log in to see your appointments" if kind == "kiosk" else FORM)
     assert seen["loaded"] == []
+
+
+def test_the_console_script_is_the_launcher_that_skips_the_cli_for_the_app() -> None:
+    # `doctorbook tui` reaches the app through doctorbook/launcher.py (probed above), only if
+    # the installed script calls it.
+    scripts = tomllib.loads(Path(__file__).parents[2].joinpath("pyproject.toml").read_text())
+    assert scripts["project"]["scripts"]["doctorbook"] == "doctorbook.launcher:run"
+
+
+def test_the_launcher_leaves_everything_else_to_the_cli(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCTORBOOK_", "TEXTUAL"))}
+    env["DOCTORBOOK_HOME"] = str(tmp_path / "home")
+    launcher = "import sys; from doctorbook.launcher import run; sys.argv[0] = 'doctorbook'; run()"
+
+    def launch(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", launcher, *args], capture_output=True,
+                              text=True, env=env, timeout=120, stdin=subprocess.PIPE)
+
+    assert "Usage: doctorbook tui" in launch("tui", "--help").stdout
+    assert launch("--version").stdout.strip().startswith("doctorbook ")
+    # No terminal: the CLI's one line and exit 2, from the launcher's own path too.
+    for command in ("tui", "kiosk"):
+        done = launch(command)
+        assert (done.returncode, done.stderr) == (
+            2, f"error: doctorbook {command} needs a terminal (over SSH: ssh -t)\n")
+    unknown = launch("tuii")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: No such command 'tuii'")
 
 
 def wait_until(condition: Callable[[], bool], what: str, term: Terminal) -> None:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     # opens the database, after the login form is drawn (issue 13: first paint).
     from sqlalchemy import Engine
 
-    from doctorbook.core.accounts.session_store import SessionStore
+    from doctorbook.core.accounts.session_store import SessionStore, StoredSession
     from doctorbook.core.base.clock import Clock
     from doctorbook.core.base.db import Database, UnitOfWork
     from doctorbook.core.base.settings import Settings
@@ -106,20 +106,19 @@ def _run_app(
     kiosk keeps its form up and tries again, longer and longer apart."""
     import sys
 
-    from doctorbook.core.accounts.session_store import MemoryStore, default_store
+    from doctorbook.core.accounts.session_store import MemoryStore
     from doctorbook.core.base.clock import clock_for
     from doctorbook.tui.app import make_app
 
     db = OpeningDatabase(settings, clock_for(settings))
+    notices: list[str] = []
     try:
         store: SessionStore
         if kiosk or settings.shared_terminal:
             # Nothing stored, nothing reused: whoever sits down next starts at the form.
             store = MemoryStore()
         else:
-            store = default_store(
-                settings.config_dir, settings.profile, warn=lambda m: print(m, file=sys.stderr)
-            )
+            store = ProfileStore(settings, warn=notices.append)
 
         def open_database() -> None:
             # Once the form is on screen: opening imports the database stack and connects,
@@ -132,7 +131,12 @@ def _run_app(
             notice=notice, crash_after_login=crash_after_login,
             restart_embedded=settings.uses_embedded, after_first_paint=open_database,
         )
-        app.run()
+        try:
+            app.run()
+        finally:
+            # Said where the app was drawn over it before (the screen it leaves behind).
+            for notice in notices:
+                print(notice, file=sys.stderr)
         if db.failure is not None and not kiosk:
             raise db.failure  # `run_tui` says it: one line, exit 1
         if app.crashed or app.login_made_here:
@@ -140,6 +144,46 @@ def _run_app(
         return app.crashed
     finally:
         db.dispose()
+
+
+class ProfileStore:
+    """The profile's session store (keyring, else its file), found when first used: in a
+    worker, after the first paint. Probing the keyring's backends imports `keyring` and, on
+    a desktop, its D-Bus stack (100-250 ms), which the login form need not wait for.
+
+    Its one-time notice (sessions go to a file) is handed to `warn` to say after the app,
+    instead of being printed over the app's screen."""
+
+    def __init__(self, settings: Settings, *, warn: Callable[[str], None]) -> None:
+        self._settings = settings
+        self._warn = warn
+        self._store: SessionStore | None = None
+        self._finding = threading.Lock()
+
+    @property
+    def store(self) -> SessionStore:
+        with self._finding:  # two workers at once find it once
+            if self._store is None:
+                from doctorbook.core.accounts.session_store import default_store
+
+                self._store = default_store(self._settings.config_dir, self._settings.profile,
+                                            warn=self._warn)
+            return self._store
+
+    @property
+    def damaged(self) -> str | None:
+        """Why the stored login could not be read, as the store found it (`not_logged_in`)."""
+        damaged: str | None = getattr(self.store, "damaged", None)
+        return damaged
+
+    def load(self) -> StoredSession | None:
+        return self.store.load()
+
+    def save(self, stored: StoredSession) -> None:
+        self.store.save(stored)
+
+    def clear(self) -> None:
+        self.store.clear()
 
 
 class OpeningDatabase:

@@ -7,7 +7,12 @@ open slot, of any day or doctor, moves it there; Escape stops.
 Finding a slot: n jumps to the doctor's next free slot (any day; n again: the one after it),
 e lists the earliest slot of each doctor of a specialty, g takes "tomorrow", "fri", "+3" or a
 date. The screen opens on the doctor and day the user looked at last (see `tui/memory.py`),
-with the cursor on the day's first free slot.
+with the cursor on the day's first free slot. From the desk's home it can also open asking for
+the doctor (the picker open: type to jump, Enter), then on that doctor's next free slot; or on
+the earliest list of a specialty.
+
+Booking: Enter on an open slot, with no patient chosen yet, asks for the patient in the booking
+dialog itself (type the name, Enter books); b finds the patient first (or adds one).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from doctorbook.core.scheduling import dayview
 from doctorbook.core.scheduling.availability import HORIZON
 from doctorbook.core.scheduling.dayview import DaySlot
 from doctorbook.tui.calls import CallFailed, CoreCalls
+from doctorbook.tui.dialogs.book_for_patient import BookForPatientDialog
 from doctorbook.tui.dialogs.book_slot import BookSlotDialog
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import TextPrompt
@@ -45,7 +51,7 @@ from doctorbook.tui.memory import DayMemory, recall, remember
 from doctorbook.tui.messages import AppointmentChanged
 from doctorbook.tui.screens.earliest import EarliestScreen
 from doctorbook.tui.screens.patient_lookup import PatientLookupScreen
-from doctorbook.tui.text import literal
+from doctorbook.tui.text import addressed, literal
 from doctorbook.tui.widgets.appointments import doctor_title, status_label
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows, show_rows_keeping_cursor
@@ -146,11 +152,19 @@ class DayViewScreen(Screen[None], CoreCalls):
         doctor_id: int | None = None,
         day: date | None = None,
         move: int | None = None,
+        choose_doctor: bool = False,
+        earliest: bool = False,
     ) -> None:
         """`doctor_id` and `day`: open on them (else on those looked at last). `move`: an
         appointment of that day to move, marked as if r had been pressed on it (the desk's
-        home and a patient's appointments move a visit this way)."""
+        home and a patient's appointments move a visit this way). `choose_doctor`: open with
+        the doctor picker open; the doctor chosen is shown on their next free slot.
+        `earliest`: open with the earliest list of a specialty (as e does), the specialty
+        picker open."""
         super().__init__()
+        #: The picker is open for the doctor whose next free slot to show (until closed).
+        self._choosing_doctor = choose_doctor
+        self._open_earliest = earliest
         #: Whom `b` books for.
         self.patient = patient
         self.doctor_id = doctor_id
@@ -203,6 +217,9 @@ class DayViewScreen(Screen[None], CoreCalls):
             if self.doctor_id is None and self._recalled is not None:
                 self.doctor_id = self._recalled.doctor_id
         self._list_doctors()
+        if self._open_earliest:
+            self._open_earliest = False
+            self._earliest(specialty=None, choose=True)
 
     def _user_id(self) -> int | None:
         """Whose day view this is, for what it remembers (the kiosk remembers nothing)."""
@@ -225,7 +242,7 @@ class DayViewScreen(Screen[None], CoreCalls):
         if self.patient is None:
             return NO_PATIENT
         phone = f" · {self.patient.phone}" if self.patient.phone else ""
-        return (f"Booking for: {self.patient.name} <{self.patient.email}>{phone}"
+        return (f"Booking for: {addressed(self.patient.name, self.patient.email)}{phone}"
                 " (p: another patient)")
 
     def _show(self) -> None:
@@ -272,8 +289,11 @@ class DayViewScreen(Screen[None], CoreCalls):
         table.display = bool(rows)
         first_rows = rows and not self._shown_rows
         self._shown_rows = self._shown_rows or bool(rows)
-        if rows and (had_focus or first_rows or placing or (self.is_current and (
-                self.focused is None or not self.focused.display))):
+        # While the picker is open for a doctor, the table waits: taking the focus would
+        # close the picker.
+        if rows and not self._choosing_doctor and (
+                had_focus or first_rows or placing or (self.is_current and (
+                    self.focused is None or not self.focused.display))):
             table.focus()
         self.refresh_bindings()
 
@@ -382,6 +402,13 @@ class DayViewScreen(Screen[None], CoreCalls):
             select.set_options((literal(doctor_label(d)), d.doctor_id) for d in message.doctors)
             if self.doctor_id is not None:
                 select.value = self.doctor_id
+        if self._choosing_doctor and message.doctors:
+            # "Which doctor?" asked at once: typing jumps to a match, Enter takes it.
+            select.focus()
+            self.watch(select, "expanded", self._picker_closed, init=False)
+            select.action_show_overlay()
+        elif self._choosing_doctor:
+            self._choosing_doctor = False
         if self.day is None:
             self.day = self._today()
             # The day looked at last, with the same doctor, unless it is over.
@@ -433,6 +460,19 @@ class DayViewScreen(Screen[None], CoreCalls):
         self._reload()
 
     # --- choosing the doctor, the day and the patient --------------------------------------
+
+    def _picker_closed(self, expanded: bool) -> None:
+        """The picker opened for the next free slot closed: the doctor chosen (or kept, by
+        Enter on the one shown, or Escape) is shown on their next free slot."""
+        if expanded or not self._choosing_doctor:
+            return
+        self._choosing_doctor = False
+        value = self.query_one("#day-doctor", Select).value
+        if isinstance(value, int) and value != self.doctor_id:
+            self._show_doctor(value)
+        else:
+            self._placed = None  # the day shown next is placed, and the table focused
+        self.action_next_free()
 
     @on(Select.Changed, "#day-doctor")
     def _doctor_changed(self, event: Select.Changed) -> None:
@@ -508,14 +548,16 @@ class DayViewScreen(Screen[None], CoreCalls):
 
     def action_earliest(self) -> None:
         doctor = self.doctor
+        specialty = doctor.specialties[0] if doctor is not None and doctor.specialties else None
+        self._earliest(specialty=specialty, choose=False)
 
+    def _earliest(self, *, specialty: str | None, choose: bool) -> None:
         def chosen(slot: EarliestSlot | None) -> None:
             if slot is not None:
                 self._follow = str(slot.slot_id)
                 self._show_doctor(slot.doctor_id, slot.starts_at.date())
 
-        specialty = doctor.specialties[0] if doctor is not None and doctor.specialties else None
-        self.app.push_screen(EarliestScreen(specialty=specialty), chosen)
+        self.app.push_screen(EarliestScreen(specialty=specialty, choose=choose), chosen)
 
     def action_find_patient(self) -> None:
         def chosen(patient: UserView | None) -> None:
@@ -560,7 +602,9 @@ class DayViewScreen(Screen[None], CoreCalls):
         slot = self.highlighted
         if slot is None:
             return
-        if slot.bookable:
+        if slot.bookable and self.patient is None and self.moving is None:
+            self._ask_patient_and_book(slot)
+        elif slot.bookable:
             self.action_book()
         elif slot.booked:
             phone = f", phone {slot.patient_phone}" if slot.patient_phone else ""
@@ -589,10 +633,7 @@ class DayViewScreen(Screen[None], CoreCalls):
         doctor = self.doctor
         if doctor is None:
             return
-        note = None
-        if slot.short_notice:
-            note = ("Short notice: this is inside the doctor's lead time. Booking it anyway "
-                    "overrides the policy (recorded in the audit log).")
+        note = self._short_notice_note(slot)
 
         def answered(reason: str | None) -> None:
             if reason is not None:
@@ -602,8 +643,36 @@ class DayViewScreen(Screen[None], CoreCalls):
             BookSlotDialog(
                 doctor=doctor_title(doctor.name), clinic=f"{doctor.clinic}, {doctor.city}",
                 when=f"{slot.starts_at:%a %d %b %Y at %H:%M} ({slot.timezone} time)",
-                patient=f"{patient.name} <{patient.email}>", note=note,
+                patient=addressed(patient.name, patient.email), note=note,
                 title="Book for a patient",
+            ),
+            answered,
+        )
+
+    def _short_notice_note(self, slot: DaySlot) -> str | None:
+        if not slot.short_notice:
+            return None
+        return ("Short notice: this is inside the doctor's lead time. Booking it anyway "
+                "overrides the policy (recorded in the audit log).")
+
+    def _ask_patient_and_book(self, slot: DaySlot) -> None:
+        """Nobody chosen yet: the booking dialog asks for the patient too."""
+        doctor = self.doctor
+        if doctor is None:
+            return
+
+        def answered(answer: tuple[UserView, str] | None) -> None:
+            if answer is not None:
+                patient, reason = answer
+                self.patient = patient  # whom the next booking is for, too (p changes it)
+                self._show()
+                self._book(slot, patient, reason or None, slot.short_notice)
+
+        self.app.push_screen(
+            BookForPatientDialog(
+                doctor=doctor_title(doctor.name), clinic=f"{doctor.clinic}, {doctor.city}",
+                when=f"{slot.starts_at:%a %d %b %Y at %H:%M} ({slot.timezone} time)",
+                note=self._short_notice_note(slot),
             ),
             answered,
         )

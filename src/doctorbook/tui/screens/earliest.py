@@ -41,10 +41,13 @@ class EarliestScreen(ModalScreen[EarliestSlot | None], CoreCalls):
         Binding("escape", "close", "Back", id="close-earliest"),
     ]
 
-    def __init__(self, *, specialty: str | None = None) -> None:
+    def __init__(self, *, specialty: str | None = None, choose: bool = False) -> None:
+        """`choose`: open with the specialty picker open (type to jump, Enter lists)."""
         super().__init__()
         #: The specialty to start with (the day view's doctor's), if there is one.
         self.specialty = specialty
+        #: The picker is open and nothing is listed until it closes.
+        self._choosing = choose
         self.specialties: tuple[SpecialtyView, ...] | None = None
         self.found: tuple[EarliestSlot, ...] | None = None
 
@@ -87,10 +90,26 @@ class EarliestScreen(ModalScreen[EarliestSlot | None], CoreCalls):
             if chosen is not None:
                 select.value = chosen
         if chosen is None:
+            self._choosing = False
             self.query_one("#earliest-empty", Static).update(NO_SPECIALTIES)
             select.focus()
             return
+        if self._choosing:
+            # Listed once chosen: a list taking the focus would close the picker.
+            self.query_one("#earliest-empty", Static).update("Choose a specialty (type to jump).")
+            select.focus()
+            self.watch(select, "expanded", self._picker_closed, init=False)
+            select.action_show_overlay()
+            return
         self._list(chosen)
+
+    def _picker_closed(self, expanded: bool) -> None:
+        if expanded or not self._choosing:
+            return
+        self._choosing = False
+        value = self.query_one("#earliest-specialty", Select).value
+        if isinstance(value, str):
+            self._list(value)
 
     @on(Select.Changed, "#earliest-specialty")
     def _specialty_changed(self, event: Select.Changed) -> None:

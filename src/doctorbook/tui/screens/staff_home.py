@@ -1,5 +1,7 @@
 """The home of receptionists and admins: today's arrivals across all doctors, with check in,
-cancel and move on the row; p finds a patient and opens their appointments, v the day view.
+cancel and move on the row; p finds a patient and opens their appointments, v the day view;
+n asks which doctor and shows their next free slot, f the earliest slots of a specialty (the
+phone's two questions, each a few keys: tests/tui/test_keystrokes.py).
 
 (The doctor's dashboard builds on this screen too, with its own content and keys.)"""
 
@@ -120,6 +122,8 @@ class StaffHomeScreen(HomeScreen, DeskVisitActions):
         # F1); the day view (also reached by moving a visit, or b on a patient) and the
         # search stay off it, and F1 lists them.
         Binding("v", "day_view", "Day view", show=False, id="day-view"),
+        Binding("n", "next_free", "Next free slot with a doctor", show=False, id="next-free"),
+        Binding("f", "earliest", "Earliest slot of a specialty", show=False, id="earliest"),
         Binding("s", "search", "Search", show=False, id="search"),
     ]
 
@@ -197,7 +201,7 @@ class StaffHomeScreen(HomeScreen, DeskVisitActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in DESK_ACTIONS:
             return self.books_for_patients and self.desk_check(action)
-        if action in ("patients", "day_view"):
+        if action in ("patients", "day_view", "next_free", "earliest"):
             return self.books_for_patients
         return True
 
@@ -221,3 +225,14 @@ class StaffHomeScreen(HomeScreen, DeskVisitActions):
     def action_day_view(self) -> None:
         if self.books_for_patients:
             self.app.push_screen(DayViewScreen())
+
+    def action_next_free(self) -> None:
+        """"The next free slot with Dr ...": the day view, asking which doctor first."""
+        if self.books_for_patients:
+            self.app.push_screen(DayViewScreen(choose_doctor=True))
+
+    def action_earliest(self) -> None:
+        """"Any cardiologist, the earliest": the day view under the specialty's earliest
+        slots, asking which specialty first."""
+        if self.books_for_patients:
+            self.app.push_screen(DayViewScreen(earliest=True))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from doctorbook.cli.commands.app.terminal import require_terminal
-from doctorbook.cli.context import CliContext
+from doctorbook.cli.commands.app.terminal import open_app
 from doctorbook.cli.errors import translate_errors
 
 
 @translate_errors
 def tui() -> None:
     """Open the terminal app (login, then the home screen of your role)."""
-    from doctorbook.tui.launch import run_tui
-
-    require_terminal("tui")
-    run_tui(CliContext.from_env().settings, kiosk=False)
+    # The console script runs `open_app` itself, without Typer (doctorbook/launcher.py); this
+    # command is the same for `python -m doctorbook tui` and for the CLI's help.
+    open_app("tui")
