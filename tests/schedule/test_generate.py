@@ -129,7 +129,7 @@ def test_the_database_refuses_overlapping_slots_for_one_doctor(uow, admin, docto
     other = make_doctor(uow, admin, "dr.other@example.com")
     now = uow.now()
     row = {"doctor_id": doctor.user_id, "starts_at": now, "ends_at": now + timedelta(minutes=30),
-           "status": "open", "created_at": now, "updated_at": now}
+           "status": "open"}
     uow.session.execute(insert(AvailabilitySlot), [row])
     for shift in (timedelta(minutes=15), timedelta(minutes=-29), timedelta(0)):
         with pytest.raises(IntegrityError) as caught, uow.session.begin_nested():

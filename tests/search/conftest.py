@@ -46,7 +46,6 @@ def add_slot(
         insert(AvailabilitySlot).values(
             doctor_id=doctor_id, starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=minutes), status=status,
-            created_at=uow.now(), updated_at=uow.now(),
         ).returning(AvailabilitySlot.id)
     ).scalar_one()
     uow.commit()

@@ -38,10 +38,9 @@ def _doctors_with_slots(uow: UnitOfWork, admin: Any, first: int, count: int) -> 
                                   lead_minutes=0)
         # Twenty 30-minute slots a day for 20 days, all in one statement.
         uow.session.execute(text("""
-            INSERT INTO availability_slots (doctor_id, starts_at, ends_at, status,
-                                            created_at, updated_at)
+            INSERT INTO availability_slots (doctor_id, starts_at, ends_at, status)
             SELECT :doctor, t, t + interval '30 minutes',
-                   CASE WHEN random() < 0.3 THEN 'booked' ELSE 'open' END, :now, :now
+                   CASE WHEN random() < 0.3 THEN 'booked' ELSE 'open' END
             FROM generate_series(0, 19) AS d, generate_series(0, 19) AS h,
                  LATERAL (SELECT :start + d * interval '1 day' + h * interval '30 minutes') AS x(t)
         """), {"doctor": doc.user_id, "now": NOW, "start": NOW + timedelta(hours=n)})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -19,14 +20,16 @@ from sqlalchemy import (
     String,
     Text,
     Time,
-    UniqueConstraint,
     Uuid,
+    and_,
     column,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from doctorbook.core.base.account_models import AuditEntry, AuthSession, User
 from doctorbook.core.base.schema_base import NAMING_CONVENTION, TS, Base
@@ -105,7 +108,13 @@ class AppointmentNote(Base):
 
 
 class EmailOutbox(Base):
-    """An e-mail to send, written in the transaction of the change that causes it."""
+    """An e-mail to send, written in the transaction of the change that causes it.
+
+    A row holds the template's name and the facts it needs (small JSON, frozen at queue time);
+    the dispatcher renders the words when it sends. `subject`, `text_body` and `html_body` read
+    as the rendered e-mail: stored text where there is some (rows queued before the facts,
+    bodies blanked or erased), else rendered from the facts by the mail layer's renderer.
+    """
 
     __tablename__ = "email_outbox"
     __table_args__ = (
@@ -122,13 +131,19 @@ class EmailOutbox(Base):
         Index("ix_email_outbox_entity", "entity_kind", "entity_id"),
     )
 
+    #: (row, "subject" | "text" | "html") -> that part rendered from the row's facts. Installed
+    #: by core.mail.outbox: this layer can't import the templates' layer above it.
+    renderer: ClassVar[Callable[[EmailOutbox, str], str | None] | None] = None
+
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str | None] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(Text)
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(60))
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    stored_subject: Mapped[str | None] = mapped_column("subject", Text)
+    stored_text: Mapped[str | None] = mapped_column("text_body", Text)
+    stored_html: Mapped[str | None] = mapped_column("html_body", Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, server_default=text("'[]'::jsonb")
     )
@@ -142,11 +157,62 @@ class EmailOutbox(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     entity_kind: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(64))
-    # The body carries a secret (an invite token): blanked once sent or failed for good.
+    # The facts carry a secret (an invite token): blanked once sent or failed for good.
     contains_secret: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
     sent_at: Mapped[datetime | None] = mapped_column(TS)
+
+    def _rendered(self, part: str) -> str | None:
+        renderer = EmailOutbox.renderer
+        if renderer is None or self.template is None or self.facts is None:
+            return None
+        return renderer(self, part)
+
+    @hybrid_property
+    def subject(self) -> str:
+        if self.stored_subject is not None:
+            return self.stored_subject
+        return self._rendered("subject") or ""
+
+    @subject.inplace.setter
+    def _subject_set(self, value: str | None) -> None:
+        self.stored_subject = value
+
+    @subject.inplace.expression
+    @classmethod
+    def _subject_expression(cls) -> Any:
+        return cls.stored_subject
+
+    @hybrid_property
+    def text_body(self) -> str:
+        # Stored text (a blanked or erased body included) wins: it is what may be shown.
+        if self.stored_text is not None:
+            return self.stored_text
+        return self._rendered("text") or ""
+
+    @text_body.inplace.setter
+    def _text_body_set(self, value: str | None) -> None:
+        self.stored_text = value
+
+    @text_body.inplace.expression
+    @classmethod
+    def _text_body_expression(cls) -> Any:
+        return cls.stored_text
+
+    @hybrid_property
+    def html_body(self) -> str | None:
+        # A stored text body means stored words throughout: its HTML is the stored one (or none).
+        return self.stored_html if self.stored_text is not None else self._rendered("html")
+
+    @html_body.inplace.setter
+    def _html_body_set(self, value: str | None) -> None:
+        self.stored_html = value
+
+    @html_body.inplace.expression
+    @classmethod
+    def _html_body_expression(cls) -> Any:
+        return cls.stored_html
 
 
 class Specialty(Base):
@@ -313,13 +379,18 @@ class ScheduleException(Base):
 
 
 class AvailabilitySlot(Base):
-    """A materialised bookable slot; the database refuses overlaps per doctor."""
+    """A materialised bookable slot; the database refuses overlaps per doctor.
+
+    Kept narrow: a network holds millions (1,440 per doctor over 90 days), so each byte counts.
+    No created/updated times (a slot's history is its appointments and the audit log), and no
+    unique (doctor_id, starts_at): the exclusion constraint already refuses a second slot at the
+    same start, and its GiST index answers a doctor's slots over a window (`in_window`).
+    """
 
     __tablename__ = "availability_slots"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'booked', 'blocked')", name="status_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        UniqueConstraint("doctor_id", "starts_at"),
         ExcludeConstraint(
             (column("doctor_id"), "="),
             (func.tstzrange(column("starts_at"), column("ends_at")), "&&"),
@@ -340,8 +411,16 @@ class AvailabilitySlot(Base):
     starts_at: Mapped[datetime] = mapped_column(TS)
     ends_at: Mapped[datetime] = mapped_column(TS)
     status: Mapped[str] = mapped_column(String(10), server_default=text("'open'"))
-    created_at: Mapped[datetime] = mapped_column(TS)
-    updated_at: Mapped[datetime] = mapped_column(TS)
+
+    @classmethod
+    def in_window(cls, since: Any, until: Any) -> ColumnElement[bool]:
+        """Slots starting in [since, until): the overlap test lets the planner use the
+        exclusion constraint's GiST index (doctor_id, tstzrange); the bounds on starts_at
+        keep the exact meaning (a slot that began before `since` is not in the window)."""
+        return and_(
+            func.tstzrange(cls.starts_at, cls.ends_at).op("&&")(func.tstzrange(since, until)),
+            cls.starts_at >= since, cls.starts_at < until,
+        )
 
 
 class Review(Base):

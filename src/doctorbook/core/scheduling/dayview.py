@@ -100,8 +100,7 @@ def day_slots(uow: UnitOfWork, *, actor: Actor, doctor_id: int, day: date) -> li
         .select_from(Doctor)
         .outerjoin(slot, and_(
             slot.doctor_id == Doctor.user_id,
-            slot.starts_at >= local_midnight(day),
-            slot.starts_at < local_midnight(day + timedelta(days=1)),
+            slot.in_window(local_midnight(day), local_midnight(day + timedelta(days=1))),
         ))
         .outerjoin(Appointment, and_(
             Appointment.slot_id == slot.id,

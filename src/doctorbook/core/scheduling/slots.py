@@ -270,9 +270,11 @@ def prune(
     return PruneReport(doctors=tuple(pruned), checked=len(ids))
 
 
-# `starts_at < :now` is implied by `ends_at < :now`, but spelled out so the (doctor_id,
-# starts_at) unique index bounds the scan. `status <> 'booked'` is re-checked on a row a
-# concurrent booking has just updated, so a slot being booked right now is never deleted.
+# The overlap with (-inf, :now) lets the exclusion constraint's GiST index on (doctor_id,
+# tstzrange) bound the scan to the doctor's past; `ends_at < :now` keeps a slot under way.
+# The CAST: psycopg sends a small int as int2, and btree_gist's int8 class has no int8 = int2
+# operator, so without it that index can't be used. `status <> 'booked'` is re-checked on a
+# row a concurrent booking has just updated, so a slot being booked right now is never deleted.
 # The anti-join keeps a slot any appointment ever held (completed, no-show, cancelled): that
 # is history. appointments.slot_id has only a partial index (live visits), so matching on
 # slot_id alone seq-scanned every appointment once per doctor (38 s for 400 doctors and 460k
@@ -281,8 +283,9 @@ def prune(
 # own appointments.
 _PRUNE_PAST = """
 DELETE FROM availability_slots s
-WHERE s.doctor_id = :doctor AND s.starts_at < :now AND s.ends_at < :now
-  AND s.status <> 'booked'
+WHERE s.doctor_id = CAST(:doctor AS bigint)
+  AND tstzrange(s.starts_at, s.ends_at) && tstzrange(NULL, :now)
+  AND s.ends_at < :now AND s.status <> 'booked'
   AND NOT EXISTS (
     SELECT 1 FROM appointments a WHERE a.doctor_id = :doctor AND a.slot_id = s.id)
 """
@@ -306,8 +309,8 @@ WHERE s.doctor_id = :doctor AND s.status = 'open'
 # No conflict target: DO NOTHING then also covers the exclusion constraint, so a planned slot
 # overlapping a booked (or blocked) one is skipped instead of failing the run.
 _INSERT_PLANNED = """
-INSERT INTO availability_slots (doctor_id, starts_at, ends_at, status, created_at, updated_at)
-SELECT :doctor, w.starts_at, w.ends_at, 'open', :now, :now
+INSERT INTO availability_slots (doctor_id, starts_at, ends_at, status)
+SELECT :doctor, w.starts_at, w.ends_at, 'open'
 FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS w(starts_at, ends_at)
 ORDER BY w.starts_at
 ON CONFLICT DO NOTHING
@@ -315,7 +318,9 @@ ON CONFLICT DO NOTHING
 
 _BOOKED_UNPLANNED = """
 SELECT s.id, s.starts_at, s.ends_at FROM availability_slots s
-WHERE s.doctor_id = :doctor AND s.status = 'booked'
+WHERE s.doctor_id = CAST(:doctor AS bigint) AND s.status = 'booked'
+  -- The overlap reads the GiST index (doctor_id, tstzrange); the bounds keep the meaning.
+  AND tstzrange(s.starts_at, s.ends_at) && tstzrange(:since, :until)
   AND s.starts_at >= :since AND s.starts_at < :until
   AND NOT EXISTS (
     SELECT 1 FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
