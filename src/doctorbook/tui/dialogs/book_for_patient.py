@@ -13,7 +13,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input
@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Footer, Input
 from doctorbook.core.accounts import patients
 from doctorbook.core.accounts.auth import UserView
 from doctorbook.tui.calls import CallFailed, CoreCalls
-from doctorbook.tui.dialogs.book_slot import REASON_LABEL
+from doctorbook.tui.dialogs.book_slot import REASON_LABEL, slot_facts
 from doctorbook.tui.widgets.field import FieldInput
 from doctorbook.tui.widgets.plain import Label, Static
 from doctorbook.tui.widgets.tables import key_at_cursor, show_rows
@@ -75,12 +75,7 @@ class BookForPatientDialog(CoreCalls, ModalScreen[tuple[UserView, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="book-patient-box"):
             yield Static("Book for a patient", classes="form-title", markup=False)
-            with Grid(classes="book-facts"):
-                for label, value in self.facts:
-                    yield Label(label, classes="fact-label")
-                    yield Static(value, id=f"book-{label.lower()}", markup=False)
-            if self.note:
-                yield Static(self.note, id="book-note", classes="form-hint", markup=False)
+            yield from slot_facts(self.facts, self.note)
             yield Label(PATIENT_LABEL, classes="dialog-label")
             # Enter here books: the reason is optional (Tab reaches it first).
             yield FieldInput(last=True, id="book-patient", placeholder="e.g. Petra")

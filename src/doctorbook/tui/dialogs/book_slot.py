@@ -21,6 +21,17 @@ from doctorbook.tui.widgets.plain import Label, Static
 REASON_LABEL = "Reason for the visit (optional)"
 
 
+def slot_facts(facts: list[tuple[str, str]], note: str | None) -> ComposeResult:
+    """What is being booked (doctor, clinic, when...) and a note on it, as both booking
+    dialogs show them; `yield from` it inside a compose."""
+    with Grid(classes="book-facts"):
+        for label, value in facts:
+            yield Label(label, classes="fact-label")
+            yield Static(value, id=f"book-{label.lower()}", markup=False)
+    if note:
+        yield Static(note, id="book-note", classes="form-hint", markup=False)
+
+
 class BookSlotDialog(ModalScreen[str | None]):
     """Shows the doctor, clinic, time (and the patient, when the desk books); asks a reason."""
 
@@ -48,12 +59,7 @@ class BookSlotDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="book-box"):
             yield Static(self.dialog_title, classes="form-title", markup=False)
-            with Grid(classes="book-facts"):
-                for label, value in self.facts:
-                    yield Label(label, classes="fact-label")
-                    yield Static(value, id=f"book-{label.lower()}", markup=False)
-            if self.note:
-                yield Static(self.note, id="book-note", classes="form-hint", markup=False)
+            yield from slot_facts(self.facts, self.note)
             yield Label(REASON_LABEL, classes="dialog-label book-reason-label")
             yield FieldInput(last=True, id="book-reason", placeholder="e.g. check-up, back pain")
             with Horizontal(classes="form-buttons"):
