@@ -167,3 +167,17 @@ def test_hostile_names_and_phones_are_shown_literally_or_refused(clinic: Clinic)
         out = clinic("desk", "patients", "add", "--name", "Jan", "--phone", phone)
         refused(out, 2)
         assert not has_control(out.stderr.strip())
+
+
+def test_huge_and_undecodable_input_to_the_new_commands_is_one_line(clinic: Clinic) -> None:
+    """Non-UTF-8 argv (surrogate escapes) and huge text: one line, exit 2, nothing created."""
+    for args in (("patients", "add", "--name", "Jan \udce9", "--phone", "601234567"),
+                 ("patients", "add", "--name", "Jan", "--phone", "601\udcff234567"),
+                 ("patients", "find", "Nov\udcffak"),
+                 ("patients", "set-email", "1", "jan\udce9@mail.example")):
+        refused(clinic("desk", *args), 2, "not valid UTF-8")
+    refused(clinic("desk", "patients", "add", "--name", "J" * 100_000, "--phone", "601234567"),
+            2)
+    refused(clinic("desk", "patients", "find", "N" * 100_000), 2)
+    listed = json.loads(ok(clinic("desk", "patients", "find", "601 234 567", "--json")))
+    assert listed == {"patients": []}
