@@ -31,7 +31,6 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
 import os
 import platform
 import pstats
@@ -606,61 +605,31 @@ def bench_pgbench(server: Server, conninfo: str, clients: int, seconds: int) -> 
                                    f"-T {seconds} ({exe})")
 
 
-def _sample_facts() -> dict[str, Any]:
-    """A confirmation's facts as `appointment_mail.booked` builds them, for a typical visit."""
-    from doctorbook.core.booking import appointment_mail
-    from doctorbook.core.booking.appointments import AppointmentView
-    from doctorbook.core.mail import ics
-
-    start = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
-    view = AppointmentView(
-        id=123456, starts_at=start, ends_at=start + timedelta(minutes=30), status="confirmed",
-        patient_id=1, patient_name="Bench Patient 4711", doctor_id=2,
-        doctor_name="Dr Example Doctor 0042", doctor_email="doctor42@bench.example",
-        patient_email="bench@example.com", reason=None, timezone="Europe/Berlin",
-        clinic_name="Clinic 42", address="Street 42", city="Berlin", cancel_hours=24)
-    return appointment_mail._facts(view, "booked", ics.Method.REQUEST)
-
-
 def booking_script(patients: tuple[tuple[int, str], ...], slot_ids: tuple[int, int]) -> str:
     """A pgbench script doing what `booking.book` asks of the database, and nothing else.
 
-    The very statement `book()` sends (claim, appointment, audit entries, event), its patient
-    lock, and its one e-mail row of the real size; only the values are pgbench's (a random open
-    slot and patient). This separates the database's share of a booking from Python's.
+    The very statement `book()` sends (its patient lock, claim, appointment, audit entry,
+    event and the confirmation's outbox row of facts); only the values are pgbench's (a random
+    slot, open or not, and patient). This separates the database's share of a booking from
+    Python's. pgbench runs it prepared (-M prepared), as psycopg runs it for `book()`.
     """
     from doctorbook.core.booking.booking import _BOOK_SQL
 
     values = {
-        ":count_booking": "true", ":audit_extra": "'{}'", ":lock_space": "4201",
-        ":lock_key": ":patient", ":search_id": "NULL", ":override": "false",
-        ":horizon": "(now() + interval '60 days')", ":from_id": "NULL", ":reason": "NULL",
-        ":actor": ":patient", ":role": "'patient'", ":now": "now()",
+        ":count_booking": "true", ":confirm": "true", ":audit_extra": "'{}'",
+        ":lock_space": "4201", ":lock_key": ":patient", ":search_id": "NULL",
+        ":override": "false", ":horizon": "(now() + interval '60 days')", ":from_id": "NULL",
+        ":reason": "NULL", ":actor": ":patient", ":role": "'patient'", ":now": "now()",
     }
     statement = _BOOK_SQL
     for name in sorted(values, key=len, reverse=True):
         statement = statement.replace(name, values[name])
-    statement = re.sub(r"--[^\n]*", "", statement).strip()
-    # The one row `appointment_mail.booked` writes: the confirmation's facts (the dispatcher
-    # renders its words and .ics when it sends; reminders are derived, not queued).
-    # pgbench reads `:name` as a variable: colons inside the values go as JSON escapes.
-    facts = re.sub(r":(?=\w)", r"\\u003a", json.dumps(_sample_facts())).replace("'", "''")
-    mails = (
-        "INSERT INTO email_outbox (kind, to_address, to_name, template, facts, attachments, "
-        "status, attempts, next_attempt_at, idempotency_key, entity_kind, entity_id, "
-        "contains_secret, created_at, updated_at) "
-        "VALUES ('appointment_update', 'bench@example.com', 'Bench Patient', 'appointment', "
-        f"'{facts}'::jsonb, '[]'::jsonb, 'pending', 0, now(), "
-        "md5(random()::text || clock_timestamp()::text), 'appointment', '0', false, now(), "
-        "now());"
-    )
     ids = [p[0] for p in patients]
     return "\n".join([
         f"\\set slot random({slot_ids[0]}, {slot_ids[1]})",
         f"\\set patient random({min(ids)}, {max(ids)})",
         "BEGIN;",
         " ".join(statement.split()) + ";",
-        mails,
         "COMMIT;",
         "",
     ])
@@ -683,15 +652,16 @@ def bench_booking_sql(server: Server, clinic: _clinic.Clinic, conninfo: str, cli
         checkpoint(conninfo)
         jobs = min(2, clients)
         done = subprocess.run(
-            [str(exe), "-n", "-c", str(clients), "-j", str(jobs), "-T", str(seconds), "-f",
-             str(script), BENCH_DB],
+            [str(exe), "-n", "-M", "prepared", "-c", str(clients), "-j", str(jobs), "-T",
+             str(seconds), "-f", str(script), BENCH_DB],
             env=env, capture_output=True, text=True, timeout=seconds + 120)
     finally:
         script.unlink(missing_ok=True)
     match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
     if done.returncode != 0 or match is None:
         return 0.0, "pgbench booking script failed:\n" + done.stdout + done.stderr
-    return float(match.group(1)), f"pgbench -n -c {clients} -j {jobs} -T {seconds} -f <book>"
+    return float(match.group(1)), (f"pgbench -n -M prepared -c {clients} -j {jobs} "
+                                   f"-T {seconds} -f <book>")
 
 
 # -- report -----------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ e-mail as before, hostile text kept harmless, secrets blanked, old rows still se
 from __future__ import annotations
 
 import email
+import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import policy
 from typing import Any
 
@@ -18,8 +19,8 @@ from doctorbook.core.base.errors import PolicyViolation
 from doctorbook.core.base.models import EmailOutbox
 from doctorbook.core.base.rbac import Role
 from doctorbook.core.base.settings import Settings
-from doctorbook.core.booking import booking
-from doctorbook.core.mail import admin
+from doctorbook.core.booking import appointment_mail, booking
+from doctorbook.core.mail import admin, ics
 from doctorbook.core.mail.dispatcher import Dispatcher
 from doctorbook.core.mail.message import BODY_REMOVED_FAILED, BODY_REMOVED_SENT
 from tests.booking.conftest import IN_3_DAYS_10, Clinic, add_slot, clinic
@@ -59,6 +60,45 @@ def test_a_booking_writes_one_small_row(
     assert listed.subject == "Appointment confirmed: Dr Gregory House, Fri 27 Nov 10:00 (CET)"
     assert (listed.kind, listed.to, listed.status) == (
         "appointment_update", "alice@example.com", "pending")
+
+
+@pytest.mark.parametrize("reason", [None, "Chest pain [b]after[/b] running"])
+def test_the_booking_statement_queues_the_facts_appointment_mail_would(
+    uow: UnitOfWork, clinic: Clinic, reason: str | None
+) -> None:
+    """The booking's own statement writes its confirmation (SQL); every other e-mail about a
+    visit is queued from Python (`appointment_mail._facts`): the same keys and values, empty
+    ones left out, so the dispatcher renders both alike."""
+    view = booking.book(uow, actor=clinic.alice, reason=reason,
+                        slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
+    [row] = uow.session.scalars(select(EmailOutbox).where(
+        EmailOutbox.entity_kind == "appointment", EmailOutbox.entity_id == str(view.id)))
+    expected = appointment_mail._facts(view, "booked", ics.Method.REQUEST)
+    assert row.facts is not None and set(row.facts) == set(expected)
+    for instant in ("starts_at", "ends_at"):  # the same instant, whichever offset it is in
+        assert (datetime.fromisoformat(row.facts.pop(instant))
+                == datetime.fromisoformat(expected.pop(instant)))
+    assert row.facts == expected
+    assert (row.kind, row.to_address, row.to_name, row.status, row.attempts) == (
+        appointment_mail.KIND_UPDATE, "alice@example.com", view.patient_name, "pending", 0)
+    assert row.attachments == [] and row.contains_secret is False
+    assert row.next_attempt_at == row.created_at == uow.now()
+    assert re.fullmatch(r"[0-9a-f]{32}", row.idempotency_key)
+
+
+def test_a_reschedule_queues_its_own_words_not_a_second_confirmation(
+    uow: UnitOfWork, clinic: Clinic
+) -> None:
+    view = booking.book(uow, actor=clinic.alice,
+                        slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10))
+    moved = booking.reschedule(
+        uow, actor=clinic.alice, appointment_id=view.id,
+        new_slot_id=add_slot(uow, clinic.doctor.user_id, IN_3_DAYS_10 + timedelta(hours=1)))
+    events = [r.facts["event"] for r in uow.session.scalars(
+        select(EmailOutbox).where(EmailOutbox.entity_kind == "appointment",
+                                  EmailOutbox.entity_id == str(moved.id)))
+        if r.facts is not None]
+    assert events == ["rescheduled"]
 
 
 def _sent(settings: Settings) -> list[Any]:

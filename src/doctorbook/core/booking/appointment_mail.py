@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, Text, func, literal
+
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.booking.appointments import AppointmentView
 from doctorbook.core.mail import ics, outbox, visits
@@ -44,6 +46,22 @@ def _facts(view: AppointmentView, event: str, method: ics.Method | None,
     return {key: value for key, value in facts.items() if value is not None}
 
 
+#: The facts of a visit, as `_facts` writes them (and `facts_sql`, in SQL).
+VISIT_FACTS = ("appointment_id", "sequence", "status", "starts_at", "ends_at", "tz",
+               "patient_name", "doctor_name", "doctor_email", "clinic_name", "address", "city",
+               "reason", "cancel_hours", "cancel_reason")
+
+
+def facts_sql(event: str, method: ics.Method | None,
+              visit: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`_facts` in SQL, for a statement that queues the e-mail itself (the booking's): `visit`
+    is a JSONB object of VISIT_FACTS keys; empty values are left out, as `_facts` does."""
+    pairs: list[Any] = [literal("event", Text), literal(event, Text)]
+    if method is not None:
+        pairs += [literal("ics", Text), literal(str(method), Text)]
+    return func.jsonb_strip_nulls(visit.op("||")(func.jsonb_build_object(*pairs)))
+
+
 def _queue(uow: UnitOfWork, view: AppointmentView, facts: dict[str, Any]) -> None:
     if view.patient_email is None:
         return  # a walk-in known by phone: nobody to e-mail
@@ -51,11 +69,6 @@ def _queue(uow: UnitOfWork, view: AppointmentView, facts: dict[str, Any]) -> Non
         kind=KIND_UPDATE, to=view.patient_email, to_name=view.patient_name,
         template=visits.TEMPLATE, context=facts, entity_kind=ENTITY, entity_id=view.id,
     )])
-
-
-def booked(uow: UnitOfWork, view: AppointmentView) -> None:
-    """The confirmation (or request received) with its invitation: one outbox row."""
-    _queue(uow, view, _facts(view, "booked", ics.Method.REQUEST))
 
 
 def describe(view: AppointmentView) -> str:

@@ -10,6 +10,7 @@ patient) back this up in the database itself.
 from __future__ import annotations
 
 import functools
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,6 @@ from sqlalchemy import (
     Uuid,
     case,
     exists,
-    extract,
     false,
     func,
     insert,
@@ -66,6 +66,7 @@ from doctorbook.core.booking.lifecycle import (
     record_change,
     release,
 )
+from doctorbook.core.mail import ics, outbox, visits
 from doctorbook.core.scheduling.availability import HORIZON
 
 if TYPE_CHECKING:
@@ -217,9 +218,8 @@ def _book_sql() -> str:
     s, d, du, a = slots.alias("s"), doctors.alias("d"), users.alias("du"), appointments.alias("a")
     target = (
         select(s.c.id, s.c.doctor_id, s.c.starts_at, s.c.ends_at, d.c.auto_confirm,
-               d.c.lead_minutes,
-               (s.c.starts_at < sql_cast(now, TS)
-                + d.c.lead_minutes * literal_column("interval '1 minute'")).label("short_notice"))
+               (s.c.starts_at < now + d.c.lead_minutes
+                * literal_column("interval '1 minute'")).label("short_notice"))
         .select_from(s.join(d, d.c.user_id == s.c.doctor_id).join(du, du.c.id == s.c.doctor_id)
                      .join(lk, true()))
         .where(s.c.id == bare("slot", BigInteger), s.c.status == "open",
@@ -251,53 +251,69 @@ def _book_sql() -> str:
     made = (
         insert(appointments).from_select(
             list(new_row),
-            select(*(value.label(name) for name, value in new_row.items()))
+            # By position: a label only where the value is not a column of that name.
+            select(*(value if getattr(value, "name", None) == name else value.label(name)
+                     for name, value in new_row.items()))
             .select_from(t.join(claimed, claimed.c.id == t.c.id)))
-        .returning(*(appointments.c[n] for n in (
+        .returning(*(literal_column(n, appointments.c[n].type) for n in (
             "id", "status", "starts_at", "ends_at", "doctor_id", "slot_id", "policy_override",
-            "reason", "rescheduled_from_id", "booked_by_id", "patient_id")))
+            "reason", "patient_id")))
         .cte("made")
     )
     m = made
-    role = param("role", Text)
-    # The audit entries: the booking, and an override if one was used.
+    # The booking's audit entry (an override's own entry, rare, is `_create`'s).
     logged = audit.entries(
-        audit.entry(at=now, actor_id=actor, actor_role=role, action="appointment.booked",
-                    entity_kind="appointment", entity_id=m.c.id,
+        audit.entry(at=now, actor_id=actor, actor_role=param("role", Text),
+                    action="appointment.booked", entity_kind="appointment", entity_id=m.c.id,
                     data={"from": None, "to": m.c.status, "slot_id": m.c.slot_id,
                           "patient_id": m.c.patient_id, "policy_override": m.c.policy_override},
                     more=param("audit_extra", JSONB)),
-        audit.entry(at=now, actor_id=actor, actor_role=role,
-                    action="appointment.policy_overridden", entity_kind="appointment",
-                    entity_id=m.c.id,
-                    data={"rule": "lead_time", "lead_minutes": t.c.lead_minutes,
-                          "minutes_ahead": sql_cast(
-                              func.floor(extract("epoch", m.c.starts_at - now) / 60), Integer)})
-        .select_from(m.join(t, t.c.id == m.c.slot_id)).where(m.c.policy_override),
     ).cte("logged")
     # The product event (ids only), linked to the search that led here when known.
     counted = events.entries(
         events.entry("booking_made", at=now, search_id=param("search_id", Uuid),
                      doctor_id=m.c.doctor_id, appointment_id=m.c.id)
-        .where(param("count_booking", Boolean))
+        .where(bare("count_booking", Boolean))
     ).cte("counted")
     pu, vdu, vd = users.alias("pu"), users.alias("vdu"), doctors.alias("vd")
-    statement = (
-        select(m.c.id, m.c.status, m.c.starts_at, m.c.ends_at, m.c.doctor_id, m.c.slot_id,
-               m.c.policy_override, m.c.reason, m.c.rescheduled_from_id, m.c.booked_by_id,
-               t.c.lead_minutes, pu.c.name.label("patient_name"),
-               pu.c.email.label("patient_email"), pu.c.phone.label("patient_phone"),
-               vdu.c.name.label("doctor_name"), vdu.c.email.label("doctor_email"),
-               func.coalesce(vd.c.timezone, "UTC").label("tz"), vd.c.clinic_name,
-               vd.c.address, vd.c.city, vd.c.cancel_hours)
-        .select_from(m.join(t, t.c.id == m.c.slot_id).join(pu, pu.c.id == patient)
-                     .join(vdu, vdu.c.id == m.c.doctor_id)
+    # What the view needs, the e-mail's facts named as the e-mail has them (VISIT_FACTS), so
+    # the confirmation's facts are this row as JSON less the columns that are not facts.
+    visit = {
+        "appointment_id": m.c.id, "sequence": literal(0), "status": m.c.status,
+        "starts_at": m.c.starts_at, "ends_at": m.c.ends_at,
+        "tz": func.coalesce(vd.c.timezone, "UTC"), "patient_name": pu.c.name,
+        "doctor_name": vdu.c.name, "doctor_email": vdu.c.email, "clinic_name": vd.c.clinic_name,
+        "address": vd.c.address, "city": vd.c.city, "reason": m.c.reason,
+        "cancel_hours": vd.c.cancel_hours,
+    }
+    others = {"patient_email": pu.c.email, "patient_phone": pu.c.phone,
+              "doctor_id": m.c.doctor_id, "policy_override": m.c.policy_override}
+    shown = (
+        select(*(value.label(name) for name, value in {**visit, **others}.items()))
+        .select_from(m.join(pu, pu.c.id == patient).join(vdu, vdu.c.id == m.c.doctor_id)
                      .join(vd, vd.c.user_id == m.c.doctor_id))
-        .add_cte(logged, counted)
+        .cte("shown")
     )
+    v = shown.c
+    # The confirmation (or "request received") with its invitation: one outbox row of facts,
+    # as `appointment_mail` queues every other e-mail about a visit; none for a patient without
+    # an address, none for a reschedule (which says "moved", in its own words).
+    as_json = func.to_jsonb(shown.table_valued()).op("-")(
+        postgresql.array([literal(name, Text) for name in others]))
+    mailed = outbox.entries(
+        outbox.entry(
+            at=now, kind=appointment_mail.KIND_UPDATE, to=v.patient_email,
+            to_name=v.patient_name, template=visits.TEMPLATE,
+            entity_kind=appointment_mail.ENTITY, entity_id=v.appointment_id,
+            facts=appointment_mail.facts_sql("booked", ics.Method.REQUEST, as_json))
+        .select_from(shown).where(v.patient_email.is_not(None), bare("confirm", Boolean))
+    ).cte("mailed")
+    statement = select(literal_column("*")).select_from(shown).add_cte(logged, counted, mailed)
     # Constants inline, parameters as `:name` (no bound values: they are bound per booking).
     dialect = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
-    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    # One line: the compiler's line breaks (none inside a literal here) are 40 of the 4096.
+    return sql.replace(" \n", " ").replace("\n", " ")
 
 
 @functools.cache
@@ -342,14 +358,14 @@ def _create(
         raise PermissionDenied("only clinic staff may override the booking policy")
     now = uow.now()
     try:
-        row = uow.session.execute(_book_statement(), {
+        row = uow.execute(_book_statement(), {
             "now": now, "horizon": now + HORIZON, "slot": slot_id, "override": override_policy,
             "patient": patient_id, "actor": actor.user_id, "reason": reason,
             "from_id": None if rescheduled_from is None else rescheduled_from.id,
             "role": audit.role_of(actor), "audit_extra": audit.bound_data(audit_extra),
             "lock_space": _PATIENT_LOCK_SPACE, "lock_key": patient_id % 2_147_483_647,
             # A reschedule moves a booking: metrics count neither a new booking nor a cancel.
-            "count_booking": rescheduled_from is None,
+            "count_booking": rescheduled_from is None, "confirm": rescheduled_from is None,
             "search_id": None if search_id is None else str(search_id),
         }).first()
     except IntegrityError as exc:
@@ -362,14 +378,22 @@ def _create(
     if row is None:
         raise _why_not(uow, actor, slot_id, patient_id, override_policy)
     view = AppointmentView(
-        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
+        id=row.appointment_id, starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
         patient_id=patient_id, patient_name=row.patient_name, patient_email=row.patient_email,
         patient_phone=row.patient_phone, doctor_id=row.doctor_id, doctor_name=row.doctor_name,
-        doctor_email=row.doctor_email, reason=row.reason, slot_id=row.slot_id, timezone=row.tz,
+        doctor_email=row.doctor_email, reason=row.reason, slot_id=slot_id, timezone=row.tz,
         clinic_name=row.clinic_name, address=row.address, city=row.city,
-        cancel_hours=row.cancel_hours, booked_by_id=row.booked_by_id,
-        rescheduled_from_id=row.rescheduled_from_id,
+        cancel_hours=row.cancel_hours, booked_by_id=actor.user_id,
+        rescheduled_from_id=None if rescheduled_from is None else rescheduled_from.id,
     )
+    if row.policy_override:
+        # Rare (staff only, short notice): its own audit entry, kept out of the statement.
+        lead = uow.session.scalar(
+            select(Doctor.lead_minutes).where(Doctor.user_id == row.doctor_id))
+        ahead = math.floor((view.starts_at - now).total_seconds() / 60)
+        audit.record(uow, actor=actor, action="appointment.policy_overridden",
+                     entity_kind="appointment", entity_id=view.id,
+                     data={"rule": "lead_time", "lead_minutes": lead, "minutes_ahead": ahead})
     record_change(uow, view.id, view.doctor_id, slot=True)
     return view, bool(row.policy_override)
 
@@ -385,7 +409,8 @@ def book(
     override_policy: bool = False,
     search_id: str | uuid.UUID | None = None,
 ) -> AppointmentView:
-    """Book an open slot: claim it, create the appointment, queue e-mails, audit; one commit.
+    """Book an open slot: claim it, create the appointment, queue its e-mail, audit; all in
+    one statement, one commit.
 
     `search_id`: the search the patient booked from, for the booking-conversion metric.
     """
@@ -397,7 +422,6 @@ def book(
         override_policy=override_policy,
         audit_extra={"on_behalf": patient != actor.user_id}, search_id=from_search,
     )
-    appointment_mail.booked(uow, view)
     uow.commit()
     return view
 

@@ -13,15 +13,19 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnElement, Table, Text, func, insert
+from sqlalchemy import cast as sql_cast
 
-from doctorbook.core.base import live
+from doctorbook.core.base import audit, live
 from doctorbook.core.base.db import UnitOfWork
 from doctorbook.core.base.models import EmailOutbox
 from doctorbook.core.mail import visits
+
+if TYPE_CHECKING:
+    from sqlalchemy import Insert, Select
 
 #: Facts that are one-time secrets: blanked in the row once it is sent or failed for good (the
 #: dispatcher's SQL names them).
@@ -214,5 +218,40 @@ def enqueue_many(uow: UnitOfWork, mails: Sequence[Mail]) -> None:
         })
     # The table's Core INSERT with a parameter list: one cached statement, one round trip
     # (insertmanyvalues), none of the ORM's per-row bookkeeping.
-    uow.session.execute(insert(cast("Table", EmailOutbox.__table__)), rows)
+    uow.session.execute(insert(_table()), rows)
     uow.changed(live.OUTBOX)
+
+
+def entry(
+    *,
+    at: ColumnElement[datetime],
+    kind: str,
+    to: ColumnElement[str],
+    to_name: ColumnElement[str | None],
+    template: str,
+    facts: ColumnElement[Any],
+    entity_kind: str,
+    entity_id: ColumnElement[Any],
+) -> Select[Any]:
+    """One e-mail as a `SELECT` of the outbox's columns, for `entries`: the row `enqueue`
+    writes, with SQL expressions where only the statement knows the values (the booking's
+    own statement queues its confirmation so). Status, attempts, attachments and the secret
+    flag are the table's defaults: pending, 0, none, no."""
+    _check_template(template)
+    return audit.columns_select(_table(), {
+        "kind": kind, "to_address": to, "to_name": to_name, "template": template,
+        "facts": facts, "next_attempt_at": at,
+        # A fresh key per row, as `enqueue` makes (uuid4().hex): 32 hex digits.
+        "idempotency_key": func.replace(sql_cast(func.gen_random_uuid(), Text), "-", ""),
+        "entity_kind": entity_kind, "entity_id": sql_cast(entity_id, Text),
+        "created_at": at, "updated_at": at,
+    })
+
+
+def entries(select: Select[Any]) -> Insert:
+    """`INSERT INTO email_outbox ... SELECT` of an `entry` select, to embed in one statement."""
+    return audit.insert_from(_table(), select)
+
+
+def _table() -> Table:
+    return cast("Table", EmailOutbox.__table__)
