@@ -70,7 +70,7 @@ from doctorbook.core.mail import ics, outbox, visits
 from doctorbook.core.scheduling.availability import HORIZON
 
 if TYPE_CHECKING:
-    from sqlalchemy import TextClause
+    from sqlalchemy import Select, TextClause
 
 
 RESCHEDULED = "rescheduled"
@@ -308,7 +308,8 @@ def _book_sql() -> str:
             facts=appointment_mail.facts_sql("booked", ics.Method.REQUEST, as_json))
         .select_from(shown).where(v.patient_email.is_not(None), bare("confirm", Boolean))
     ).cte("mailed")
-    statement = select(literal_column("*")).select_from(shown).add_cte(logged, counted, mailed)
+    statement: Select[Any] = (
+        select(literal_column("*")).select_from(shown).add_cte(logged, counted, mailed))
     # Constants inline, parameters as `:name` (no bound values: they are bound per booking).
     dialect = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
