@@ -166,6 +166,19 @@ def list_staff(uow: UnitOfWork, *, actor: Actor) -> list[StaffView]:
     return views
 
 
+def locked_patient(uow: UnitOfWork, patient_id: int) -> User:
+    """The patient `patient_id`, locked for the caller's change; "no patient N" for any other
+    id (a staff account's, an unknown one, one out of range), so the desk learns nothing
+    about who else has an account."""
+    if isinstance(patient_id, bool) or not isinstance(patient_id, int) \
+            or not 0 < patient_id < 2**63:
+        raise NotFound(f"no patient {patient_id}")
+    user = uow.session.get(User, patient_id, with_for_update=True)
+    if user is None or not Role(user.role).is_patient:
+        raise NotFound(f"no patient {patient_id}")
+    return user
+
+
 def _user_by_ref(uow: UnitOfWork, ref: str | int, *, lock: bool = True) -> User:
     """An account by id or e-mail address."""
     query = select(User)
@@ -340,9 +353,7 @@ def send_activation(uow: UnitOfWork, *, actor: Actor, patient_id: int) -> int:
     A walk-in without an e-mail is refused: the desk adds one first (patients.set_patient_email,
     which sends it)."""
     require(actor, Permission.PATIENTS_MANAGE)
-    user = _user_by_ref(uow, patient_id)
-    if not Role(user.role).is_patient:
-        raise NotFound(f"no patient {patient_id}")
+    user = locked_patient(uow, patient_id)
     outbox_id = _send_activation(uow, actor=actor, user=user)
     uow.commit()
     return outbox_id

@@ -8,19 +8,18 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, text, update
 
-from doctorbook.core.accounts import auth
+from doctorbook.core.accounts import accounts, auth
 from doctorbook.core.base import audit, live
 from doctorbook.core.base.account_models import (
     AccountToken,
     AuditEntry,
     AuthSession,
     LoginThrottle,
-    User,
 )
 from doctorbook.core.base.db import UnitOfWork
-from doctorbook.core.base.errors import NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base.errors import PolicyViolation, ValidationError
 from doctorbook.core.base.models import Appointment, AppointmentNote, EmailOutbox, Review
-from doctorbook.core.base.rbac import Actor, Permission, Role, require
+from doctorbook.core.base.rbac import Actor, Permission, require
 from doctorbook.core.base.text import clean_text
 
 ERASED_NAME = "Erased patient"
@@ -51,9 +50,7 @@ def erase_patient(uow: UnitOfWork, *, actor: Actor, patient_id: int, reason: str
     why = clean_text(reason, label="reason", limit=500)
     if not why:
         raise ValidationError("say why: the audit log keeps the reason")
-    user = uow.session.get(User, patient_id, with_for_update=True)
-    if user is None or not Role(user.role).is_patient:
-        raise NotFound(f"no patient {patient_id}")
+    user = accounts.locked_patient(uow, patient_id)
     if user.erased_at is not None:
         raise PolicyViolation(f"patient {patient_id} was already erased")
     secrets = [v for v in (user.email, user.name, user.phone) if v and len(v) >= 3]

@@ -21,7 +21,7 @@ from doctorbook.core.accounts.auth import _view as auth_view
 from doctorbook.core.base import audit
 from doctorbook.core.base.account_models import User
 from doctorbook.core.base.db import UnitOfWork
-from doctorbook.core.base.errors import Conflict, NotFound, PolicyViolation, ValidationError
+from doctorbook.core.base.errors import Conflict, PolicyViolation, ValidationError
 from doctorbook.core.base.rbac import Actor, Permission, Role, has_role, require
 from doctorbook.core.base.text import clean_text
 
@@ -191,12 +191,7 @@ def set_patient_email(
     someone else's mailbox."""
     require(actor, Permission.PATIENTS_MANAGE)
     email = normalise_email(email)
-    if isinstance(patient_id, bool) or not isinstance(patient_id, int) \
-            or not 0 < patient_id < 2**63:
-        raise NotFound(f"no patient {patient_id}")
-    user = uow.session.get(User, patient_id, with_for_update=True)
-    if user is None or not Role(user.role).is_patient:
-        raise NotFound(f"no patient {patient_id}")
+    user = accounts.locked_patient(uow, patient_id)
     if user.erased_at is not None:
         raise PolicyViolation(f"patient {patient_id} was erased")
     if user.password_hash is not None:

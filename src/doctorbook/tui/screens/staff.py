@@ -26,6 +26,7 @@ from doctorbook.tui.calls import CallFailed, CoreCalls, refusable
 from doctorbook.tui.dialogs.add_staff import AddStaffDialog, StaffDraft
 from doctorbook.tui.dialogs.confirm import ConfirmDialog
 from doctorbook.tui.dialogs.text_prompt import ASK_WHY, ask_reason
+from doctorbook.tui.text import addressed
 from doctorbook.tui.widgets.plain import Static
 from doctorbook.tui.widgets.tables import (
     MAX_WIDTH,
@@ -80,7 +81,7 @@ def note_text(person: StaffView) -> str:
 
 def who(person: StaffView) -> str:
     """'Rita Desk <rita@clinic.example>': how notifications and questions name someone."""
-    return f"{person.name} <{person.email}>"
+    return addressed(person.name, person.email)
 
 
 def staff_row(person: StaffView) -> tuple[str, tuple[str, ...]]:
@@ -314,7 +315,7 @@ class StaffScreen(CoreCalls, Screen[None]):
 
         def resend(uow: UnitOfWork, *, actor: Actor) -> str:
             view = accounts.resend_staff_invite(uow, actor=actor, email=person.email)
-            return f"Invitation sent again to {view.name} <{view.email}>."
+            return f"Invitation sent again to {addressed(view.name, view.email)}."
 
         self._start(resend, f"Could not resend the invitation to {person.name}")
 
