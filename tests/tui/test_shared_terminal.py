@@ -3,7 +3,8 @@ terminal the app never reuses (or keeps) a login stored by the CLI."""
 
 from __future__ import annotations
 
-from doctorbook.core.accounts.session_store import MemoryStore
+from doctorbook.core.accounts import auth, identity
+from doctorbook.core.accounts.session_store import MemoryStore, StoredSession
 from doctorbook.core.base.db import Database
 from doctorbook.core.base.rbac import Role
 from doctorbook.core.base.settings import Settings, load_settings
@@ -79,3 +80,62 @@ async def test_a_stored_login_is_resumed_only_off_a_shared_terminal(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, StaffHomeScreen)
+
+
+def _log_in_elsewhere(db: Database, store: MemoryStore, email: str) -> StoredSession:
+    """What `doctorbook login` in another terminal of the same profile leaves in its store."""
+    with db.unit_of_work() as uow:
+        result = auth.login(uow, email=email, password=PASSWORD)
+    stored = StoredSession(result.access_token, result.refresh_token, result.user.email)
+    store.save(stored)
+    return stored
+
+
+def _still_valid(db: Database, stored: StoredSession) -> bool:
+    with db.unit_of_work() as uow:
+        return identity.authenticate(uow, access_token=stored.access_token).role is Role.ADMIN
+
+
+async def test_a_login_as_someone_else_in_the_same_profile_ends_this_one(
+    settings: Settings, db: Database
+) -> None:
+    """Terminals of one profile share its stored login. When another logs in as someone else,
+    this app must not carry on as them (a receptionist's screens acting as the admin): its
+    next call takes it back to the login form, and the other login is left as it is."""
+    with db.unit_of_work() as uow:
+        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
+        make_user(uow, email="ada@example.com", name="Ada Admin", role=Role.ADMIN)
+    store = logged_in_store(db, "rita@example.com", PASSWORD)
+    app = make_app(settings=settings, db=db, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StaffHomeScreen)
+        ada = _log_in_elsewhere(db, store, "ada@example.com")
+        await pilot.press("f5")  # any call as the user
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "the login form")
+        assert app.user is None
+        assert any("logged in as someone else" in text for _, text in notifications(app))
+        assert store.load() == ada and _still_valid(db, ada)
+        # Logging in here again works, and is this app's own login from then on.
+        await log_in(pilot, "rita@example.com")
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffHomeScreen), "the home")
+        stored = store.load()
+        assert stored is not None and stored.email == "rita@example.com"
+
+
+async def test_logging_out_leaves_a_login_made_since_by_someone_else(
+    settings: Settings, db: Database
+) -> None:
+    with db.unit_of_work() as uow:
+        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
+        make_user(uow, email="ada@example.com", name="Ada Admin", role=Role.ADMIN)
+    store = logged_in_store(db, "rita@example.com", PASSWORD)
+    app = make_app(settings=settings, db=db, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StaffHomeScreen)
+        ada = _log_in_elsewhere(db, store, "ada@example.com")
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "the login form")
+        await settle(pilot)
+        assert store.load() == ada and _still_valid(db, ada)

@@ -54,6 +54,11 @@ class TokenCredentials:
         return False
 
 
+class LoginReplaced(AuthenticationError):
+    """The profile's stored login now belongs to another account than the one this app
+    logged in as."""
+
+
 class StoredCredentials:
     """A login kept in a session store (keyring, file, memory), renewed when it expires.
 
@@ -73,6 +78,10 @@ class StoredCredentials:
         #: Threads of one app (the TUI's workers) renew one at a time too; the app passes the
         #: lock it holds while it saves or clears the store itself.
         self._threads = thread_lock or threading.Lock()
+        #: Whose login this is, once an app holding it is logged in (`owner`, the account's
+        #: e-mail). The store is the profile's, shared by its terminals and the CLI: a login
+        #: made meanwhile as someone else must end this one, never lend it their account.
+        self.owner: str | None = None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -81,7 +90,17 @@ class StoredCredentials:
 
     def access_token(self) -> str | None:
         stored = self.store.load()
-        return None if stored is None else stored.access_token
+        if stored is None:
+            return None
+        if not self.owns(stored):
+            raise LoginReplaced(
+                "you were logged out here: this profile has been logged in as someone else "
+                "since (another terminal or `doctorbook login`); log in again")
+        return stored.access_token
+
+    def owns(self, stored: StoredSession) -> bool:
+        """Whether `stored` is this holder's login (any login, before it has an owner)."""
+        return self.owner is None or stored.email.casefold() == self.owner.casefold()
 
     def not_logged_in(self) -> AuthenticationError:
         return not_logged_in(self.store)
@@ -107,6 +126,8 @@ class StoredCredentials:
                 raise
             self.store.save(StoredSession(renewed.access_token, renewed.refresh_token,
                                           renewed.user.email))
+            if self.owner is not None:  # our own login renewed: its address may have changed
+                self.owner = renewed.user.email
         return True
 
     def _give_up(self) -> None:

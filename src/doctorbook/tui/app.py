@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from doctorbook.core.base.live import Changes
     from doctorbook.core.base.rbac import Permission
     from doctorbook.core.base.settings import Settings
-    from doctorbook.core.boundary import Core
+    from doctorbook.core.boundary import Core, StoredCredentials
     from doctorbook.tui.calls import CallFailed
     from doctorbook.tui.live import DataChanged, LiveUpdates, Reconnected
     from doctorbook.tui.screens.home import HomeScreen
@@ -206,6 +206,7 @@ class DoctorbookApp(App[None]):
         #: `core` and `live`, built when first used (after the first paint: building them
         #: imports core and the database stack); worker threads may ask for `core` at once.
         self._core: Core | None = None
+        self._credentials: StoredCredentials | None = None
         self._live: LiveUpdates | None = None
         self._lazy_lock = threading.Lock()
         self._idle_timer: Timer | None = None
@@ -239,9 +240,10 @@ class DoctorbookApp(App[None]):
                 # Core types its database as the class; what it uses of it (unit_of_work) is
                 # what AppDatabase promises.
                 db = cast("Database", self.db)
-                self._core = Core(db, StoredCredentials(db, self.store, lock=self._refresh_lock,
-                                                        forget_on_failure=True,
-                                                        thread_lock=self._auth_lock))
+                self._credentials = StoredCredentials(
+                    db, self.store, lock=self._refresh_lock, forget_on_failure=True,
+                    thread_lock=self._auth_lock)
+                self._core = Core(db, self._credentials)
             return self._core
 
     @property
@@ -344,17 +346,18 @@ class DoctorbookApp(App[None]):
         self._accept(result)
 
     @work(thread=True, exit_on_error=False, group=LOGOUT_GROUP)
-    def _revoke_session(self, reason: str | None) -> None:
+    def _revoke_session(self, email: str, reason: str | None) -> None:
         from doctorbook.core.accounts import auth
 
         with self._auth_lock:
             stored = self.store.load()
-            try:
-                if stored is not None:
+            # Only our own login: one made meanwhile as someone else is theirs to end.
+            if stored is not None and stored.email.casefold() == email.casefold():
+                try:
                     self.core.run_open(auth.logout, access_token=stored.access_token,
                                        refresh_token=stored.refresh_token)
-            finally:
-                self.store.clear()
+                finally:
+                    self.store.clear()
         self.post_message(LoggedOut(reason))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=REVIVE_GROUP)
@@ -486,6 +489,11 @@ class DoctorbookApp(App[None]):
             raise RuntimeError("crash forced after login (DOCTORBOOK_TEST_CRASH=login)")
         self.user = user
         self.login_made_here = not message.resumed
+        # From now on this app acts only for `user`: a login as someone else in the same
+        # profile (another terminal, the CLI) ends this one instead of lending it its account.
+        _ = self.core
+        if self._credentials is not None:
+            self._credentials.owner = user.email
         mode = str(user.role)
         self.add_mode(mode, lambda: home_screen(user))
         self._role_mode = mode
@@ -552,13 +560,15 @@ class DoctorbookApp(App[None]):
     async def _log_out(self, reason: str | None = None) -> None:
         if self.user is None:
             return
-        self._revoke_session(reason)
+        self._revoke_session(self.user.email, reason)
         await self._show_login()
 
     async def _show_login(self) -> None:
         """Back to a fresh login screen; the previous user's screens are thrown away."""
         self.live.stop()
         self.user = None
+        if self._credentials is not None:
+            self._credentials.owner = None
         self.login_made_here = False
         role_mode, self._role_mode = self._role_mode, None
         if self.current_mode != LOGIN_MODE:
