@@ -91,6 +91,14 @@ def _log_in_elsewhere(db: Database, store: MemoryStore, email: str) -> StoredSes
     return stored
 
 
+def _rita_and_ada(db: Database) -> MemoryStore:
+    """A receptionist logged in (the profile's store) and an admin who will log in elsewhere."""
+    with db.unit_of_work() as uow:
+        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
+        make_user(uow, email="ada@example.com", name="Ada Admin", role=Role.ADMIN)
+    return logged_in_store(db, "rita@example.com", PASSWORD)
+
+
 def _still_valid(db: Database, stored: StoredSession) -> bool:
     with db.unit_of_work() as uow:
         return identity.authenticate(uow, access_token=stored.access_token).role is Role.ADMIN
@@ -102,10 +110,7 @@ async def test_a_login_as_someone_else_in_the_same_profile_ends_this_one(
     """Terminals of one profile share its stored login. When another logs in as someone else,
     this app must not carry on as them (a receptionist's screens acting as the admin): its
     next call takes it back to the login form, and the other login is left as it is."""
-    with db.unit_of_work() as uow:
-        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
-        make_user(uow, email="ada@example.com", name="Ada Admin", role=Role.ADMIN)
-    store = logged_in_store(db, "rita@example.com", PASSWORD)
+    store = _rita_and_ada(db)
     app = make_app(settings=settings, db=db, store=store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -126,10 +131,7 @@ async def test_a_login_as_someone_else_in_the_same_profile_ends_this_one(
 async def test_logging_out_leaves_a_login_made_since_by_someone_else(
     settings: Settings, db: Database
 ) -> None:
-    with db.unit_of_work() as uow:
-        make_user(uow, email="rita@example.com", name="Rita Desk", role=Role.RECEPTIONIST)
-        make_user(uow, email="ada@example.com", name="Ada Admin", role=Role.ADMIN)
-    store = logged_in_store(db, "rita@example.com", PASSWORD)
+    store = _rita_and_ada(db)
     app = make_app(settings=settings, db=db, store=store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
