@@ -251,9 +251,7 @@ def _book_sql() -> str:
     made = (
         insert(appointments).from_select(
             list(new_row),
-            # By position: a label only where the value is not a column of that name.
-            select(*(value if getattr(value, "name", None) == name else value.label(name)
-                     for name, value in new_row.items()))
+            select(*(value.label(name) for name, value in new_row.items()))
             .select_from(t.join(claimed, claimed.c.id == t.c.id)))
         .returning(*(literal_column(n, appointments.c[n].type) for n in (
             "id", "status", "starts_at", "ends_at", "doctor_id", "slot_id", "policy_override",
