@@ -11,14 +11,12 @@ import pytest
 from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.widgets import DataTable
-from textual.widgets._footer import FooterKey
 
 from doctorbook.core.accounts import patients
 from doctorbook.core.base.db import Database
 from doctorbook.core.base.rbac import Actor, Role
 from doctorbook.core.base.settings import Settings
 from doctorbook.core.booking import booking
-from doctorbook.tui.app import DoctorbookApp
 from doctorbook.tui.dialogs.new_patient import NO_CONTACT, NewPatientDialog
 from doctorbook.tui.dialogs.patient_email import PatientEmailDialog
 from doctorbook.tui.screens.patient_appointments import PatientAppointmentsScreen
@@ -33,12 +31,13 @@ from tests.tui.conftest import (
     make_admin,
     no_crash,
     notifications,
-    row_values,
     said,
     settle,
     steady_cursors,
     text_of,
 )
+from tests.tui.test_eighty import footer_fits
+from tests.tui.test_patient_admin_tui import open_lookup, rows
 
 SIZE = (80, 24)
 SnapCompare = Callable[..., bool]
@@ -62,11 +61,6 @@ def clinic(db: Database) -> Actor:
     return desk
 
 
-def rows(app: DoctorbookApp) -> list[list[str]]:
-    table: DataTable[object] = app.screen.query_one("#patients-table", DataTable)
-    return [[str(cell) for cell in row_values(table, i)] for i in range(table.row_count)]
-
-
 def stored(db: Database, name: str) -> list[tuple[str | None, str | None, date | None]]:
     with db.unit_of_work() as uow:
         return [tuple(r) for r in uow.session.execute(text(  # type: ignore[misc]
@@ -74,18 +68,11 @@ def stored(db: Database, name: str) -> list[tuple[str | None, str | None, date |
             {"n": name})]
 
 
-def footer_fits(pilot: Pilot[None]) -> None:
-    keys = list(pilot.app.screen.query(FooterKey))
-    assert keys
-    assert all(key.region.right <= SIZE[0] for key in keys), [
-        (key.key, key.region) for key in keys]
-
-
-async def open_lookup(pilot: Pilot[None]) -> None:
+async def look_up(pilot: Pilot[None], query: str) -> None:
+    """The desk's patient lookup (p), `query` typed in and its matches listed."""
+    await open_lookup(pilot)
+    await fill(pilot, "#patient-query", query)
     await settle(pilot)
-    await pilot.press("p")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, PatientLookupScreen)
 
 
 async def highlight(pilot: Pilot[None], index: int) -> None:
@@ -101,9 +88,7 @@ async def test_the_lookup_tells_two_jan_novaks_apart_and_shows_no_email_as_a_das
     clinic(db)
     app = app_for(settings, db, DESK)
     async with app.run_test(size=SIZE) as pilot:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "jan novák")
-        await settle(pilot)
+        await look_up(pilot, "jan novák")
         assert rows(app) == [["Jan Novák", "—", "+420 601 234 567", "—"],
                              ["Jan Novák", "—", "—", "1980-03-12"]]
         await highlight(pilot, 1)
@@ -128,9 +113,7 @@ async def test_the_desk_creates_a_walk_in_with_only_a_phone(
     clinic(db)
     app = app_for(settings, db, DESK)
     async with app.run_test(size=SIZE) as pilot:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "Petra Malá")
-        await settle(pilot)
+        await look_up(pilot, "Petra Malá")
         await pilot.press("enter")  # nobody found: a new patient, the name already in
         await settle(pilot)
         assert isinstance(app.screen, NewPatientDialog)
@@ -196,9 +179,7 @@ async def test_the_desk_adds_an_email_later_then_the_activation_is_offered(
     clinic(db)
     app = app_for(settings, db, DESK)
     async with app.run_test(size=SIZE) as pilot:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "601 234 567")
-        await settle(pilot)
+        await look_up(pilot, "601 234 567")
         await highlight(pilot, 0)
         offered = binding_ids(app)
         assert "add-patient-email" in offered
@@ -243,9 +224,7 @@ async def test_no_email_key_for_a_patient_with_a_password(
     clinic(db)
     app = app_for(settings, db, DESK)
     async with app.run_test(size=SIZE) as pilot:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "alice")
-        await settle(pilot)
+        await look_up(pilot, "alice")
         await highlight(pilot, 0)
         # Her address is her login: hers to change.
         assert not {"add-patient-email", "change-patient-email"} & binding_ids(app)
@@ -270,9 +249,7 @@ async def test_the_walk_in_s_appointments_and_a_resend_refused(
         booking.book(uow, actor=desk, slot_id=slot, patient_id=jan.id, reason="knee")
     app = app_for(settings, db, DESK)
     async with app.run_test(size=SIZE) as pilot:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "601234567")
-        await settle(pilot)
+        await look_up(pilot, "601234567")
         await highlight(pilot, 0)
         await pilot.press("enter")
         await settle(pilot)
@@ -296,9 +273,7 @@ def test_lookup_with_walk_ins_snapshot(
     clinic(db)
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "jan")
-        await settle(pilot)
+        await look_up(pilot, "jan")
         await highlight(pilot, 0)
         await steady_cursors(pilot)
 
@@ -311,9 +286,7 @@ def test_patient_email_dialog_snapshot(
     clinic(db)
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await open_lookup(pilot)
-        await fill(pilot, "#patient-query", "jan")
-        await settle(pilot)
+        await look_up(pilot, "jan")
         await highlight(pilot, 1)
         await pilot.press("m")
         await settle(pilot)
